@@ -1,0 +1,248 @@
+import { Ajv } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import type { Document, Node as YamlNode } from 'yaml';
+import { CatalogError, type CatalogProblem } from './errors.js';
+import { DESCRIPTOR_SCHEMA_FILE } from './paths.js';
+import { compile, compileRequest, requestTemplates, templateRefs } from './template.js';
+import type { DescriptorFile, JsonSchema, Tier, Tool, ToolDescriptor } from './types.js';
+
+export interface LoadOptions {
+  /** Plugin names that exist; a descriptor naming another fails. */
+  plugins: Set<string> | string[];
+  /** Upstream names declared in config; a descriptor naming another fails. */
+  upstreams: Set<string> | string[];
+}
+
+export interface LoadResult {
+  tools: Tool[];
+  problems: CatalogProblem[];
+  files: string[];
+}
+
+let fileValidator: ValidateFunction | undefined;
+function descriptorValidator(): ValidateFunction {
+  if (!fileValidator) {
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    fileValidator = ajv.compile(JSON.parse(readFileSync(DESCRIPTOR_SCHEMA_FILE, 'utf8')));
+  }
+  return fileValidator;
+}
+
+/** One ajv instance for every tool's input schema; `useDefaults` fills declared defaults. */
+const inputAjv = new Ajv({ allErrors: false, useDefaults: true, strict: true, strictTypes: false, strictTuples: false, strictRequired: false });
+
+/** `*.yaml` / `*.yml` files of a directory (sorted), or the file itself. */
+export function descriptorFiles(target: string): string[] {
+  const st = statSync(target);
+  if (st.isFile()) return [target];
+  return readdirSync(target)
+    .filter((f) => /\.ya?ml$/i.test(f))
+    .sort()
+    .map((f) => path.join(target, f));
+}
+
+/** Tier from an explicit `tier` or the annotations. */
+export function tierOf(d: ToolDescriptor): Tier {
+  if (d.tier) return d.tier;
+  if (d.annotations?.readOnlyHint) return 'read';
+  if (d.annotations?.destructiveHint) return 'destructive';
+  return 'write';
+}
+
+class FileContext {
+  readonly lines = new LineCounter();
+  doc!: Document.Parsed;
+  constructor(
+    readonly file: string,
+    readonly display: string,
+    readonly problems: CatalogProblem[],
+  ) {}
+
+  /** Position of the node at a path, or of its nearest existing parent. */
+  at(pathParts: (string | number)[], message: string): void {
+    let node: YamlNode | undefined;
+    for (let n = pathParts.length; n >= 0 && !node; n--) {
+      node = this.doc.getIn(pathParts.slice(0, n), true) as YamlNode | undefined;
+      if (node && !(node as { range?: unknown }).range) node = undefined;
+    }
+    const offset = node?.range?.[0] ?? 0;
+    const pos = this.lines.linePos(offset);
+    this.problems.push({ file: this.display, line: pos.line, col: pos.col, message });
+  }
+}
+
+function ajvMessage(e: ErrorObject): string {
+  const where = e.instancePath ? e.instancePath.replace(/^\//, '').replace(/\//g, '.') : 'file';
+  if (e.keyword === 'additionalProperties') return `${where}: unknown key "${(e.params as { additionalProperty: string }).additionalProperty}"`;
+  if (e.keyword === 'enum') return `${where}: must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+  return `${where}: ${e.message}`;
+}
+
+function pointerParts(instancePath: string): (string | number)[] {
+  return instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => (/^\d+$/.test(p) ? Number(p) : p.replace(/~1/g, '/').replace(/~0/g, '~')));
+}
+
+/** Keep only the most useful error of an `oneOf` cascade. */
+function usefulErrors(errors: ErrorObject[]): ErrorObject[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => {
+    if (e.keyword === 'oneOf' || e.keyword === 'if') return false;
+    const key = `${e.instancePath}|${e.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Parse and check one file; returns its tools (compiled) and pushes problems. */
+function loadFile(file: string, display: string, opts: { plugins: Set<string>; upstreams: Set<string> }, problems: CatalogProblem[]): Tool[] {
+  const ctx = new FileContext(file, display, problems);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    problems.push({ file: display, line: 1, col: 1, message: `cannot read file: ${(err as Error).message}` });
+    return [];
+  }
+  ctx.doc = parseDocument(text, { lineCounter: ctx.lines, prettyErrors: false, uniqueKeys: true });
+  if (ctx.doc.errors.length) {
+    for (const e of ctx.doc.errors) {
+      const pos = e.linePos?.[0] ?? ctx.lines.linePos(e.pos[0]);
+      problems.push({ file: display, line: pos.line, col: pos.col, message: `YAML: ${e.message.split('\n')[0]}` });
+    }
+    return [];
+  }
+  const data = ctx.doc.toJS() as DescriptorFile | null;
+  const validate = descriptorValidator();
+  if (!validate(data)) {
+    for (const e of usefulErrors(validate.errors ?? [])) ctx.at(pointerParts(e.instancePath), ajvMessage(e));
+    return [];
+  }
+  const fileDoc = data as DescriptorFile;
+  const tools: Tool[] = [];
+  fileDoc.tools.forEach((d, i) => {
+    const before = problems.length;
+    const here = (sub: (string | number)[], msg: string) => ctx.at(['tools', i, ...sub], `${d.name}: ${msg}`);
+    const kinds = [d.request && 'request', d.requests && 'requests', d.plugin && 'plugin'].filter(Boolean);
+    if (kinds.length !== 1) here([], kinds.length ? `has ${kinds.join(' and ')}: give exactly one` : 'needs one of request, requests or plugin');
+    const upstream = d.upstream ?? fileDoc.upstream ?? 'nomad';
+    if (!opts.upstreams.has(upstream)) {
+      here(d.upstream ? ['upstream'] : [], `unknown upstream "${upstream}" (declared: ${[...opts.upstreams].join(', ')}); add it under upstreams: in the config file`);
+    }
+    if (d.plugin && !opts.plugins.has(d.plugin)) {
+      here(['plugin'], `unknown plugin "${d.plugin}" (known: ${[...opts.plugins].sort().join(', ') || 'none'})`);
+    }
+    const input: JsonSchema = d.input ?? { type: 'object', properties: {}, additionalProperties: false };
+    const params = Object.keys((input.properties as Record<string, unknown>) ?? {});
+    let validateInput: ValidateFunction | undefined;
+    try {
+      validateInput = inputAjv.compile(input);
+    } catch (err) {
+      here(['input'], `invalid input schema: ${(err as Error).message}`);
+    }
+    const render: Tool['render'] = {};
+    const specs = d.request ? { request: d.request } : (d.requests ?? {});
+    for (const [key, spec] of Object.entries(specs)) {
+      const where = d.request ? ['request'] : ['requests', key];
+      try {
+        for (const t of requestTemplates(spec)) {
+          for (const ref of templateRefs(t)) {
+            if (!params.includes(ref)) here(where, `template references "${ref}", which the input schema does not declare`);
+          }
+        }
+        render[key] = compileRequest(spec);
+      } catch (err) {
+        here(where, `template: ${(err as Error).message.split('\n')[0]}`);
+      }
+    }
+    let responseTemplate: Tool['responseTemplate'];
+    if (d.response?.template) {
+      try {
+        const roots = new Set(['result', 'args', 'results']);
+        for (const ref of templateRefs(d.response.template, true)) {
+          const [root, sub] = ref.split('.');
+          if (!roots.has(root)) here(['response', 'template'], `response template references "${root}"; use result, results or args`);
+          else if (root === 'args' && sub && !params.includes(sub)) here(['response', 'template'], `response template references args.${sub}, which the input schema does not declare`);
+        }
+        responseTemplate = compile(d.response.template);
+      } catch (err) {
+        here(['response', 'template'], `template: ${(err as Error).message.split('\n')[0]}`);
+      }
+    }
+    if (problems.length > before || !validateInput) return;
+    const nameNode = ctx.doc.getIn(['tools', i, 'name'], true) as YamlNode;
+    const pos = ctx.lines.linePos(nameNode?.range?.[0] ?? 0);
+    const annotations = { ...d.annotations };
+    if (d.title && !annotations.title) annotations.title = d.title;
+    tools.push({
+      name: d.name,
+      title: d.title,
+      description: d.description.trim(),
+      tags: [...new Set([...(fileDoc.tags ?? []), ...(d.tags ?? [])])],
+      tier: tierOf(d),
+      annotations,
+      inputSchema: input,
+      upstream,
+      source: { file: display, line: pos.line, col: pos.col },
+      descriptor: d,
+      validate: validateInput,
+      params,
+      render: d.plugin ? undefined : render,
+      responseTemplate,
+      plugin: d.plugin,
+    });
+  });
+  return tools;
+}
+
+/**
+ * Load every descriptor file of the given targets (directories or files), in order.
+ * A duplicate name is a problem at the second definition naming the first.
+ */
+export function loadCatalog(targets: string[], options: LoadOptions, cwd = process.cwd()): LoadResult {
+  const opts = { plugins: new Set(options.plugins), upstreams: new Set(options.upstreams) };
+  const problems: CatalogProblem[] = [];
+  const tools: Tool[] = [];
+  const files: string[] = [];
+  const byName = new Map<string, Tool>();
+  for (const target of targets) {
+    let list: string[];
+    try {
+      list = descriptorFiles(target);
+    } catch (err) {
+      problems.push({ file: target, line: 1, col: 1, message: `cannot read tools directory: ${(err as NodeJS.ErrnoException).code ?? err}` });
+      continue;
+    }
+    for (const file of list) {
+      files.push(file);
+      const display = path.relative(cwd, file) || file;
+      for (const t of loadFile(file, display, opts, problems)) {
+        const first = byName.get(t.name);
+        if (first) {
+          problems.push({
+            ...t.source,
+            message: `duplicate tool name "${t.name}" (first defined at ${first.source.file}:${first.source.line}:${first.source.col})`,
+          });
+          continue;
+        }
+        byName.set(t.name, t);
+        tools.push(t);
+      }
+    }
+  }
+  return { tools, problems, files };
+}
+
+/** Like loadCatalog, but throws a CatalogError listing every problem. */
+export function loadCatalogOrThrow(targets: string[], options: LoadOptions, cwd?: string): Tool[] {
+  const r = loadCatalog(targets, options, cwd);
+  if (r.problems.length) throw new CatalogError(r.problems);
+  return r.tools;
+}
+

@@ -1,0 +1,167 @@
+import type { HostConfig } from './config.js';
+import { ToolError, messageOf } from './errors.js';
+import type { Logger } from './log.js';
+import type { Plugin, PluginResult, ToolContext } from './plugin.js';
+import { compilePick, shape } from './shape.js';
+import type { JsonObject, RenderedRequest, Tool } from './types.js';
+import type { Upstream, UpstreamRegistry } from './upstream.js';
+
+/** What a tool call produces, before it becomes an MCP CallToolResult or a REST answer. */
+export interface CallResult {
+  text: string;
+  structured?: JsonObject;
+  isError: boolean;
+  /** `caller` or `upstream` for errors (CLI exit codes, audit). */
+  category?: 'caller' | 'upstream' | 'internal';
+}
+
+export interface ExecutorDeps {
+  config: HostConfig;
+  upstreams: UpstreamRegistry;
+  plugins: Map<string, Plugin>;
+  log: Logger;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  progress?: (progress: number, total?: number, message?: string) => Promise<void>;
+  /** Per-user Nomad token (passthrough auth). */
+  token?: string;
+}
+
+/** ajv's first error as one sentence naming the field. */
+function argumentError(tool: Tool): string {
+  const e = tool.validate.errors?.[0];
+  if (!e) return `Invalid arguments for ${tool.name}.`;
+  const field = e.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : '';
+  let what: string;
+  switch (e.keyword) {
+    case 'required':
+      what = `missing required argument "${(e.params as { missingProperty: string }).missingProperty}"`;
+      break;
+    case 'additionalProperties':
+      what = `unknown argument "${(e.params as { additionalProperty: string }).additionalProperty}"${field ? ` in "${field}"` : ''}`;
+      break;
+    case 'enum':
+      what = `argument "${field}" must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+      break;
+    default:
+      what = `argument "${field}" ${e.message}`;
+  }
+  const expected = tool.params.length ? ` It takes: ${tool.params.join(', ')}.` : '';
+  return `Invalid arguments for ${tool.name}: ${what}.${expected}`;
+}
+
+const picks = new WeakMap<Tool, ((v: unknown) => unknown) | undefined>();
+function pickOf(tool: Tool) {
+  if (!picks.has(tool)) picks.set(tool, compilePick(tool.descriptor.response?.pick));
+  return picks.get(tool);
+}
+
+/** Runs tools: validation, namespace policy, then the declarative request(s) or the plugin. */
+export class Executor {
+  constructor(private readonly deps: ExecutorDeps) {}
+
+  /** The tool's upstream; Nomad is bound to the call's namespace, region and (passthrough) token. */
+  private upstreamFor(name: string, namespace: string, args: JsonObject, token?: string): Upstream {
+    const u = this.deps.upstreams.get(name);
+    if (name !== 'nomad') return u;
+    const region = (args.region as string | undefined) ?? this.deps.config.region;
+    return u.with({ namespace, region }, token);
+  }
+
+  async call(tool: Tool, rawArgs: unknown, opts: CallOptions = {}): Promise<CallResult> {
+    const args: JsonObject = rawArgs && typeof rawArgs === 'object' && !Array.isArray(rawArgs) ? { ...(rawArgs as JsonObject) } : {};
+    if (rawArgs !== undefined && rawArgs !== null && (typeof rawArgs !== 'object' || Array.isArray(rawArgs))) {
+      return { text: `Invalid arguments for ${tool.name}: arguments must be a JSON object.`, isError: true, category: 'caller' };
+    }
+    if (!tool.validate(args)) return { text: argumentError(tool), isError: true, category: 'caller' };
+    const config = this.deps.config;
+    const namespace = (args.namespace as string | undefined) || config.namespace;
+    if (tool.params.includes('namespace') && args.namespace === undefined) args.namespace = namespace;
+    if (config.allowedNamespaces.length && !config.allowedNamespaces.includes(namespace)) {
+      return {
+        text: `Namespace "${namespace}" is not allowed on this server (allowed: ${config.allowedNamespaces.join(', ')}).`,
+        isError: true,
+        category: 'caller',
+      };
+    }
+    try {
+      if (tool.plugin) return await this.runPlugin(tool, args, namespace, opts);
+      return await this.runDeclarative(tool, args, namespace, opts);
+    } catch (err) {
+      if (err instanceof ToolError) return { text: err.message, isError: true, category: err.category };
+      this.deps.log.error(`tool ${tool.name} failed`, { error: messageOf(err) });
+      return { text: `${tool.name} failed: ${messageOf(err)}`, isError: true, category: 'internal' };
+    }
+  }
+
+  private async runDeclarative(tool: Tool, args: JsonObject, namespace: string, opts: CallOptions): Promise<CallResult> {
+    // Every declared argument is present (maybe undefined) so strict templates only fail on real typos.
+    const ctx: JsonObject = {};
+    for (const p of tool.params) ctx[p] = args[p];
+    const upstream = this.upstreamFor(tool.upstream, namespace, args, opts.token);
+    const send = async (r: RenderedRequest) => {
+      try {
+        return await upstream.request(r.method, r.path, { query: r.query, headers: r.headers, body: r.body, signal: opts.signal });
+      } catch (err) {
+        if (r.allow404 && err instanceof ToolError && err.status === 404) return { data: null, status: 404, headers: {} } as const;
+        throw err;
+      }
+    };
+    const entries = Object.entries(tool.render ?? {});
+    const responses = await Promise.all(entries.map(([, render]) => send(render(ctx))));
+    const single = tool.descriptor.request !== undefined;
+    const data = single ? responses[0].data : Object.fromEntries(entries.map(([k], i) => [k, responses[i].data]));
+    const nextToken = single ? (responses[0] as { nextToken?: string }).nextToken : undefined;
+    const spec = tool.descriptor.response;
+    const shaped = shape(data, spec, {
+      args,
+      maxBytes: spec?.maxBytes ?? this.deps.config.maxResultBytes,
+      pick: pickOf(tool),
+      template: tool.responseTemplate ? (c) => tool.responseTemplate!({ ...c, results: data }) : undefined,
+      note: nextToken ? `More results exist: call ${tool.name} again with next_token="${nextToken}".` : undefined,
+    });
+    if (nextToken && shaped.structured) shaped.structured.next_token = nextToken;
+    if (data === null && !shaped.text) shaped.text = 'Done.';
+    return { text: shaped.text === 'null' ? 'Done (no content).' : shaped.text, structured: shaped.structured, isError: false };
+  }
+
+  private async runPlugin(tool: Tool, args: JsonObject, namespace: string, opts: CallOptions): Promise<CallResult> {
+    const plugin = this.deps.plugins.get(tool.plugin!);
+    if (!plugin) throw new ToolError(`The plugin "${tool.plugin}" of ${tool.name} is not loaded.`, 'caller');
+    const config = this.deps.config;
+    const limit = Math.max(config.requestTimeoutMs, plugin.maxDurationMs?.(args, config) ?? 0);
+    const deadline = new AbortController();
+    const signal = opts.signal ? AbortSignal.any([opts.signal, deadline.signal]) : deadline.signal;
+    const ctx: ToolContext = {
+      nomad: this.upstreamFor('nomad', namespace, args, opts.token),
+      upstream: (name) => this.upstreamFor(name, namespace, args, opts.token),
+      config,
+      namespace,
+      signal,
+      progress: opts.progress ?? (async () => {}),
+      log: this.deps.log,
+      tool: { name: tool.name, tier: tool.tier },
+      token: opts.token,
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        deadline.abort(new Error('timeout'));
+        reject(new ToolError(`${tool.name} timed out after ${limit} ms.`, 'upstream'));
+      }, limit);
+    });
+    const cancelled = new Promise<never>((_, reject) => {
+      if (opts.signal?.aborted) reject(new ToolError('The request was cancelled.', 'caller'));
+      opts.signal?.addEventListener('abort', () => reject(new ToolError('The request was cancelled.', 'caller')), { once: true });
+    });
+    try {
+      const out: PluginResult | string = await Promise.race([plugin.call(args, ctx), timedOut, cancelled]);
+      const r = typeof out === 'string' ? { text: out } : out;
+      return { text: r.text, structured: r.structured, isError: r.isError ?? false };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

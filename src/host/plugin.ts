@@ -1,0 +1,54 @@
+/**
+ * The plugin API (`nomad-mcp/plugin`): a tool too complex for a template is one file exporting
+ * `definePlugin({ name, call })`. It gets validated arguments and a context; it never touches transports.
+ */
+import type { HostConfig } from './config.js';
+import type { Logger } from './log.js';
+import type { JsonObject, Tier } from './types.js';
+import type { Upstream } from './upstream.js';
+
+export interface ToolContext {
+  /** Nomad client bound to the call's namespace (and configured region); paths must be encoded (see `nomadPath`). */
+  nomad: Upstream;
+  /** Any configured upstream by name (`gitea`, a team's API). */
+  upstream(name: string): Upstream;
+  config: HostConfig;
+  /** The namespace of this call: the `namespace` argument or the configured default. */
+  namespace: string;
+  /** Aborted when the client cancels or the call times out: pass it to every request and stream. */
+  signal: AbortSignal;
+  /** Sends an MCP progress notification when the client asked for them; a no-op otherwise. */
+  progress(progress: number, total?: number, message?: string): Promise<void>;
+  log: Logger;
+  tool: { name: string; tier: Tier };
+  /** Per-call token override for passthrough auth; undefined = the configured token. */
+  token?: string;
+}
+
+export interface PluginResult {
+  /** What the model reads. */
+  text: string;
+  /** Machine-readable form (MCP `structuredContent`). */
+  structured?: JsonObject;
+  isError?: boolean;
+}
+
+export interface Plugin<A extends JsonObject = JsonObject> {
+  name: string;
+  /**
+   * How long one call may run, when longer than the request timeout (log follow, waits).
+   * Receives the validated arguments; the host aborts `ctx.signal` after it.
+   */
+  maxDurationMs?(args: A, config: HostConfig): number;
+  call(args: A, ctx: ToolContext): Promise<PluginResult | string>;
+}
+
+/** Identity function that gives a plugin its types. */
+export function definePlugin<A extends JsonObject = JsonObject>(plugin: Plugin<A>): Plugin<A> {
+  return plugin;
+}
+
+export { ToolError } from './errors.js';
+export { nomadPath } from './template.js';
+export { truncateText, compactJson } from './shape.js';
+export type { Upstream } from './upstream.js';

@@ -1,0 +1,149 @@
+import type { JsonObject, ResponseSpec } from './types.js';
+
+/** What a tool answer becomes before it is wrapped in a CallToolResult. */
+export interface Shaped {
+  text: string;
+  structured?: JsonObject;
+  truncated: boolean;
+}
+
+type PickTree = { [key: string]: PickTree | true };
+
+const DEFAULT_HINT = 'narrow the call (prefix, filter or per_page) to see the rest';
+
+function buildTree(paths: string[]): PickTree {
+  const root: PickTree = {};
+  for (const p of paths) {
+    const parts = p.split('.');
+    let node = root;
+    parts.forEach((part, i) => {
+      if (i === parts.length - 1) node[part] = true;
+      else {
+        const next = node[part];
+        if (next === true) return;
+        node = (node[part] = next ?? {}) as PickTree;
+      }
+    });
+  }
+  return root;
+}
+
+function applyTree(v: unknown, tree: PickTree | true): unknown {
+  if (tree === true || v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map((e) => applyTree(e, tree));
+  const src = v as JsonObject;
+  const out: JsonObject = {};
+  for (const [k, sub] of Object.entries(tree)) {
+    if (k === '*') {
+      for (const key of Object.keys(src)) {
+        const r = applyTree(src[key], sub);
+        if (r !== undefined) out[key] = r;
+      }
+    } else if (src[k] !== undefined) out[k] = applyTree(src[k], sub);
+  }
+  return out;
+}
+
+/** Value at a dotted path; arrays on the way are mapped element by element. */
+export function getPath(v: unknown, dotted: string | string[]): unknown {
+  const parts = Array.isArray(dotted) ? dotted : dotted.split('.');
+  let cur = v;
+  for (let i = 0; i < parts.length; i++) {
+    if (cur === null || cur === undefined) return undefined;
+    if (Array.isArray(cur)) return cur.map((e) => getPath(e, parts.slice(i)));
+    if (typeof cur !== 'object') return undefined;
+    cur = (cur as JsonObject)[parts[i]];
+  }
+  return cur;
+}
+
+/** Compile a `pick` once: array = keep these paths; map = `{newName: path}`. */
+export function compilePick(pick: ResponseSpec['pick']): ((v: unknown) => unknown) | undefined {
+  if (!pick) return undefined;
+  if (Array.isArray(pick)) {
+    const tree = buildTree(pick);
+    return (v) => applyTree(v, tree);
+  }
+  const entries = Object.entries(pick).map(([alias, p]) => [alias, p.split('.')] as const);
+  const one = (e: unknown) => {
+    const out: JsonObject = {};
+    for (const [alias, parts] of entries) {
+      const r = getPath(e, parts);
+      if (r !== undefined) out[alias] = r;
+    }
+    return out;
+  };
+  return (v) => (Array.isArray(v) ? v.map(one) : v && typeof v === 'object' ? one(v) : v);
+}
+
+/** Compact JSON for a model: arrays one element per line, everything else on one line. */
+export function compactJson(v: unknown): string {
+  if (Array.isArray(v)) return v.length === 0 ? '[]' : `[\n${v.map((e) => JSON.stringify(e)).join(',\n')}\n]`;
+  return JSON.stringify(v ?? null);
+}
+
+function marker(shown: string, hint: string | undefined): string {
+  return `\n… [truncated: ${shown}; ${hint ?? DEFAULT_HINT}]`;
+}
+
+/** Cut text at `max` bytes on a line boundary where possible, with a visible marker. */
+export function truncateText(text: string, max: number, hint?: string): { text: string; truncated: boolean } {
+  if (Buffer.byteLength(text) <= max) return { text, truncated: false };
+  let cut = Buffer.from(text).subarray(0, max).toString('utf8').replace(/\uFFFD$/, '');
+  const nl = cut.lastIndexOf('\n');
+  if (nl > max / 2) cut = cut.slice(0, nl);
+  return { text: cut + marker(`first ${Buffer.byteLength(cut)} of ${Buffer.byteLength(text)} bytes`, hint), truncated: true };
+}
+
+/** Keep the leading elements of a list that fit in `max` bytes of compact JSON. */
+function fitList(list: unknown[], max: number): number {
+  let size = 4;
+  for (let i = 0; i < list.length; i++) {
+    size += JSON.stringify(list[i]).length + 2;
+    if (size > max) return i;
+  }
+  return list.length;
+}
+
+export interface ShapeOptions {
+  args: JsonObject;
+  maxBytes: number;
+  template?: (ctx: JsonObject) => string;
+  pick?: (v: unknown) => unknown;
+  /** Extra note appended to the text (e.g. "more results: next_token=…"). */
+  note?: string;
+}
+
+/** Shape an upstream answer: root → pick → (truncate lists) → template or compact JSON → cap. */
+export function shape(data: unknown, spec: ResponseSpec | undefined, opts: ShapeOptions): Shaped {
+  let v = spec?.root ? getPath(data, spec.root) : data;
+  if (opts.pick) v = opts.pick(v);
+  const hint = spec?.hint;
+  let truncated = false;
+  let total: number | undefined;
+  if (Array.isArray(v)) {
+    total = v.length;
+    const keep = fitList(v, opts.maxBytes);
+    if (keep < v.length) {
+      v = v.slice(0, keep);
+      truncated = true;
+    }
+  }
+  const structured: JsonObject | undefined =
+    v === null || v === undefined
+      ? undefined
+      : Array.isArray(v)
+        ? { items: v, total, ...(truncated ? { truncated: true } : {}) }
+        : typeof v === 'object'
+          ? (v as JsonObject)
+          : { value: v };
+
+  let text: string;
+  if (Array.isArray(v) && total === 0 && spec?.empty) text = spec.empty;
+  else if (opts.template) text = opts.template({ result: v, args: opts.args });
+  else text = compactJson(v);
+  if (truncated) text += marker(`showing ${(v as unknown[]).length} of ${total} items`, hint);
+  const capped = truncateText(text, opts.maxBytes + (truncated ? 200 : 0), hint);
+  if (opts.note) capped.text += `\n${opts.note}`;
+  return { text: capped.text, structured, truncated: truncated || capped.truncated };
+}

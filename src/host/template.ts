@@ -1,0 +1,232 @@
+import Handlebars from 'handlebars';
+import type { HelperOptions } from 'handlebars';
+import { ToolError } from './errors.js';
+import type { JsonObject, RenderedRequest, RequestSpec } from './types.js';
+
+/** An isolated handlebars environment with the helpers descriptors may use. */
+export const hbs = Handlebars.create();
+
+const NANOS_PER_MS = 1_000_000;
+
+function toDate(v: unknown): Date | undefined {
+  if (typeof v === 'number') return new Date(v > 1e14 ? v / NANOS_PER_MS : v);
+  if (typeof v === 'string' && v && !v.startsWith('0001-01-01')) {
+    const d = new Date(v);
+    return Number.isNaN(d.getTime()) ? undefined : d;
+  }
+  return undefined;
+}
+
+const helpers: Record<string, (...args: unknown[]) => unknown> = {
+  /** Compact JSON of a value. */
+  json: (v: unknown) => JSON.stringify(v ?? null),
+  /** First argument that is neither undefined, null nor empty string. */
+  default: (...args: unknown[]) => args.slice(0, -1).find((a) => a !== undefined && a !== null && a !== '') ?? '',
+  join: (list: unknown, sep: unknown) => (Array.isArray(list) ? list.join(typeof sep === 'string' ? sep : ', ') : ''),
+  len: (v: unknown) => (Array.isArray(v) ? v.length : v && typeof v === 'object' ? Object.keys(v).length : 0),
+  keys: (v: unknown) => (v && typeof v === 'object' ? Object.keys(v) : []),
+  eq: (a: unknown, b: unknown) => a === b,
+  ne: (a: unknown, b: unknown) => a !== b,
+  gt: (a: unknown, b: unknown) => Number(a) > Number(b),
+  and: (...args: unknown[]) => args.slice(0, -1).every(Boolean),
+  or: (...args: unknown[]) => args.slice(0, -1).some(Boolean),
+  not: (a: unknown) => !a,
+  upper: (s: unknown) => String(s ?? '').toUpperCase(),
+  lower: (s: unknown) => String(s ?? '').toLowerCase(),
+  /** Nomad time (ns since epoch, or RFC 3339) as ISO text; zero times as "-". */
+  time: (v: unknown) => toDate(v)?.toISOString().replace(/\.\d{3}Z$/, 'Z') ?? '-',
+  /** First 8 characters of an ID, as the Nomad CLI shows them. */
+  short: (v: unknown) => String(v ?? '').slice(0, 8),
+  truncate: (s: unknown, n: unknown) => {
+    const str = String(s ?? '');
+    const max = Number(n) || 80;
+    return str.length > max ? `${str.slice(0, max)}…` : str;
+  },
+};
+for (const [name, fn] of Object.entries(helpers)) hbs.registerHelper(name, fn as Handlebars.HelperDelegate);
+
+export const HELPER_NAMES = new Set([...Object.keys(helpers), 'if', 'unless', 'each', 'with', 'lookup', 'log']);
+
+export type Renderer = (ctx: JsonObject) => string;
+
+/** Compile once; strict mode makes a missing field an error instead of an empty string. */
+export function compile(template: string): Renderer {
+  const fn = hbs.compile(template, { strict: true, noEscape: true });
+  return (ctx) => fn(ctx);
+}
+
+type AstNode = hbs.AST.Node & Record<string, unknown>;
+
+/**
+ * Names a template reads from its top-level context (`{{job_id}}` → job_id, `{{args.x}}` → args.x
+ * when `deep` is set). Paths inside `#each`/`#with` bodies are relative to another context and skipped.
+ */
+export function templateRefs(template: string, deep = false): string[] {
+  const refs = new Set<string>();
+  const visitPath = (p: hbs.AST.PathExpression) => {
+    if (p.data || p.parts.length === 0 || p.original.startsWith('this') || p.original.startsWith('.')) return;
+    if ((p as unknown as { depth: number }).depth > 0) return;
+    refs.add(deep ? p.parts.slice(0, 2).join('.') : p.parts[0]);
+  };
+  const visitExpr = (n: AstNode | undefined) => {
+    if (!n) return;
+    if (n.type === 'PathExpression') visitPath(n as unknown as hbs.AST.PathExpression);
+    else if (n.type === 'SubExpression') visitCall(n as unknown as hbs.AST.SubExpression);
+  };
+  const visitCall = (n: { path: hbs.AST.PathExpression | hbs.AST.Expression; params: hbs.AST.Expression[]; hash?: hbs.AST.Hash }) => {
+    const path = n.path as hbs.AST.PathExpression;
+    const isHelper = path.type === 'PathExpression' && HELPER_NAMES.has(path.original);
+    if (!isHelper) visitExpr(n.path as unknown as AstNode);
+    n.params.forEach((p) => visitExpr(p as unknown as AstNode));
+    n.hash?.pairs.forEach((pair) => visitExpr(pair.value as unknown as AstNode));
+  };
+  const visitProgram = (prog: hbs.AST.Program | undefined) => {
+    for (const st of prog?.body ?? []) {
+      if (st.type === 'MustacheStatement') visitCall(st as hbs.AST.MustacheStatement);
+      else if (st.type === 'BlockStatement') {
+        const b = st as hbs.AST.BlockStatement;
+        visitCall(b);
+        const name = (b.path as hbs.AST.PathExpression).original;
+        if (name !== 'each' && name !== 'with') visitProgram(b.program);
+        visitProgram(b.inverse);
+      }
+    }
+  };
+  visitProgram(hbs.parse(template));
+  return [...refs];
+}
+
+const SINGLE_EXPR = /^\s*\{\{\s*([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)\s*\}\}\s*$/;
+
+function lookup(ctx: JsonObject, dotted: string): unknown {
+  let cur: unknown = ctx;
+  for (const part of dotted.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as JsonObject)[part];
+  }
+  return cur;
+}
+
+/** Percent-encode one rendered path segment; `.` and `..` are encoded too so they cannot climb. */
+export function encodeSegment(value: string): string {
+  const enc = encodeURIComponent(value);
+  return /^\.+$/.test(enc) ? enc.replace(/\./g, '%2E') : enc;
+}
+
+/**
+ * Tagged template for code: interpolated values become single encoded path segments.
+ * `` nomadPath`/v1/job/${id}/allocations` ``
+ */
+export function nomadPath(strings: TemplateStringsArray, ...values: unknown[]): string {
+  let out = strings[0];
+  values.forEach((v, i) => {
+    out += encodeSegment(String(v)) + strings[i + 1];
+  });
+  return out;
+}
+
+type ValueRenderer = (ctx: JsonObject) => unknown;
+const OMIT = Symbol('omit');
+
+/** Body: string leaves are templates; a leaf that is exactly one expression keeps the value's type. */
+function compileValue(v: unknown): ValueRenderer {
+  if (typeof v === 'string') {
+    if (!v.includes('{{')) return () => v;
+    const single = SINGLE_EXPR.exec(v);
+    if (single && !HELPER_NAMES.has(single[1])) {
+      const name = single[1];
+      return (ctx) => {
+        const value = lookup(ctx, name);
+        return value === undefined ? OMIT : value;
+      };
+    }
+    const r = compile(v);
+    return (ctx) => r(ctx);
+  }
+  if (Array.isArray(v)) {
+    const items = v.map(compileValue);
+    return (ctx) => items.map((f) => f(ctx)).filter((x) => x !== OMIT);
+  }
+  if (v && typeof v === 'object') {
+    const entries = Object.entries(v).map(([k, val]) => [k, compileValue(val)] as const);
+    return (ctx) => {
+      const out: JsonObject = {};
+      for (const [k, f] of entries) {
+        const r = f(ctx);
+        if (r !== OMIT) out[k] = r;
+      }
+      return out;
+    };
+  }
+  return () => v;
+}
+
+/** Path: each segment holding an expression is rendered, then percent-encoded as one segment. */
+function compilePath(path: string): (ctx: JsonObject) => string {
+  const parts = path.split('/').map((seg) => {
+    if (!seg.includes('{{')) return () => seg;
+    const r = compile(seg);
+    return (ctx: JsonObject) => {
+      const rendered = r(ctx);
+      if (rendered === '') throw new ToolError(`The path segment "${seg}" rendered empty; give that argument a value.`, 'caller');
+      return encodeSegment(rendered);
+    };
+  });
+  return (ctx) => parts.map((f) => f(ctx)).join('/');
+}
+
+/** Query: rendered values; entries that render empty (or to an absent argument) are omitted. */
+function compileQuery(query: Record<string, unknown> | undefined): (ctx: JsonObject) => Record<string, string> {
+  const entries = Object.entries(query ?? {}).map(([k, v]) => [k, compileValue(v)] as const);
+  return (ctx) => {
+    const out: Record<string, string> = {};
+    for (const [k, f] of entries) {
+      const v = f(ctx);
+      if (v === OMIT || v === undefined || v === null || v === '') continue;
+      out[k] = typeof v === 'object' ? JSON.stringify(v) : String(v);
+    }
+    return out;
+  };
+}
+
+/** Compile a descriptor's request once; the result renders it from validated arguments. */
+export function compileRequest(spec: RequestSpec): (args: JsonObject) => RenderedRequest {
+  const path = compilePath(spec.path);
+  const query = compileQuery(spec.query);
+  const headers = compileQuery(spec.headers);
+  const body = spec.body === undefined ? undefined : compileValue(spec.body);
+  return (args) => {
+    try {
+      const b = body?.(args);
+      return {
+        method: spec.method,
+        path: path(args),
+        query: query(args),
+        headers: headers(args),
+        body: b === OMIT ? undefined : b,
+        allow404: spec.allow404,
+      };
+    } catch (err) {
+      if (err instanceof ToolError) throw err;
+      throw new ToolError(`The tool's request template failed: ${(err as Error).message}`, 'caller');
+    }
+  };
+}
+
+/** Every template string inside a request spec (for reference checks at load). */
+export function requestTemplates(spec: RequestSpec): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown) => {
+    if (typeof v === 'string') {
+      if (v.includes('{{')) out.push(v);
+    } else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+  };
+  walk(spec.path);
+  walk(spec.query);
+  walk(spec.headers);
+  walk(spec.body);
+  return out;
+}
+
+export type { HelperOptions };

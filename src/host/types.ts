@@ -1,0 +1,108 @@
+import type { ValidateFunction } from 'ajv';
+
+/** JSON Schema as written in a descriptor's `input`. */
+export type JsonSchema = Record<string, unknown>;
+export type JsonObject = Record<string, unknown>;
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH' | 'HEAD';
+
+/** `request:` of a declarative tool. Strings are handlebars templates. */
+export interface RequestSpec {
+  method: HttpMethod;
+  path: string;
+  query?: Record<string, unknown>;
+  headers?: Record<string, string>;
+  body?: unknown;
+  /** Nomad answers 404 with this meaning "nothing" rather than an error (rare). */
+  allow404?: boolean;
+}
+
+/** `response:` of a tool: how the upstream answer is shaped for a model. */
+export interface ResponseSpec {
+  /** Dotted path of the part of the answer to keep before picking (`Versions`). */
+  root?: string;
+  /** Fields to keep, dotted paths, applied per element of arrays; a map renames (`{Running: JobSummary.Summary}`). */
+  pick?: string[] | Record<string, string>;
+  /** Handlebars template rendering the text for the model (context: `result`, `args`). */
+  template?: string;
+  /** Cap of the text answer in bytes; default from config. */
+  maxBytes?: number;
+  /** Shown after a truncation marker: how to narrow the call. */
+  hint?: string;
+  /** Text when the shaped answer is an empty list. */
+  empty?: string;
+}
+
+export interface ToolAnnotations {
+  title?: string;
+  readOnlyHint?: boolean;
+  destructiveHint?: boolean;
+  idempotentHint?: boolean;
+  openWorldHint?: boolean;
+}
+
+/** Safety tier: read tools only read; destructive ones are irreversible (purge, delete, drain). */
+export type Tier = 'read' | 'write' | 'destructive';
+
+/** One tool as written in YAML. */
+export interface ToolDescriptor {
+  name: string;
+  title?: string;
+  description: string;
+  tags?: string[];
+  tier?: Tier;
+  annotations?: ToolAnnotations;
+  input?: JsonSchema;
+  upstream?: string;
+  request?: RequestSpec;
+  requests?: Record<string, RequestSpec>;
+  plugin?: string;
+  response?: ResponseSpec;
+}
+
+/** One descriptor file. */
+export interface DescriptorFile {
+  upstream?: string;
+  tags?: string[];
+  tools: ToolDescriptor[];
+}
+
+/** Where a tool was declared. */
+export interface SourcePos {
+  file: string;
+  line: number;
+  col: number;
+}
+
+/** A tool after load: descriptor plus everything compiled once. */
+export interface Tool {
+  name: string;
+  title?: string;
+  description: string;
+  tags: string[];
+  tier: Tier;
+  annotations: ToolAnnotations;
+  inputSchema: JsonSchema;
+  upstream: string;
+  source: SourcePos;
+  descriptor: ToolDescriptor;
+  /** ajv validator compiled at load. */
+  validate: ValidateFunction;
+  /** Property names the input schema declares. */
+  params: string[];
+  /** Present for declarative tools. */
+  render?: Record<string, (args: JsonObject) => RenderedRequest>;
+  /** Response text template compiled at load. */
+  responseTemplate?: (ctx: JsonObject) => string;
+  plugin?: string;
+}
+
+/** A request ready to send. `path` is already percent-encoded. */
+export interface RenderedRequest {
+  method: HttpMethod;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  body?: unknown;
+  allow404?: boolean;
+}

@@ -1,0 +1,393 @@
+import { Pool, errors as undiciErrors } from 'undici';
+import type { Dispatcher } from 'undici';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { TlsConfig, UpstreamConfig } from './config.js';
+import { ToolError } from './errors.js';
+import type { HttpMethod } from './types.js';
+
+export type QueryValue = string | number | boolean | undefined | null;
+
+export interface CallOptions {
+  query?: Record<string, QueryValue>;
+  /** JSON-serialised unless it is already a string or Buffer. */
+  body?: unknown;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+  /** Overrides the upstream's request timeout. */
+  timeoutMs?: number;
+  /** Overrides the configured token (per-user passthrough); `null` sends none. */
+  token?: string | null;
+}
+
+export interface UpstreamResponse<T = unknown> {
+  status: number;
+  headers: Record<string, string>;
+  data: T;
+  /** `X-Nomad-Index` when present. */
+  index?: number;
+  /** `X-Nomad-NextToken` when another page exists. */
+  nextToken?: string;
+}
+
+export interface StreamResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Readable;
+}
+
+/** Bodies larger than this are refused rather than buffered. */
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
+const RETRYABLE_STATUS = new Set([502, 503, 504]);
+
+function readPem(label: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new Error(`${label}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? err})`);
+  }
+}
+
+/** undici connect options from the NOMAD_* TLS settings. */
+function tlsOptions(tls: TlsConfig | undefined): Record<string, unknown> | undefined {
+  if (!tls) return undefined;
+  const ca: Buffer[] = [];
+  if (tls.caCert) ca.push(readPem('NOMAD_CACERT', tls.caCert));
+  if (tls.caPath) {
+    for (const f of readdirSync(tls.caPath)) {
+      if (/\.(pem|crt)$/i.test(f)) ca.push(readPem('NOMAD_CAPATH', path.join(tls.caPath, f)));
+    }
+  }
+  const out: Record<string, unknown> = {};
+  if (ca.length) out.ca = ca;
+  if (tls.clientCert) out.cert = readPem('NOMAD_CLIENT_CERT', tls.clientCert);
+  if (tls.clientKey) out.key = readPem('NOMAD_CLIENT_KEY', tls.clientKey);
+  if (tls.serverName) out.servername = tls.serverName;
+  if (tls.skipVerify) out.rejectUnauthorized = false;
+  return out;
+}
+
+function flatHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+/** Turns an upstream's error body into one readable line (Nomad: plain text; Gitea: `{message}`). */
+function errorText(body: string): string {
+  let text = body.trim();
+  if (text.startsWith('{')) {
+    try {
+      const j = JSON.parse(text) as { message?: string; error?: string };
+      text = j.message ?? j.error ?? text;
+    } catch {
+      /* keep the raw text */
+    }
+  }
+  text = text.replace(/\s+/g, ' ');
+  return text.length > 500 ? `${text.slice(0, 500)}…` : text || '(empty body)';
+}
+
+const NETWORK_CODES: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host lookup failed',
+  ECONNRESET: 'connection reset',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  UND_ERR_SOCKET: 'connection closed unexpectedly',
+  UND_ERR_CONNECT_TIMEOUT: 'connect timed out',
+  CERT_HAS_EXPIRED: 'TLS certificate has expired',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS: self-signed certificate (set NOMAD_CACERT)',
+  SELF_SIGNED_CERT_IN_CHAIN: 'TLS: self-signed certificate in chain (set NOMAD_CACERT)',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS: unable to verify the certificate (set NOMAD_CACERT)',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'TLS: certificate name mismatch (set NOMAD_TLS_SERVER_NAME)',
+};
+
+function networkCode(err: unknown): string | undefined {
+  let e = err as { code?: string; cause?: unknown } | undefined;
+  for (let i = 0; e && i < 4; i++) {
+    if (e.code && e.code in NETWORK_CODES) return e.code;
+    e = e.cause as typeof e;
+  }
+  return (err as { code?: string })?.code;
+}
+
+/**
+ * One HTTP service (Nomad, Gitea, a team's API) behind a keep-alive undici Pool.
+ * `with()` returns a view sharing the pool with other default query values (namespace, region).
+ */
+export class Upstream {
+  readonly name: string;
+  readonly label: string;
+  readonly url?: string;
+  readonly timeoutMs: number;
+  private readonly cfg: UpstreamConfig;
+  private readonly shared: { pool?: Pool };
+  private readonly defaultQuery: Record<string, QueryValue>;
+
+  constructor(
+    name: string,
+    cfg: UpstreamConfig,
+    timeoutMs: number,
+    defaultQuery: Record<string, QueryValue> = {},
+    shared?: { pool?: Pool },
+    private readonly tokenOverride?: string,
+  ) {
+    this.name = name;
+    this.label = name === 'nomad' ? 'Nomad' : name;
+    this.cfg = cfg;
+    this.url = cfg.url?.replace(/\/+$/, '');
+    this.timeoutMs = timeoutMs;
+    this.defaultQuery = defaultQuery;
+    this.shared = shared ?? {};
+  }
+
+  /**
+   * A view with extra default query values (e.g. `{namespace, region}`) and optionally another
+   * token (per-user passthrough), sharing this pool.
+   */
+  with(defaultQuery: Record<string, QueryValue>, token?: string): Upstream {
+    return new Upstream(this.name, this.cfg, this.timeoutMs, { ...this.defaultQuery, ...defaultQuery }, this.shared, token ?? this.tokenOverride);
+  }
+
+  private pool(): Pool {
+    if (this.shared.pool) return this.shared.pool;
+    if (!this.url) {
+      throw new ToolError(
+        `The ${this.name} upstream is not configured${this.cfg.missingHint ? `: ${this.cfg.missingHint}` : ''}.`,
+        'upstream',
+      );
+    }
+    const origin = new URL(this.url);
+    this.shared.pool = new Pool(origin.origin, {
+      connections: 32,
+      pipelining: 1,
+      keepAliveTimeout: 30_000,
+      connect: origin.protocol === 'https:' ? (tlsOptions(this.cfg.tls) as Pool.Options['connect']) : undefined,
+    });
+    return this.shared.pool;
+  }
+
+  /** Base path of the upstream URL (e.g. `/gitea` in `https://host/gitea`), prefixed to every path. */
+  private basePath(): string {
+    return this.url ? new URL(this.url).pathname.replace(/\/+$/, '') : '';
+  }
+
+  private buildPath(p: string, query: Record<string, QueryValue> | undefined): string {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries({ ...this.defaultQuery, ...query })) {
+      if (v === undefined || v === null || v === '') continue;
+      params.set(k, String(v));
+    }
+    const qs = params.toString();
+    return `${this.basePath()}${p}${qs ? `?${qs}` : ''}`;
+  }
+
+  private buildHeaders(opts: CallOptions, hasBody: boolean): Record<string, string> {
+    const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
+    const token = opts.token === undefined ? (this.tokenOverride ?? this.cfg.token) : opts.token;
+    if (token) headers[this.cfg.tokenHeader ?? 'authorization'] = `${this.cfg.tokenPrefix ?? 'Bearer '}${token}`;
+    if (hasBody) headers['content-type'] ??= 'application/json';
+    return headers;
+  }
+
+  private where(method: string, p: string): string {
+    return `${method} ${p}`;
+  }
+
+  private describeFailure(err: unknown, method: string, p: string, timeout: AbortSignal, ms: number, caller?: AbortSignal): ToolError {
+    if (err instanceof ToolError) return err;
+    if (timeout.aborted) {
+      return new ToolError(`${this.label} did not answer ${this.where(method, p)}: timed out after ${ms} ms.`, 'upstream');
+    }
+    if (caller?.aborted) return new ToolError('The request was cancelled.', 'caller');
+    const code = networkCode(err);
+    const why = (code && NETWORK_CODES[code]) ?? (err instanceof Error ? err.message : String(err));
+    return new ToolError(`Cannot reach ${this.label} at ${this.url} (${why}) during ${this.where(method, p)}.`, 'upstream');
+  }
+
+  /** One JSON request. Non-2xx answers and transport failures throw a ToolError with a readable message. */
+  async request<T = unknown>(method: HttpMethod, p: string, opts: CallOptions = {}): Promise<UpstreamResponse<T>> {
+    const retries = method === 'GET' || method === 'HEAD' ? 2 : 0;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.once<T>(method, p, opts);
+      } catch (err) {
+        const retryable =
+          err instanceof RetryableError && attempt < retries && !opts.signal?.aborted;
+        if (!retryable) throw err instanceof RetryableError ? err.toolError : err;
+        await sleep(50 * 2 ** attempt * (0.5 + Math.random()));
+      }
+    }
+  }
+
+  private async once<T>(method: HttpMethod, p: string, opts: CallOptions): Promise<UpstreamResponse<T>> {
+    const ms = opts.timeoutMs ?? this.timeoutMs;
+    const timeout = AbortSignal.timeout(ms);
+    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+    const body = opts.body === undefined ? undefined : typeof opts.body === 'string' || Buffer.isBuffer(opts.body) ? opts.body : JSON.stringify(opts.body);
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await this.pool().request({
+        method,
+        path: this.buildPath(p, opts.query),
+        headers: this.buildHeaders(opts, body !== undefined),
+        body,
+        signal,
+      });
+    } catch (err) {
+      const te = this.describeFailure(err, method, p, timeout, ms, opts.signal);
+      const code = networkCode(err);
+      // A reset keep-alive socket is worth one more try for idempotent reads.
+      if (!timeout.aborted && !opts.signal?.aborted && (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET')) throw new RetryableError(te);
+      throw te;
+    }
+    let text: string;
+    try {
+      text = await readCapped(res.body, MAX_BODY_BYTES);
+    } catch (err) {
+      if (err instanceof ToolError) throw err;
+      const te = this.describeFailure(err, method, p, timeout, ms, opts.signal);
+      if (!timeout.aborted && !opts.signal?.aborted) {
+        throw new RetryableError(new ToolError(`${this.label} closed the connection mid-answer during ${this.where(method, p)}.`, 'upstream'));
+      }
+      throw te;
+    }
+    const headers = flatHeaders(res.headers);
+    if (res.statusCode >= 400) {
+      const category = res.statusCode >= 500 ? 'upstream' : 'caller';
+      const te = new ToolError(`${this.label} ${res.statusCode}: ${errorText(text)} (${this.where(method, p)})`, category, res.statusCode);
+      if (RETRYABLE_STATUS.has(res.statusCode)) throw new RetryableError(te);
+      throw te;
+    }
+    let data: unknown = null;
+    if (text.length > 0) {
+      try {
+        data = JSON.parse(text);
+      } catch {
+        const type = headers['content-type'] ?? 'no content type';
+        throw new RetryableError(
+          new ToolError(
+            `${this.label} answered ${this.where(method, p)} with something that is not JSON (${type}): ${errorText(text).slice(0, 120)}`,
+            'upstream',
+          ),
+        );
+      }
+    }
+    const index = headers['x-nomad-index'] ? Number(headers['x-nomad-index']) : undefined;
+    return { status: res.statusCode, headers, data: data as T, index, nextToken: headers['x-nomad-nexttoken'] || undefined };
+  }
+
+  get<T = unknown>(p: string, opts?: CallOptions) {
+    return this.request<T>('GET', p, opts);
+  }
+  put<T = unknown>(p: string, body?: unknown, opts?: CallOptions) {
+    return this.request<T>('PUT', p, { ...opts, body });
+  }
+  post<T = unknown>(p: string, body?: unknown, opts?: CallOptions) {
+    return this.request<T>('POST', p, { ...opts, body });
+  }
+  delete<T = unknown>(p: string, opts?: CallOptions) {
+    return this.request<T>('DELETE', p, opts);
+  }
+
+  /**
+   * A streaming GET (logs, event stream). No overall timeout: the caller's signal ends it.
+   * The timeout applies until the response headers arrive.
+   */
+  async stream(p: string, opts: CallOptions = {}): Promise<StreamResponse> {
+    const ms = opts.timeoutMs ?? this.timeoutMs;
+    const timeout = AbortSignal.timeout(ms);
+    const controller = new AbortController();
+    const onTimeout = () => controller.abort(timeout.reason);
+    timeout.addEventListener('abort', onTimeout, { once: true });
+    const onCaller = () => controller.abort(opts.signal?.reason);
+    opts.signal?.addEventListener('abort', onCaller, { once: true });
+    if (opts.signal?.aborted) controller.abort();
+    try {
+      const res = await this.pool().request({
+        method: 'GET',
+        path: this.buildPath(p, opts.query),
+        headers: this.buildHeaders(opts, false),
+        signal: controller.signal,
+        bodyTimeout: 0,
+      });
+      timeout.removeEventListener('abort', onTimeout);
+      const headers = flatHeaders(res.headers);
+      if (res.statusCode >= 400) {
+        const text = await readCapped(res.body, 64 * 1024).catch(() => '');
+        opts.signal?.removeEventListener('abort', onCaller);
+        throw new ToolError(`${this.label} ${res.statusCode}: ${errorText(text)} (GET ${p})`, res.statusCode >= 500 ? 'upstream' : 'caller', res.statusCode);
+      }
+      res.body.once('close', () => opts.signal?.removeEventListener('abort', onCaller));
+      return { status: res.statusCode, headers, body: res.body };
+    } catch (err) {
+      timeout.removeEventListener('abort', onTimeout);
+      opts.signal?.removeEventListener('abort', onCaller);
+      throw this.describeFailure(err, 'GET', p, timeout, ms, opts.signal);
+    }
+  }
+
+  async close(): Promise<void> {
+    const pool = this.shared.pool;
+    this.shared.pool = undefined;
+    await pool?.close().catch(() => pool.destroy());
+  }
+}
+
+class RetryableError extends Error {
+  constructor(readonly toolError: ToolError) {
+    super(toolError.message);
+  }
+}
+
+async function readCapped(body: Readable, max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length;
+    if (size > max) {
+      body.destroy();
+      throw new ToolError(`The answer is larger than ${Math.round(max / 1048576)} MiB; narrow the call (prefix, filter, per_page).`, 'caller');
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Upstreams by name, created lazily from config. */
+export class UpstreamRegistry {
+  private readonly byName = new Map<string, Upstream>();
+  constructor(
+    private readonly configs: Record<string, UpstreamConfig>,
+    private readonly timeoutMs: number,
+  ) {}
+
+  has(name: string): boolean {
+    return name in this.configs;
+  }
+
+  names(): string[] {
+    return Object.keys(this.configs);
+  }
+
+  get(name: string): Upstream {
+    let u = this.byName.get(name);
+    if (!u) {
+      const cfg = this.configs[name];
+      if (!cfg) throw new ToolError(`Unknown upstream "${name}"; declare it under upstreams: in the config file.`, 'caller');
+      u = new Upstream(name, cfg, this.timeoutMs);
+      this.byName.set(name, u);
+    }
+    return u;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.byName.values()].map((u) => u.close()));
+  }
+}
+
+export { undiciErrors };
