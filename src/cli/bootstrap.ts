@@ -1,0 +1,73 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { loadCatalog, type LoadResult } from '../host/catalog.js';
+import { type ConfigFlags, type HostConfig, loadConfig } from '../host/config.js';
+import { createLogger, type Logger } from '../host/log.js';
+import { BUILTIN_TOOLS_DIR } from '../host/paths.js';
+import type { Plugin } from '../host/plugin.js';
+import { UpstreamRegistry } from '../host/upstream.js';
+import { builtinPlugins } from '../plugins/index.js';
+
+export interface Runtime {
+  config: HostConfig;
+  log: Logger;
+  upstreams: UpstreamRegistry;
+  plugins: Map<string, Plugin>;
+  /** Directories/files the catalog is read from, built-in first. */
+  toolTargets: string[];
+  load(): LoadResult;
+  close(): Promise<void>;
+}
+
+/** A team's plugin module: a path relative to the config file, or a package name. */
+async function importPlugin(spec: string): Promise<Plugin> {
+  const target = spec.startsWith('.') || path.isAbsolute(spec) ? pathToFileURL(path.resolve(spec)).href : spec;
+  const mod = (await import(target)) as { default?: Plugin };
+  const plugin = mod.default;
+  if (!plugin || typeof plugin.call !== 'function' || typeof plugin.name !== 'string') {
+    throw new Error(`plugin module ${spec} must default-export definePlugin({ name, call })`);
+  }
+  return plugin;
+}
+
+export interface BootstrapOptions {
+  /** Start the in-process simulator with sample jobs and point Nomad (and Gitea) at it. */
+  demo?: boolean;
+  logLevel?: Parameters<typeof createLogger>[0];
+}
+
+/** Config → upstreams → plugins: everything a command needs before it loads the catalog. */
+export async function bootstrap(flags: ConfigFlags, opts: BootstrapOptions = {}): Promise<Runtime> {
+  const config = await loadConfig(flags);
+  const log = createLogger(opts.logLevel);
+  const closers: (() => Promise<void>)[] = [];
+  if (opts.demo) {
+    const { startSimulator } = await import('../sim/index.js');
+    const sim = await startSimulator({ port: 0, seed: 'demo' });
+    closers.push(() => sim.close());
+    config.upstreams.nomad.url = sim.url;
+    config.upstreams.nomad.token = undefined;
+    config.upstreams.gitea.url ??= sim.url;
+    log.info(`demo mode: Nomad simulator with sample jobs at ${sim.url}`);
+  }
+  const plugins = builtinPlugins();
+  for (const spec of config.plugins) {
+    const p = await importPlugin(spec);
+    if (plugins.has(p.name)) throw new Error(`plugin ${spec}: the name "${p.name}" is already taken`);
+    plugins.set(p.name, p);
+  }
+  const upstreams = new UpstreamRegistry(config.upstreams, config.requestTimeoutMs);
+  const toolTargets = [BUILTIN_TOOLS_DIR, ...config.toolsDirs];
+  return {
+    config,
+    log,
+    upstreams,
+    plugins,
+    toolTargets,
+    load: () => loadCatalog(toolTargets, { plugins: [...plugins.keys()], upstreams: upstreams.names() }),
+    close: async () => {
+      await upstreams.close();
+      for (const c of closers) await c();
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { ToolHost } from '../server.js';
+
+/**
+ * Serve one client over stdin/stdout until stdin ends or a signal arrives.
+ * stdout belongs to JSON-RPC: everything else goes to stderr.
+ */
+export async function serveStdio(host: ToolHost, onClose: () => Promise<void>): Promise<void> {
+  const server = host.createServer();
+  const transport = new StdioServerTransport();
+  let closing = false;
+  const shutdown = async () => {
+    if (closing) return;
+    closing = true;
+    await server.close().catch(() => {});
+    await onClose().catch(() => {});
+    process.exit(0);
+  };
+  transport.onerror = (err) => host.log.warn(`stdio: ${err.message}`);
+  process.stdin.once('end', shutdown);
+  process.stdin.once('close', shutdown);
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+  await server.connect(transport);
+  host.log.info(`serving ${host.tools.visible.length} tools over stdio (Nomad: ${host.config.upstreams.nomad.url})`);
+}

@@ -1,0 +1,126 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadCatalog } from '../../src/host/catalog.js';
+import { formatProblem } from '../../src/host/errors.js';
+import { BUILTIN_TOOLS_DIR } from '../../src/host/paths.js';
+import { builtinPlugins } from '../../src/plugins/index.js';
+
+const opts = { plugins: ['job-logs'], upstreams: ['nomad', 'gitea'] };
+
+function dirWith(files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'nomad-mcp-cat-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+const good = `tools:
+  - name: list_things
+    description: List the things of the cluster.
+    annotations: { readOnlyHint: true }
+    input: { type: object, properties: { prefix: { type: string } } }
+    request: { method: GET, path: /v1/things, query: { prefix: "{{prefix}}" } }
+`;
+
+function problems(files: Record<string, string>): string[] {
+  const dir = dirWith(files);
+  return loadCatalog([dir], opts, dir).problems.map(formatProblem);
+}
+
+describe('loadCatalog', () => {
+  it('loads a good file with its position', () => {
+    const dir = dirWith({ 'a.yaml': good });
+    const r = loadCatalog([dir], opts, dir);
+    expect(r.problems).toEqual([]);
+    expect(r.tools.map((t) => [t.name, t.tier, t.source.file, t.source.line])).toEqual([['list_things', 'read', 'a.yaml', 2]]);
+  });
+
+  it('reports YAML syntax errors as file:line:col', () => {
+    expect(problems({ 'bad.yaml': 'tools:\n  - name: x\n    description: [unclosed\n' })[0]).toMatch(/^bad\.yaml:\d+:\d+: YAML: /);
+  });
+
+  it('reports a schema violation at the offending key', () => {
+    const text = good.replace('    annotations:', '    colour: red\n    annotations:');
+    expect(problems({ 'a.yaml': text })).toEqual(['a.yaml:2:5: tools.0: unknown key "colour"']);
+  });
+
+  it('reports a bad method at its line', () => {
+    const p = problems({ 'a.yaml': good.replace('method: GET', 'method: FETCH') });
+    expect(p).toHaveLength(1);
+    expect(p[0]).toMatch(/^a\.yaml:6:\d+: tools\.0\.request\.method: must be one of GET/);
+  });
+
+  it('reports an unknown plugin and an unknown upstream', () => {
+    const text = `upstream: billing
+tools:
+  - name: do_it
+    description: Does the thing to the cluster.
+    plugin: no-such-plugin
+`;
+    const p = problems({ 'p.yaml': text });
+    expect(p.some((l) => /^p\.yaml:5:\d+: do_it: unknown plugin "no-such-plugin"/.test(l))).toBe(true);
+    expect(p.some((l) => /^p\.yaml:3:\d+: do_it: unknown upstream "billing"/.test(l))).toBe(true);
+  });
+
+  it('reports a template that references an undeclared argument', () => {
+    const p = problems({ 'a.yaml': good.replace('/v1/things', '/v1/thing/{{thing_id}}') });
+    expect(p).toEqual([expect.stringMatching(/^a\.yaml:6:\d+: list_things: template references "thing_id", which the input schema does not declare$/)]);
+  });
+
+  it('reports a tool with both request and plugin', () => {
+    const p = problems({ 'a.yaml': good.replace('    request:', '    plugin: job-logs\n    request:') });
+    expect(p[0]).toMatch(/has request and plugin: give exactly one/);
+  });
+
+  it('reports a duplicate name across directories naming both files', () => {
+    const a = dirWith({ 'one.yaml': good });
+    const b = dirWith({ 'two.yaml': good });
+    const r = loadCatalog([a, b], opts, path.dirname(a));
+    expect(r.problems).toHaveLength(1);
+    const line = formatProblem(r.problems[0]);
+    expect(line).toContain('two.yaml:2:');
+    expect(line).toMatch(/duplicate tool name "list_things" \(first defined at .*one\.yaml:2:\d+\)/);
+  });
+
+  it('reports an invalid input schema', () => {
+    const p = problems({ 'a.yaml': good.replace('{ type: string }', '{ type: strnig }') });
+    expect(p[0]).toMatch(/^a\.yaml:5:\d+: list_things: invalid input schema/);
+  });
+
+  it('reports a missing directory', () => {
+    const r = loadCatalog(['/nonexistent/tools'], opts);
+    expect(formatProblem(r.problems[0])).toMatch(/cannot read tools directory: ENOENT/);
+  });
+});
+
+describe('the built-in catalog', () => {
+  const plugins = [...builtinPlugins().keys()];
+  const r = loadCatalog([BUILTIN_TOOLS_DIR], { plugins, upstreams: ['nomad', 'gitea'] });
+
+  it('is valid', () => {
+    expect(r.problems.map(formatProblem)).toEqual([]);
+    expect(r.tools.length).toBeGreaterThanOrEqual(21);
+  });
+
+  it('has snake_case names, tags, explicit read-only hints and descriptions for every argument', () => {
+    for (const t of r.tools) {
+      expect(t.name).toMatch(/^[a-z][a-z0-9_]*$/);
+      expect(t.tags.length, t.name).toBeGreaterThan(0);
+      expect(typeof t.annotations.readOnlyHint, t.name).toBe('boolean');
+      if (!t.annotations.readOnlyHint) expect(typeof t.annotations.destructiveHint, t.name).toBe('boolean');
+      const props = (t.inputSchema.properties ?? {}) as Record<string, { description?: string }>;
+      for (const [k, v] of Object.entries(props)) expect(v.description, `${t.name}.${k}`).toBeTruthy();
+      expect(t.inputSchema.anyOf, t.name).toBeUndefined();
+      expect(t.inputSchema.oneOf, t.name).toBeUndefined();
+    }
+  });
+
+  it('starts every file with the schema line', async () => {
+    const { readFileSync, readdirSync } = await import('node:fs');
+    for (const f of readdirSync(BUILTIN_TOOLS_DIR)) {
+      expect(readFileSync(path.join(BUILTIN_TOOLS_DIR, f), 'utf8').split('\n')[0], f).toBe('# yaml-language-server: $schema=../src/host/descriptor.schema.json');
+    }
+  });
+});
+

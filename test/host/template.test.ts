@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { compileRequest, encodeSegment, nomadPath, templateRefs } from '../../src/host/template.js';
+
+describe('compileRequest', () => {
+  it('encodes a templated path value as one segment, so it cannot climb', () => {
+    const r = compileRequest({ method: 'GET', path: '/v1/job/{{job_id}}/allocations' });
+    expect(r({ job_id: '../../v1/acl' }).path).toBe('/v1/job/..%2F..%2Fv1%2Facl/allocations');
+    expect(r({ job_id: '..' }).path).toBe('/v1/job/%2E%2E/allocations');
+    expect(r({ job_id: 'a b?c#d' }).path).toBe('/v1/job/a%20b%3Fc%23d/allocations');
+  });
+
+  it('refuses a path segment that renders empty', () => {
+    const r = compileRequest({ method: 'GET', path: '/v1/job/{{job_id}}' });
+    expect(() => r({ job_id: '' })).toThrow(/rendered empty/);
+  });
+
+  it('omits query entries that render empty or are absent', () => {
+    const r = compileRequest({ method: 'GET', path: '/v1/jobs', query: { prefix: '{{prefix}}', filter: '{{filter}}', meta: true } });
+    expect(r({ prefix: 'we', filter: undefined }).query).toEqual({ prefix: 'we', meta: 'true' });
+    expect(r({ prefix: '', filter: undefined }).query).toEqual({ meta: 'true' });
+  });
+
+  it('keeps the type of a body leaf that is exactly one expression', () => {
+    const r = compileRequest({
+      method: 'PUT',
+      path: '/v1/job/{{job_id}}/scale',
+      body: { Count: '{{count}}', Target: { Group: '{{group}}' }, Message: 'scaled {{group}} to {{count}}', Job: '{{job}}', Gone: '{{missing}}' },
+    });
+    const out = r({ job_id: 'web', count: 3, group: 'frontend', job: { ID: 'web', Nested: [1, 2] }, missing: undefined });
+    expect(out.body).toEqual({ Count: 3, Target: { Group: 'frontend' }, Message: 'scaled frontend to 3', Job: { ID: 'web', Nested: [1, 2] } });
+  });
+
+  it('fails loudly on an undeclared field (strict mode)', () => {
+    const r = compileRequest({ method: 'GET', path: '/v1/job/{{jobid}}' });
+    expect(() => r({ job_id: 'x' })).toThrow(/jobid/);
+  });
+});
+
+describe('templateRefs', () => {
+  it('lists top-level names, skipping helpers, data vars and each-bodies', () => {
+    expect(templateRefs('{{job_id}} {{default prefix "x"}} {{#each items}}{{Name}}{{@index}}{{/each}}').sort()).toEqual(['items', 'job_id', 'prefix']);
+    expect(templateRefs('{{#if a}}{{b}}{{else}}{{c}}{{/if}}').sort()).toEqual(['a', 'b', 'c']);
+    expect(templateRefs('{{args.job_id}} {{result.ID}}', true).sort()).toEqual(['args.job_id', 'result.ID']);
+  });
+});
+
+describe('nomadPath', () => {
+  it('encodes interpolated values', () => {
+    expect(nomadPath`/v1/job/${'a/b'}/scale`).toBe('/v1/job/a%2Fb/scale');
+    expect(encodeSegment('.')).toBe('%2E');
+  });
+});
