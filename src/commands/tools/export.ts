@@ -1,0 +1,41 @@
+import { Command, Flags } from '@oclif/core';
+import { writeFileSync } from 'node:fs';
+import { catalogFlags, toConfigFlags } from '../../cli/flags.js';
+
+export default class ToolsExport extends Command {
+  static override summary = 'Export tool definitions for the Claude API, OpenAI function calling, or as MCP tools/list JSON';
+  static override examples = [
+    '<%= config.bin %> tools export --format anthropic --out claude_nomad_tool.json',
+    '<%= config.bin %> tools export --format openai --read-only',
+  ];
+  static override flags = {
+    ...catalogFlags,
+    format: Flags.string({ options: ['anthropic', 'openai', 'mcp'], default: 'anthropic', description: 'Output format' }),
+    out: Flags.string({ description: 'Write to this file instead of stdout' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(ToolsExport);
+    const { bootstrap } = await import('../../cli/bootstrap.js');
+    const { buildInventory } = await import('../../host/inventory.js');
+    const { toMcpTool } = await import('../../host/server.js');
+    const { formatProblem } = await import('../../host/errors.js');
+    const rt = await bootstrap(toConfigFlags(flags), { logLevel: 'warn' });
+    const loaded = rt.load();
+    await rt.close();
+    if (loaded.problems.length) {
+      for (const p of loaded.problems) this.logToStderr(formatProblem(p));
+      this.exit(1);
+    }
+    const tools = buildInventory(loaded.tools, rt.config).visible;
+    let out: unknown;
+    if (flags.format === 'anthropic') out = tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.inputSchema }));
+    else if (flags.format === 'openai') out = tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.inputSchema } }));
+    else out = { tools: tools.map(toMcpTool) };
+    const text = `${JSON.stringify(out, null, 2)}\n`;
+    if (flags.out) {
+      writeFileSync(flags.out, text);
+      this.logToStderr(`wrote ${tools.length} tools to ${flags.out}`);
+    } else process.stdout.write(text);
+  }
+}

@@ -1,0 +1,49 @@
+import { Command, Flags } from '@oclif/core';
+import { catalogFlags, toConfigFlags } from '../../cli/flags.js';
+
+export default class ToolsList extends Command {
+  static override summary = 'List the tool catalog as the server would serve it';
+  static override examples = ['<%= config.bin %> tools list', '<%= config.bin %> tools list --tags jobs,logs --json', '<%= config.bin %> tools list --all'];
+  static override flags = {
+    ...catalogFlags,
+    json: Flags.boolean({ description: 'Print JSON' }),
+    all: Flags.boolean({ description: 'Include tools hidden by the switches, with the reason' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(ToolsList);
+    const { bootstrap } = await import('../../cli/bootstrap.js');
+    const { buildInventory } = await import('../../host/inventory.js');
+    const { formatProblem } = await import('../../host/errors.js');
+    const rt = await bootstrap(toConfigFlags(flags), { logLevel: 'warn' });
+    const loaded = rt.load();
+    await rt.close();
+    if (loaded.problems.length) {
+      for (const p of loaded.problems) this.logToStderr(formatProblem(p));
+      this.exit(1);
+    }
+    const inv = buildInventory(loaded.tools, rt.config);
+    const tools = flags.all ? inv.all : inv.visible;
+    const rows = tools.map((t) => ({
+      name: t.name,
+      tags: t.tags,
+      tier: t.tier,
+      kind: t.plugin ? `plugin:${t.plugin}` : 'request',
+      source: `${t.source.file}:${t.source.line}`,
+      ...(inv.hidden.has(t.name) ? { hidden: inv.hidden.get(t.name) } : {}),
+    }));
+    if (flags.json) {
+      this.log(JSON.stringify(rows, null, 2));
+      return;
+    }
+    const w = (k: 'name' | 'tier' | 'kind', min: number) => Math.max(min, ...rows.map((r) => r[k].length));
+    const [wn, wt, wk] = [w('name', 4), w('tier', 4), w('kind', 4)];
+    const wg = Math.max(4, ...rows.map((r) => r.tags.join(',').length));
+    this.log(`${'NAME'.padEnd(wn)}  ${'TAGS'.padEnd(wg)}  ${'TIER'.padEnd(wt)}  ${'KIND'.padEnd(wk)}  SOURCE`);
+    for (const r of rows) {
+      const hidden = 'hidden' in r ? '  (hidden)' : '';
+      this.log(`${r.name.padEnd(wn)}  ${r.tags.join(',').padEnd(wg)}  ${r.tier.padEnd(wt)}  ${r.kind.padEnd(wk)}  ${r.source}${hidden}`);
+    }
+    this.log(`${rows.length} tools${inv.hidden.size && !flags.all ? ` (${inv.hidden.size} hidden by switches; --all shows them)` : ''}`);
+  }
+}

@@ -1,0 +1,48 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
+export const BIN = path.join(ROOT, 'bin', 'run.js');
+
+export interface Answer {
+  text: string;
+  isError: boolean;
+  structured?: Record<string, unknown>;
+}
+
+export interface Connected {
+  client: Client;
+  stderr: () => string;
+  call(name: string, args?: Record<string, unknown>): Promise<Answer>;
+  close(): Promise<void>;
+}
+
+/** Spawn `bin/run.js serve --stdio …` and connect the SDK's Client to it, as a user's MCP client would. */
+export async function connectStdio(env: Record<string, string>, args: string[] = []): Promise<Connected> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [BIN, 'serve', '--stdio', ...args],
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NOMAD_MCP_LOG_LEVEL: 'info', ...env },
+    cwd: ROOT,
+    stderr: 'pipe',
+  });
+  let err = '';
+  transport.stderr?.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  const client = new Client({ name: 'e2e', version: '1.0.0' });
+  await client.connect(transport);
+  return {
+    client,
+    stderr: () => err,
+    async call(name, a = {}) {
+      const r = (await client.callTool({ name, arguments: a })) as CallToolResult;
+      const text = r.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
+      return { text, isError: r.isError === true, structured: r.structuredContent as Record<string, unknown> | undefined };
+    },
+    close: () => client.close(),
+  };
+}
