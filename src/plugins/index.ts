@@ -1,0 +1,11 @@
+/** The built-in plugins, by name (the `plugin:` of a descriptor in tools.d/). */
+import type { Plugin } from '../host/plugin.js';
+import allocationLogs from './allocation-logs.js';
+import jobEvaluations from './job-evaluations.js';
+import jobLogs from './job-logs.js';
+
+const ALL = [jobLogs, allocationLogs, jobEvaluations] as unknown as Plugin[];
+
+export function builtinPlugins(): Map<string, Plugin> {
+  return new Map(ALL.map((p) => [p.name, p]));
+}
