@@ -2,18 +2,32 @@ import { Command, Flags } from '@oclif/core';
 import { catalogFlags, nomadFlags, toConfigFlags } from '../cli/flags.js';
 
 export default class Serve extends Command {
-  static override summary = 'Serve the Nomad tool catalog to MCP clients';
+  static override summary = 'Serve the Nomad tool catalog to MCP clients (stdio, or HTTP with --sse)';
   static override description =
-    'Reads the YAML tool catalog (built-in tools.d/ plus --tools-dir) and serves it over stdio. ' +
+    'Reads the YAML tool catalog (built-in tools.d/ plus --tools-dir) and serves it over stdio (default) or, with --sse, ' +
+    'over HTTP on one port: Streamable HTTP at /mcp, legacy SSE at /mcp/sse, REST at /api/tools, /healthz and /readyz. ' +
     'Nomad is reached at NOMAD_ADDR with NOMAD_TOKEN; --demo starts an in-process Nomad simulator with sample jobs.';
   static override examples = [
     '<%= config.bin %> serve --stdio',
     '<%= config.bin %> serve --stdio --demo',
-    'NOMAD_ADDR=https://nomad.example:4646 NOMAD_TOKEN=… <%= config.bin %> serve --stdio --read-only',
+    '<%= config.bin %> serve --sse --port 8000',
+    '<%= config.bin %> serve --sse --host 0.0.0.0 --auth nomad --tls-cert cert.pem --tls-key key.pem',
   ];
   static override flags = {
-    stdio: Flags.boolean({ description: 'Serve over stdin/stdout (the default)', default: false }),
+    stdio: Flags.boolean({ description: 'Serve over stdin/stdout (the default)', exclusive: ['sse'] }),
+    sse: Flags.boolean({ description: 'Serve over HTTP: Streamable HTTP (/mcp) and legacy SSE (/mcp/sse)', exclusive: ['stdio'] }),
     demo: Flags.boolean({ description: 'Run against an in-process Nomad simulator with sample jobs' }),
+    host: Flags.string({ description: 'HTTP bind address', default: '127.0.0.1' }),
+    port: Flags.integer({ description: 'HTTP port (0 picks a free one)', default: 8000, min: 0, max: 65535 }),
+    stateless: Flags.boolean({ description: 'Streamable HTTP without sessions, for replicas behind a load balancer' }),
+    'tls-cert': Flags.string({ description: 'Serve HTTPS with this certificate (PEM)', dependsOn: ['tls-key'] }),
+    'tls-key': Flags.string({ description: 'Private key of --tls-cert (PEM)', dependsOn: ['tls-cert'] }),
+    'auth-token': Flags.string({ description: 'Require Authorization: Bearer <token> (repeatable). Env: NOMAD_MCP_AUTH_TOKENS', multiple: true }),
+    auth: Flags.string({ description: 'nomad = each client\'s bearer token is its Nomad ACL token (per-user passthrough)', options: ['nomad'] }),
+    'insecure-no-auth': Flags.boolean({ description: 'Allow a non-loopback bind without authentication (not recommended)' }),
+    'allowed-origin': Flags.string({ description: 'Allow browser requests from this Origin (repeatable)', multiple: true }),
+    'rate-limit': Flags.integer({ description: 'Tool calls per minute per client', min: 1 }),
+    'audit-log': Flags.string({ description: 'Append one JSON line per tool call to this file' }),
     ...nomadFlags,
     ...catalogFlags,
   };
@@ -22,6 +36,18 @@ export default class Serve extends Command {
     const { flags } = await this.parse(Serve);
     const { bootstrap } = await import('../cli/bootstrap.js');
     const { formatProblem } = await import('../host/errors.js');
+    const envTokens = (process.env.NOMAD_MCP_AUTH_TOKENS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const tokens = [...(flags['auth-token'] ?? []), ...envTokens];
+    if (flags.sse) {
+      const { isLoopbackHost } = await import('../host/transports/auth.js');
+      if (tokens.length && flags.auth) this.error('choose one of --auth-token and --auth nomad', { exit: 2 });
+      if (!isLoopbackHost(flags.host) && !tokens.length && !flags.auth) {
+        if (!flags['insecure-no-auth']) {
+          this.error(`refusing to serve on ${flags.host} without authentication: set --auth-token (or NOMAD_MCP_AUTH_TOKENS) or --auth nomad (or --insecure-no-auth)`, { exit: 2 });
+        }
+        this.warn(`serving on ${flags.host} WITHOUT authentication (--insecure-no-auth): anyone who can reach it operates your cluster`);
+      }
+    }
     let runtime;
     try {
       runtime = await bootstrap(toConfigFlags(flags), { demo: flags.demo });
@@ -37,6 +63,8 @@ export default class Serve extends Command {
       this.exit(2);
     }
     const { ToolHost } = await import('../host/server.js');
+    const audit = flags['audit-log'] ? new (await import('../host/audit.js')).AuditLog(flags['audit-log']) : undefined;
+    const rateLimiter = flags['rate-limit'] ? new (await import('../host/rate-limit.js')).RateLimiter(flags['rate-limit']) : undefined;
     const host = new ToolHost({
       config: runtime.config,
       upstreams: runtime.upstreams,
@@ -44,10 +72,43 @@ export default class Serve extends Command {
       log: runtime.log,
       tools: loaded.tools,
       version: this.config.version,
+      audit,
+      rateLimiter,
     });
-    const { serveStdio } = await import('../host/transports/stdio.js');
-    await serveStdio(host, async () => {
+
+    if (!flags.sse) {
+      const { serveStdio } = await import('../host/transports/stdio.js');
+      await serveStdio(host, async () => {
+        await audit?.flush();
+        await runtime.close();
+      });
+      return;
+    }
+    const { serveHttp } = await import('../host/transports/http.js');
+    const http = await serveHttp(host, {
+      host: flags.host,
+      port: flags.port,
+      stateless: flags.stateless,
+      tls: flags['tls-cert'] && flags['tls-key'] ? { cert: flags['tls-cert'], key: flags['tls-key'] } : undefined,
+      auth: flags.auth === 'nomad' ? { kind: 'nomad' } : tokens.length ? { kind: 'tokens', tokens } : { kind: 'none' },
+      allowedOrigins: flags['allowed-origin'] ?? [],
+      nomad: runtime.upstreams.get('nomad'),
+    });
+    this.logToStderr(`listening on ${http.url}`);
+    runtime.log.info(
+      `${host.tools.visible.length} tools; Streamable HTTP ${http.url}/mcp, legacy SSE ${http.url}/mcp/sse, REST ${http.url}/api/tools (Nomad: ${runtime.config.upstreams.nomad.url})`,
+    );
+    let stopping = false;
+    const stop = async () => {
+      if (stopping) return;
+      stopping = true;
+      runtime.log.info('shutting down: finishing in-flight calls');
+      await http.close(10_000);
+      await audit?.flush();
       await runtime.close();
-    });
+      process.exit(0);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
   }
 }

@@ -13,6 +13,8 @@ export interface CallResult {
   isError: boolean;
   /** `caller` or `upstream` for errors (CLI exit codes, audit). */
   category?: 'caller' | 'upstream' | 'internal';
+  /** Why the call did not run (REST maps these to 400/404/429). */
+  refused?: 'invalid-arguments' | 'unknown' | 'hidden' | 'rate-limited' | 'namespace';
 }
 
 export interface ExecutorDeps {
@@ -73,9 +75,9 @@ export class Executor {
   async call(tool: Tool, rawArgs: unknown, opts: CallOptions = {}): Promise<CallResult> {
     const args: JsonObject = rawArgs && typeof rawArgs === 'object' && !Array.isArray(rawArgs) ? { ...(rawArgs as JsonObject) } : {};
     if (rawArgs !== undefined && rawArgs !== null && (typeof rawArgs !== 'object' || Array.isArray(rawArgs))) {
-      return { text: `Invalid arguments for ${tool.name}: arguments must be a JSON object.`, isError: true, category: 'caller' };
+      return { text: `Invalid arguments for ${tool.name}: arguments must be a JSON object.`, isError: true, category: 'caller', refused: 'invalid-arguments' };
     }
-    if (!tool.validate(args)) return { text: argumentError(tool), isError: true, category: 'caller' };
+    if (!tool.validate(args)) return { text: argumentError(tool), isError: true, category: 'caller', refused: 'invalid-arguments' };
     const config = this.deps.config;
     const namespace = (args.namespace as string | undefined) || config.namespace;
     if (tool.params.includes('namespace') && args.namespace === undefined) args.namespace = namespace;
@@ -84,6 +86,7 @@ export class Executor {
         text: `Namespace "${namespace}" is not allowed on this server (allowed: ${config.allowedNamespaces.join(', ')}).`,
         isError: true,
         category: 'caller',
+        refused: 'namespace',
       };
     }
     try {

@@ -6,6 +6,8 @@ import { type CallResult, Executor, type ExecutorDeps } from './executor.js';
 import { type Inventory, buildInventory } from './inventory.js';
 import type { Logger } from './log.js';
 import type { Plugin } from './plugin.js';
+import { type AuditLog, argsDigest } from './audit.js';
+import type { RateLimiter } from './rate-limit.js';
 import type { Tool } from './types.js';
 import type { UpstreamRegistry } from './upstream.js';
 
@@ -18,12 +20,30 @@ export interface HostOptions {
   log: Logger;
   tools: Tool[];
   version?: string;
+  audit?: AuditLog;
+  rateLimiter?: RateLimiter;
+}
+
+/** Who is calling, for audit lines and rate limits. Never holds a secret. */
+export interface Caller {
+  transport: string;
+  session?: string;
+  /** Token fingerprint or address. */
+  client?: string;
 }
 
 export interface HostCallOptions {
   signal?: AbortSignal;
   progress?: (progress: number, total?: number, message?: string) => Promise<void>;
+  /** Per-user Nomad token (passthrough auth). */
   token?: string;
+  caller?: Caller;
+}
+
+/** Auth details a transport attaches to a request (`req.auth`), read back by the call handler. */
+export interface AuthExtra {
+  nomadToken?: string;
+  client?: string;
 }
 
 /** The MCP definition of a tool, as tools/list sends it. */
@@ -54,11 +74,17 @@ export class ToolHost {
   private listing!: { tools: McpTool[] };
   private readonly servers = new Set<Server>();
   private readonly version: string;
+  private readonly audit?: AuditLog;
+  private readonly rateLimiter?: RateLimiter;
+  private inFlight = 0;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(opts: HostOptions) {
     this.config = opts.config;
     this.log = opts.log;
     this.version = opts.version ?? '0.0.0';
+    this.audit = opts.audit;
+    this.rateLimiter = opts.rateLimiter;
     const deps: ExecutorDeps = { config: opts.config, upstreams: opts.upstreams, plugins: opts.plugins, log: opts.log };
     this.executor = new Executor(deps);
     this.setTools(opts.tools);
@@ -79,18 +105,56 @@ export class ToolHost {
     return this.listing;
   }
 
-  /** Look a tool up and run it; hidden and unknown tools are answered here too. */
-  async call(name: string, args: unknown, opts: HostCallOptions = {}): Promise<CallResult & { unknown?: boolean }> {
+  /** Calls under way (for graceful shutdown). */
+  get pending(): number {
+    return this.inFlight;
+  }
+
+  /** Resolves when no call is under way, or after `ms`. */
+  async idle(ms: number): Promise<void> {
+    if (this.inFlight === 0) return;
+    await Promise.race([new Promise<void>((r) => this.idleWaiters.push(r)), new Promise((r) => setTimeout(r, ms).unref())]);
+  }
+
+  /** Look a tool up and run it; hidden, unknown and rate-limited calls are answered here too. */
+  async call(name: string, args: unknown, opts: HostCallOptions = {}): Promise<CallResult & { retryAfter?: number }> {
+    const started = performance.now();
     const inv = this.inventory; // calls finish on the catalog they started with
     const tool = inv.byName.get(name);
-    if (!tool) return { text: `Unknown tool "${name}".`, isError: true, category: 'caller', unknown: true };
-    const hidden = inv.hidden.get(name);
-    if (hidden) return { text: hidden, isError: true, category: 'caller' };
-    return this.executor.call(tool, args, opts);
+    let r: CallResult & { retryAfter?: number };
+    let outcome: 'ok' | 'error' | 'denied' = 'denied';
+    const wait = this.rateLimiter?.take(opts.caller?.client ?? 'anonymous') ?? 0;
+    if (wait > 0) {
+      r = { text: `Rate limit exceeded for this client; retry in ${wait} s.`, isError: true, category: 'caller', retryAfter: wait, refused: 'rate-limited' };
+    } else if (!tool) {
+      r = { text: `Unknown tool "${name}".`, isError: true, category: 'caller', refused: 'unknown' };
+    } else if (inv.hidden.has(name)) {
+      r = { text: inv.hidden.get(name)!, isError: true, category: 'caller', refused: 'hidden' };
+    } else {
+      this.inFlight++;
+      try {
+        r = await this.executor.call(tool, args, opts);
+      } finally {
+        if (--this.inFlight === 0) this.idleWaiters.splice(0).forEach((w) => w());
+      }
+      outcome = r.isError ? 'error' : 'ok';
+    }
+    this.audit?.write({
+      time: new Date().toISOString(),
+      transport: opts.caller?.transport ?? 'internal',
+      session: opts.caller?.session,
+      client: opts.caller?.client,
+      tool: name,
+      args: argsDigest(args),
+      outcome,
+      category: r.isError ? r.category : undefined,
+      ms: Math.round((performance.now() - started) * 100) / 100,
+    });
+    return r;
   }
 
   /** A new SDK Server for one client connection (stdio, one HTTP session). */
-  createServer(): Server {
+  createServer(transport = 'stdio'): Server {
     const server = new Server(
       { name: SERVER_NAME, version: this.version },
       { capabilities: { tools: { listChanged: true } }, instructions: INSTRUCTIONS },
@@ -109,9 +173,14 @@ export class ToolHost {
                 params: { progressToken: token, progress: lastProgress, ...(total !== undefined ? { total } : {}), ...(message ? { message } : {}) },
               });
             };
-      const passthrough = (extra.authInfo?.extra as { nomadToken?: string } | undefined)?.nomadToken;
-      const r = await this.call(req.params.name, req.params.arguments, { signal: extra.signal, progress, token: passthrough });
-      if (r.unknown) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${req.params.name}`);
+      const auth = extra.authInfo?.extra as AuthExtra | undefined;
+      const r = await this.call(req.params.name, req.params.arguments, {
+        signal: extra.signal,
+        progress,
+        token: auth?.nomadToken,
+        caller: { transport, session: extra.sessionId, client: auth?.client },
+      });
+      if (r.refused === 'unknown') throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${req.params.name}`);
       const result: CallToolResult = { content: [{ type: 'text', text: r.text }] };
       if (r.structured && !r.isError) result.structuredContent = r.structured;
       if (r.isError) result.isError = true;

@@ -1,0 +1,33 @@
+/**
+ * Token bucket per client: `perMinute` calls, refilled continuously. `take` answers how many
+ * seconds to wait when the bucket is empty.
+ */
+export class RateLimiter {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly ratePerMs: number;
+
+  constructor(private readonly perMinute: number) {
+    this.ratePerMs = perMinute / 60_000;
+  }
+
+  /** 0 when allowed, else the seconds until one call is allowed again. */
+  take(client: string, now = Date.now()): number {
+    let b = this.buckets.get(client);
+    if (!b) {
+      b = { tokens: this.perMinute, at: now };
+      this.buckets.set(client, b);
+    }
+    b.tokens = Math.min(this.perMinute, b.tokens + (now - b.at) * this.ratePerMs);
+    b.at = now;
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return 0;
+    }
+    if (this.buckets.size > 10_000) this.prune(now);
+    return Math.ceil((1 - b.tokens) / this.ratePerMs / 1000);
+  }
+
+  private prune(now: number): void {
+    for (const [k, b] of this.buckets) if (now - b.at > 120_000) this.buckets.delete(k);
+  }
+}

@@ -1,0 +1,222 @@
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Upstream } from '../upstream.js';
+import type { AuthExtra, ToolHost } from '../server.js';
+import { type AuthMode, authenticate, isLoopbackHost, originProblem } from './auth.js';
+import { handleRest } from './rest.js';
+
+export interface HttpOptions {
+  host: string;
+  port: number;
+  stateless: boolean;
+  tls?: { cert: string; key: string };
+  auth: AuthMode;
+  allowedOrigins: string[];
+  /** For /readyz: is the Nomad leader reachable? */
+  nomad: Upstream;
+  /** Largest accepted request body. */
+  maxBodyBytes?: number;
+}
+
+export interface HttpServer {
+  url: string;
+  /** Stop accepting, let in-flight calls finish (bounded by `graceMs`), close sessions. */
+  close(graceMs?: number): Promise<void>;
+  sessions(): number;
+}
+
+type AuthedRequest = IncomingMessage & { auth?: AuthInfo };
+
+const JSONRPC_PARSE_ERROR = { jsonrpc: '2.0', error: { code: -32700, message: 'Parse error: the body is not valid JSON' }, id: null };
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+class BodyError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+async function readBody(req: IncomingMessage, max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > max) throw new BodyError(413, `request body larger than ${max} bytes`);
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function readJson(req: IncomingMessage, max: number): Promise<unknown> {
+  const text = await readBody(req, max);
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    throw new BodyError(400, 'parse');
+  }
+}
+
+function isInitialize(body: unknown): boolean {
+  const msgs = Array.isArray(body) ? body : [body];
+  return msgs.some((m) => m && typeof m === 'object' && (m as { method?: string }).method === 'initialize');
+}
+
+/** JSON-RPC request ids in a POST body (to cancel them if the client goes away). */
+function requestIds(body: unknown): (string | number)[] {
+  const msgs = Array.isArray(body) ? body : [body];
+  return msgs
+    .filter((m) => m && typeof m === 'object' && 'method' in m && 'id' in m)
+    .map((m) => (m as { id: string | number }).id);
+}
+
+/**
+ * One port, `node:http` only: Streamable HTTP at /mcp, legacy SSE at /mcp/sse + /mcp/messages,
+ * REST at /api/tools, health at /healthz and /readyz.
+ */
+export async function serveHttp(host: ToolHost, opts: HttpOptions): Promise<HttpServer> {
+  const maxBody = opts.maxBodyBytes ?? 4 * 1024 * 1024;
+  const loopback = isLoopbackHost(opts.host);
+  const streamable = new Map<string, StreamableHTTPServerTransport>();
+  const sse = new Map<string, SSEServerTransport>();
+  let closing = false;
+
+  async function handleStreamable(req: AuthedRequest, res: ServerResponse): Promise<void> {
+    const body = req.method === 'POST' ? await readJson(req, maxBody) : undefined;
+    if (opts.stateless) {
+      if (req.method !== 'POST') return sendJson(res, 405, { jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed in stateless mode' }, id: null }, { allow: 'POST' });
+      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: false });
+      const server = host.createServer('streamable-http');
+      res.on('close', () => {
+        void transport.close();
+        void server.close();
+      });
+      await server.connect(transport);
+      await transport.handleRequest(req, res, body);
+      return;
+    }
+    const sid = req.headers['mcp-session-id'];
+    let transport = typeof sid === 'string' ? streamable.get(sid) : undefined;
+    if (typeof sid === 'string' && !transport) {
+      return sendJson(res, 404, { jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null });
+    }
+    if (!transport) {
+      if (req.method !== 'POST' || !isInitialize(body)) {
+        return sendJson(res, 400, { jsonrpc: '2.0', error: { code: -32000, message: 'Bad Request: no valid session ID; start with an initialize request' }, id: null });
+      }
+      const t = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (id) => {
+          streamable.set(id, t);
+        },
+      });
+      t.onclose = () => {
+        if (t.sessionId) streamable.delete(t.sessionId);
+      };
+      await host.createServer('streamable-http').connect(t);
+      transport = t;
+    }
+    // A client that disconnects mid-call cancels its requests, so Nomad requests and streams stop.
+    const ids = requestIds(body);
+    if (ids.length) {
+      const t = transport;
+      res.on('close', () => {
+        if (res.writableFinished) return;
+        for (const id of ids) t.onmessage?.({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'client disconnected' } });
+      });
+    }
+    await transport.handleRequest(req, res, body);
+  }
+
+  async function handleSse(req: AuthedRequest, res: ServerResponse, url: URL): Promise<void> {
+    if (url.pathname === '/mcp/sse' && req.method === 'GET') {
+      const transport = new SSEServerTransport('/mcp/messages', res);
+      sse.set(transport.sessionId, transport);
+      res.on('close', () => sse.delete(transport.sessionId));
+      await host.createServer('sse').connect(transport);
+      return;
+    }
+    if (url.pathname === '/mcp/messages' && req.method === 'POST') {
+      const transport = sse.get(url.searchParams.get('sessionId') ?? '');
+      if (!transport) return sendJson(res, 404, { jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null });
+      const body = await readJson(req, maxBody);
+      await transport.handlePostMessage(req, res, body);
+      return;
+    }
+    sendJson(res, 405, { error: 'method not allowed' });
+  }
+
+  async function readyz(res: ServerResponse): Promise<void> {
+    try {
+      const r = await opts.nomad.get<string>('/v1/status/leader', { timeoutMs: 3000 });
+      sendJson(res, r.data ? 200 : 503, { ready: Boolean(r.data), leader: r.data || null });
+    } catch (err) {
+      sendJson(res, 503, { ready: false, error: (err as Error).message });
+    }
+  }
+
+  async function route(req: AuthedRequest, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const p = url.pathname.replace(/\/+$/, '') || '/';
+    if (p === '/healthz') return sendJson(res, 200, { status: closing ? 'stopping' : 'ok', sessions: streamable.size + sse.size, inFlight: host.pending });
+    if (p === '/readyz') return readyz(res);
+    const isMcp = p === '/mcp' || p.startsWith('/mcp/');
+    const isRest = p === '/api/tools' || p.startsWith('/api/tools/');
+    if (!isMcp && !isRest) return sendJson(res, 404, { error: `no route for ${p}` });
+    const bad = originProblem(req, opts.allowedOrigins, loopback);
+    if (bad) return sendJson(res, 403, { error: bad });
+    const a = authenticate(req, opts.auth);
+    if (!a.ok) return sendJson(res, 401, { error: a.message }, { 'www-authenticate': 'Bearer realm="nomad-mcp"' });
+    req.auth = a.auth;
+    if (closing) return sendJson(res, 503, { error: 'server is shutting down' }, { connection: 'close' });
+    if (isRest) return handleRest(host, req, res, p, a.auth.extra as AuthExtra, () => readJson(req, maxBody));
+    if (p === '/mcp') return handleStreamable(req, res);
+    return handleSse(req, res, url);
+  }
+
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    route(req, res).catch((err) => {
+      if (err instanceof BodyError) {
+        if (err.message === 'parse') return sendJson(res, 400, JSONRPC_PARSE_ERROR);
+        return sendJson(res, err.status, { error: err.message });
+      }
+      host.log.error(`http: ${(err as Error).message}`);
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      else res.end();
+    });
+  };
+  const server = opts.tls
+    ? https.createServer({ cert: readFileSync(opts.tls.cert), key: readFileSync(opts.tls.key) }, handler)
+    : http.createServer(handler);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const url = `${opts.tls ? 'https' : 'http'}://${shownHost}:${addr.port}`;
+
+  return {
+    url,
+    sessions: () => streamable.size + sse.size,
+    async close(graceMs = 10_000) {
+      closing = true;
+      server.close();
+      server.closeIdleConnections();
+      await host.idle(graceMs);
+      await Promise.all([...streamable.values(), ...sse.values()].map((t) => t.close().catch(() => {})));
+      server.closeAllConnections();
+    },
+  };
+}

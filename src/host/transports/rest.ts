@@ -1,0 +1,43 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AuthExtra, ToolHost } from '../server.js';
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+/**
+ * REST for callers that do not speak MCP (the Claude API tool loop, scripts):
+ * `GET /api/tools` lists the catalog; `POST /api/tools/{name}` runs one tool with the JSON body as arguments.
+ */
+export async function handleRest(
+  host: ToolHost,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  auth: AuthExtra | undefined,
+  readJson: () => Promise<unknown>,
+): Promise<void> {
+  if (path === '/api/tools') {
+    if (req.method !== 'GET') return send(res, 405, { error: 'use GET' }, { allow: 'GET' });
+    return send(res, 200, host.listTools());
+  }
+  if (req.method !== 'POST') return send(res, 405, { error: 'use POST with the arguments as a JSON object' }, { allow: 'POST' });
+  const name = decodeURIComponent(path.slice('/api/tools/'.length));
+  const args = (await readJson()) ?? {};
+  const ac = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) ac.abort();
+  });
+  const r = await host.call(name, args, {
+    signal: ac.signal,
+    token: auth?.nomadToken,
+    caller: { transport: 'rest', client: auth?.client },
+  });
+  const body = { isError: r.isError, text: r.text, structured: r.structured ?? null };
+  if (r.refused === 'unknown' || r.refused === 'hidden') return send(res, 404, body);
+  if (r.refused === 'invalid-arguments') return send(res, 400, body);
+  if (r.refused === 'rate-limited') return send(res, 429, body, { 'retry-after': String(r.retryAfter ?? 1) });
+  send(res, 200, body);
+}
