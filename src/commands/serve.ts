@@ -28,6 +28,7 @@ export default class Serve extends Command {
     'allowed-origin': Flags.string({ description: 'Allow browser requests from this Origin (repeatable)', multiple: true }),
     'rate-limit': Flags.integer({ description: 'Tool calls per minute per client', min: 1 }),
     'audit-log': Flags.string({ description: 'Append one JSON line per tool call to this file' }),
+    watch: Flags.boolean({ description: 'Reload the catalog when a tools directory changes (--no-watch to turn off)', default: true, allowNo: true }),
     ...nomadFlags,
     ...catalogFlags,
   };
@@ -75,6 +76,20 @@ export default class Serve extends Command {
       audit,
       rateLimiter,
     });
+
+    if (flags.watch) {
+      const { watchCatalog } = await import('../host/watch.js');
+      watchCatalog(runtime.toolTargets, () => {
+        const next = runtime.load();
+        if (next.problems.length) {
+          for (const p of next.problems) this.logToStderr(formatProblem(p));
+          runtime.log.warn(`catalog reload rejected (${next.problems.length} problem(s)); keeping the last good catalog`);
+          return;
+        }
+        host.setTools(next.tools);
+        runtime.log.info(`catalog reloaded: ${host.tools.visible.length} tools`);
+      });
+    }
 
     if (!flags.sse) {
       const { serveStdio } = await import('../host/transports/stdio.js');

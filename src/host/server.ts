@@ -92,8 +92,10 @@ export class ToolHost {
 
   /** Swap the catalog atomically; connected clients get `notifications/tools/list_changed`. */
   setTools(tools: Tool[]): void {
+    const before = this.listing ? JSON.stringify(this.listing) : undefined;
     this.inventory = buildInventory(tools, this.config);
     this.listing = { tools: this.inventory.visible.map(toMcpTool) };
+    if (before === undefined || before === JSON.stringify(this.listing)) return;
     for (const s of this.servers) s.sendToolListChanged().catch(() => {});
   }
 
