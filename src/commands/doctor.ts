@@ -1,0 +1,88 @@
+import { Command, Flags } from '@oclif/core';
+import { catalogFlags, nomadFlags, toConfigFlags } from '../cli/flags.js';
+
+type Status = 'ok' | 'warn' | 'fail';
+
+export default class Doctor extends Command {
+  static override summary = 'Check the configuration, the Nomad connection and the catalog, and explain what is wrong';
+  static override examples = ['<%= config.bin %> doctor', 'NOMAD_ADDR=https://nomad:4646 <%= config.bin %> doctor --read-only'];
+  static override flags = { ...nomadFlags, ...catalogFlags, demo: Flags.boolean({ description: 'Check against the in-process simulator' }) };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Doctor);
+    const { bootstrap } = await import('../cli/bootstrap.js');
+    const { buildInventory } = await import('../host/inventory.js');
+    const { formatProblem, messageOf } = await import('../host/errors.js');
+    const { nomadPath } = await import('../host/template.js');
+    const rt = await bootstrap(toConfigFlags(flags), { demo: flags.demo, logLevel: 'warn' });
+    const cfg = rt.config;
+    const nomadCfg = cfg.upstreams.nomad;
+    let unusable = false;
+    const line = (s: Status, what: string, detail: string) => this.log(`${s === 'ok' ? '✔' : s === 'warn' ? '!' : '✘'} ${what.padEnd(12)} ${detail}`);
+
+    line('ok', 'config', cfg.sources.length ? cfg.sources.join(', ') : 'no config file (env and flags only)');
+    const tls = nomadCfg.tls ?? {};
+    const tlsBits = [tls.caCert && `CA ${tls.caCert}`, tls.caPath && `CA dir ${tls.caPath}`, tls.clientCert && `client cert ${tls.clientCert}`, tls.serverName && `server name ${tls.serverName}`, tls.skipVerify && 'verification OFF (NOMAD_SKIP_VERIFY)'].filter(Boolean);
+    line(tls.skipVerify ? 'warn' : 'ok', 'nomad', `${nomadCfg.url}${nomadCfg.url?.startsWith('https:') ? ` (TLS${tlsBits.length ? `: ${tlsBits.join(', ')}` : ''})` : ''}; token ${nomadCfg.token ? 'set' : 'not set'}; namespace ${cfg.namespace}${cfg.region ? `; region ${cfg.region}` : ''}`);
+
+    const nomad = rt.upstreams.get('nomad');
+    try {
+      const t0 = performance.now();
+      const leader = await nomad.get<string>('/v1/status/leader', { timeoutMs: Math.min(cfg.requestTimeoutMs, 5000) });
+      const ms = Math.round(performance.now() - t0);
+      line(leader.data ? 'ok' : 'fail', 'reachable', leader.data ? `leader ${leader.data} (${ms} ms)` : 'no leader elected: the cluster cannot schedule');
+      if (!leader.data) unusable = true;
+    } catch (err) {
+      line('fail', 'reachable', messageOf(err));
+      unusable = true;
+    }
+    if (!unusable) {
+      try {
+        const self = await nomad.get<{ config?: { Version?: { Version?: string }; Region?: string } }>('/v1/agent/self');
+        line('ok', 'agent', `Nomad ${self.data?.config?.Version?.Version ?? '?'} region ${self.data?.config?.Region ?? '?'}`);
+      } catch (err) {
+        line('warn', 'agent', messageOf(err));
+      }
+      try {
+        const tok = await nomad.get<{ Name?: string; Type?: string; Policies?: string[] }>('/v1/acl/token/self');
+        line('ok', 'token', `accepted: ${tok.data?.Name || 'unnamed'} (${tok.data?.Type}${tok.data?.Policies?.length ? `, policies ${tok.data.Policies.join(', ')}` : ''})`);
+      } catch (err) {
+        const msg = messageOf(err);
+        if (/ACL support disabled/i.test(msg)) line('ok', 'token', 'ACLs are disabled on this cluster: no token needed');
+        else if (/403/.test(msg)) {
+          line('fail', 'token', `refused (403 Permission denied): ${nomadCfg.token ? 'NOMAD_TOKEN is unknown or expired' : 'ACLs are on: set NOMAD_TOKEN'}`);
+          unusable = true;
+        } else line('warn', 'token', msg);
+      }
+      try {
+        await nomad.get(nomadPath`/v1/namespace/${cfg.namespace}`);
+        line('ok', 'namespace', `${cfg.namespace} exists`);
+      } catch (err) {
+        line(/404/.test(messageOf(err)) ? 'fail' : 'warn', 'namespace', `${cfg.namespace}: ${messageOf(err)}`);
+      }
+    }
+    const loaded = rt.load();
+    if (loaded.problems.length) {
+      line('fail', 'catalog', `${loaded.problems.length} problem(s):`);
+      for (const p of loaded.problems) this.log(`    ${formatProblem(p)}`);
+    } else {
+      const inv = buildInventory(loaded.tools, cfg);
+      line('ok', 'catalog', `${loaded.tools.length} tools from ${loaded.files.length} files; ${inv.visible.length} served`);
+      if (inv.hidden.size) {
+        const reasons = new Map<string, string[]>();
+        for (const [name, why] of inv.hidden) {
+          const key = why.includes('read-only') ? '--read-only' : why.includes('--allow-destructive') ? 'no --allow-destructive' : '--tags';
+          reasons.set(key, [...(reasons.get(key) ?? []), name]);
+        }
+        for (const [k, names] of reasons) line('warn', 'hidden', `${names.length} by ${k}: ${names.join(', ')}`);
+      }
+    }
+    const gitea = cfg.upstreams.gitea;
+    line(gitea.url ? 'ok' : 'warn', 'gitea', gitea.url ? `${gitea.url}; token ${gitea.token ? 'set' : 'not set'}` : 'GITEA_URL not set: repository tools will say so');
+    await rt.close();
+    if (unusable) {
+      this.logToStderr('Nomad is not usable with this configuration.');
+      this.exit(1);
+    }
+  }
+}
