@@ -2,12 +2,31 @@
 import type { Plugin } from '../host/plugin.js';
 import allocationLogs from './allocation-logs.js';
 import allocationStatus from './allocation-status.js';
+import createJob from './create-job.js';
 import jobEvaluations from './job-evaluations.js';
 import jobLogs from './job-logs.js';
 import jobStatus from './job-status.js';
+import restartJob from './restart-job.js';
+import saveConfig from './save-config.js';
+import startJob from './start-job.js';
+import stopJob from './stop-job.js';
+import submitJob from './submit-job.js';
 
-const ALL = [jobStatus, allocationStatus, jobEvaluations, jobLogs, allocationLogs] as unknown as Plugin[];
+const ALL = [
+  jobStatus,
+  startJob,
+  stopJob,
+  restartJob,
+  createJob,
+  submitJob,
+  allocationStatus,
+  jobEvaluations,
+  jobLogs,
+  allocationLogs,
+  saveConfig,
+] as unknown as Plugin[];
 
+/** A fresh map of every built-in plugin (name → plugin). */
 export function builtinPlugins(): Map<string, Plugin> {
   return new Map(ALL.map((p) => [p.name, p]));
 }
