@@ -63,9 +63,9 @@ export default definePlugin<Args>({
     const chosen =
       args.alloc_id || (allocs?.length ?? 0) <= 1
         ? ''
-        : `(allocation ${short(alloc.ID)} chosen: ${alloc.ClientStatus === 'running' ? 'the newest running one' : `no running allocation, the newest one (${alloc.ClientStatus})`} of ${allocs!.length}; pass alloc_id for another.)\n`;
+        : `\n(allocation ${short(alloc.ID)} chosen: ${alloc.ClientStatus === 'running' ? 'the newest running one' : `no running allocation, the newest one (${alloc.ClientStatus})`} of ${allocs!.length}; pass alloc_id for another.)`;
     return {
-      text: chosen + formatLogAnswer(info, tail),
+      text: formatLogAnswer(info, tail) + chosen,
       structured: {
         job_id: job.ID,
         alloc_id: alloc.ID,

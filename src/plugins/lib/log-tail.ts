@@ -165,7 +165,7 @@ export interface LogAnswerInfo {
 export function formatLogAnswer(info: LogAnswerInfo, tail: TailResult): string {
   const where = `task ${info.task} (${info.type}), alloc ${short(info.allocId)}${info.jobId ? `, job ${info.jobId}` : ''}`;
   if (tail.lines === 0) {
-    return `The ${info.type} log of ${where} is empty.`;
+    return `The log of ${where} is empty.`;
   }
   const what =
     tail.reachedStart
