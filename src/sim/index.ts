@@ -1,0 +1,107 @@
+/**
+ * Nomad HTTP API simulator (plus a sliver of Gitea), for tests and `nomad-mcp sim`. It plays
+ * Nomad 1.9 from an in-memory state and shares no code with the product, so that it catches the
+ * product's mistakes instead of repeating them.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { registerTokens } from './acl.js';
+import { type Env, type SimFaults, StreamTracker } from './http.js';
+import { seedState } from './seed.js';
+import { handle, type RecordedRequest } from './server.js';
+import { SimState } from './state.js';
+import type { LogType } from './logstore.js';
+
+export type { RecordedRequest } from './server.js';
+export type { SimFaults } from './http.js';
+export type { SimState } from './state.js';
+
+export interface SimOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 4646; 0 picks a free port. */
+  port?: number;
+  /** Default 'empty' (namespace default, 3 linux nodes, a leader). */
+  seed?: 'demo' | 'empty';
+  /** When set, every endpoint but /v1/status/leader and /v1/status/peers needs one of these tokens. */
+  aclTokens?: string[];
+  /** When set, /api/v1/* needs `Authorization: token <it>`. */
+  giteaToken?: string;
+  /** Log-follow and event-stream heartbeat period, default 1000 ms. */
+  heartbeatMs?: number;
+  /** How long deployments (and batch allocations) run before succeeding, default 1000 ms. */
+  deploymentMs?: number;
+}
+
+export interface Simulator {
+  url: string;
+  port: number;
+  /** Every request received, in order. */
+  requests: RecordedRequest[];
+  /** Mutable fault switches. */
+  faults: SimFaults;
+  /** Streaming responses open now (log follow, event stream, blocking queries). */
+  openStreams(): number;
+  /** Log bytes (decoded frame data and plain bytes) sent since start. */
+  logBytesSent(): number;
+  appendLog(allocId: string, task: string, type: 'stdout' | 'stderr', text: string): void;
+  /** Makes a virtual log of this many bytes without allocating it. */
+  setLogSize(allocId: string, task: string, type: 'stdout' | 'stderr', bytes: number): void;
+  /** The internal state, for assertions. */
+  readonly state: SimState;
+  close(): Promise<void>;
+}
+
+export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> {
+  const host = opts.host ?? '127.0.0.1';
+  const state = new SimState();
+  if (opts.deploymentMs !== undefined) state.deploymentMs = opts.deploymentMs;
+  const faults: SimFaults = { delayMs: 0, failStatus: 0, failCount: 0, resetConnection: 0, truncateBody: 0, nonJson: 0 };
+  const streams = new StreamTracker();
+  const env: Env = {
+    state, faults, streams, heartbeatMs: opts.heartbeatMs ?? 1000, aclTokens: opts.aclTokens, giteaToken: opts.giteaToken, url: '',
+  };
+  const requests: RecordedRequest[] = [];
+  const server = createServer((req, res) => {
+    handle(env, requests, req, res).catch((e: unknown) => {
+      if (!res.headersSent) {
+        res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end(e instanceof Error ? e.message : String(e));
+      } else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 4646, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  env.url = url;
+  seedState(state, opts.seed ?? 'empty', url);
+  if (opts.aclTokens) registerTokens(state, opts.aclTokens);
+
+  let closed: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    requests,
+    faults,
+    state,
+    openStreams: () => streams.open,
+    logBytesSent: () => state.logs.bytesSent,
+    appendLog: (allocId, task, type: LogType, text) => state.logs.append(allocId, task, type, text),
+    setLogSize: (allocId, task, type: LogType, bytes) => state.logs.setSize(allocId, task, type, bytes),
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        streams.closeAll();
+        state.close();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closed;
+    },
+  };
+}

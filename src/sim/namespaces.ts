@@ -1,0 +1,20 @@
+/** Namespaces: /v1/namespaces, /v1/namespace/:name. */
+import { coded, type Ctx } from './http.js';
+import { listItems } from './query.js';
+import type { Namespace } from './types.js';
+
+export function makeNamespace(name: string, description: string, index: number): Namespace {
+  return { Name: name, Description: description, Quota: '', Capabilities: null, NodePoolConfiguration: null, Meta: null, CreateIndex: index, ModifyIndex: index };
+}
+
+export function namespacesList(ctx: Ctx): unknown {
+  ctx.requireMethod('GET');
+  return listItems(ctx, ctx.state.namespaces.values(), { id: (n) => n.Name, view: (n) => n });
+}
+
+export function namespaceSpecific(ctx: Ctx, name: string): unknown {
+  ctx.requireMethod('GET');
+  const ns = ctx.state.namespaces.get(name);
+  if (!ns) throw coded(404, 'Namespace not found');
+  return ns;
+}

@@ -1,0 +1,146 @@
+/** The simulator's in-memory cluster state: one global raft index, tables, event log and timers. */
+import { EventEmitter } from 'node:events';
+import { IdGenerator } from './ids.js';
+import { LogStore } from './logstore.js';
+import type {
+  Allocation, Deployment, Evaluation, GiteaRepo, Job, Namespace, Node, ScalingEvent, StreamEvent, Variable,
+} from './types.js';
+
+/** One batch of events published at a raft index, as the event stream sends it. */
+export interface EventBatch {
+  Index: number;
+  Events: StreamEvent[];
+}
+
+export interface AclToken {
+  AccessorID: string;
+  SecretID: string;
+  Name: string;
+  Type: string;
+  Policies: string[];
+  Roles: unknown[];
+  Global: boolean;
+  CreateTime: string;
+  ExpirationTime: null;
+  CreateIndex: number;
+  ModifyIndex: number;
+}
+
+export function jobKey(namespace: string, id: string): string {
+  return `${namespace}\u0000${id}`;
+}
+
+const EVENT_BUFFER = 2000;
+
+export class SimState {
+  /** The single raft index every write bumps. */
+  index = 1;
+  readonly region = 'global';
+  readonly datacenter = 'dc1';
+  readonly ids: IdGenerator;
+  readonly logs = new LogStore();
+
+  readonly namespaces = new Map<string, Namespace>();
+  readonly nodes = new Map<string, Node>();
+  readonly jobs = new Map<string, Job>();
+  /** Every stored version of every job, oldest first. */
+  readonly jobVersions = new Map<string, Job[]>();
+  readonly allocs = new Map<string, Allocation>();
+  readonly evals = new Map<string, Evaluation>();
+  readonly deployments = new Map<string, Deployment>();
+  readonly variables = new Map<string, Variable>();
+  readonly scalingEvents = new Map<string, Record<string, ScalingEvent[]>>();
+  /** Allocations the scheduler could not place, per job and task group. */
+  readonly queued = new Map<string, Record<string, number>>();
+  readonly aclTokens = new Map<string, AclToken>();
+  readonly giteaRepos: GiteaRepo[] = [];
+  /** Recent event batches, so `index=` on the event stream can replay. */
+  readonly eventLog: EventBatch[] = [];
+
+  /** How long a deployment stays `running` before turning `successful`. */
+  deploymentMs = 1000;
+
+  private readonly emitter = new EventEmitter();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private closed = false;
+
+  constructor(seed = 'nomad-sim') {
+    this.ids = new IdGenerator(seed);
+    this.emitter.setMaxListeners(0);
+  }
+
+  /** Advances the raft index for a write and wakes blocking queries. */
+  bump(): number {
+    this.index += 1;
+    this.emitter.emit('index', this.index);
+    return this.index;
+  }
+
+  /** Publishes events (all at the current index) to event-stream subscribers. */
+  publish(events: Omit<StreamEvent, 'Index'>[]): void {
+    if (events.length === 0) return;
+    const index = this.index;
+    const batch: EventBatch = { Index: index, Events: events.map((e) => ({ ...e, Index: index })) };
+    const last = this.eventLog[this.eventLog.length - 1];
+    if (last && last.Index === index) last.Events.push(...batch.Events);
+    else this.eventLog.push(batch);
+    if (this.eventLog.length > EVENT_BUFFER) this.eventLog.splice(0, this.eventLog.length - EVENT_BUFFER);
+    this.emitter.emit('events', batch);
+  }
+
+  onIndex(cb: (index: number) => void): () => void {
+    this.emitter.on('index', cb);
+    return () => this.emitter.off('index', cb);
+  }
+
+  onEvents(cb: (batch: EventBatch) => void): () => void {
+    this.emitter.on('events', cb);
+    return () => this.emitter.off('events', cb);
+  }
+
+  /** Runs fn later unless the simulator closes first. */
+  later(ms: number, fn: () => void): void {
+    if (this.closed) return;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      if (!this.closed) fn();
+    }, ms);
+    t.unref();
+    this.timers.add(t);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.emitter.removeAllListeners();
+  }
+
+  job(namespace: string, id: string): Job | undefined {
+    return this.jobs.get(jobKey(namespace, id));
+  }
+
+  versions(namespace: string, id: string): Job[] {
+    return this.jobVersions.get(jobKey(namespace, id)) ?? [];
+  }
+
+  allocsOfJob(namespace: string, id: string): Allocation[] {
+    return [...this.allocs.values()].filter((a) => a.Namespace === namespace && a.JobID === id);
+  }
+
+  evalsOfJob(namespace: string, id: string): Evaluation[] {
+    return [...this.evals.values()].filter((e) => e.Namespace === namespace && e.JobID === id);
+  }
+
+  deploymentsOfJob(namespace: string, id: string): Deployment[] {
+    return [...this.deployments.values()].filter((d) => d.Namespace === namespace && d.JobID === id);
+  }
+
+  latestDeployment(namespace: string, id: string): Deployment | undefined {
+    let best: Deployment | undefined;
+    for (const d of this.deploymentsOfJob(namespace, id)) {
+      if (!best || d.CreateIndex > best.CreateIndex) best = d;
+    }
+    return best;
+  }
+}
