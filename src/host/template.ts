@@ -35,6 +35,37 @@ const helpers: Record<string, (...args: unknown[]) => unknown> = {
   lower: (s: unknown) => String(s ?? '').toLowerCase(),
   /** Nomad time (ns since epoch, or RFC 3339) as ISO text; zero times as "-". */
   time: (v: unknown) => toDate(v)?.toISOString().replace(/\.\d{3}Z$/, 'Z') ?? '-',
+  /** Seconds (number or "90s"/"5m"/"2h") → Nomad nanoseconds (a number); absent → null. */
+  ns: (v: unknown) => {
+    if (v === undefined || v === null || v === '') return null;
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(String(v).trim());
+    if (!m) throw new Error(`"${v}" is not a duration (e.g. 90, 90s, 5m, 2h)`);
+    const mult = { ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+    return Math.round(Number(m[1]) * mult);
+  },
+  int: (v: unknown) => (v === undefined || v === null || v === '' ? null : Math.trunc(Number(v))),
+  /** An object from the hash arguments: `(obj Deadline=(ns d) Force=true)`. */
+  obj: (...args: unknown[]) => ({ ...(args[args.length - 1] as HelperOptions).hash }),
+  /** A quoted string literal for a Nomad filter expression: `JobID == {{q job_id}}`. */
+  q: (v: unknown) => JSON.stringify(String(v ?? '')),
+  /**
+   * A Nomad filter from equality conditions, skipping absent values:
+   * `{{where JobID=job_id ClientStatus=status raw=filter}}` → `JobID == "web" and (<filter>)`.
+   */
+  where: (...args: unknown[]) => {
+    const hash = (args[args.length - 1] as HelperOptions).hash as Record<string, unknown>;
+    const parts: string[] = [];
+    // handlebars builds the hash last-to-first; reverse it to keep the written order, `raw` last
+    for (const [field, value] of Object.entries(hash).reverse()) {
+      if (field === 'raw' || value === undefined || value === null || value === '') continue;
+      parts.push(`${field} == ${JSON.stringify(String(value))}`);
+    }
+    if (hash.raw) parts.push(`(${String(hash.raw)})`);
+    return parts.join(' and ');
+  },
+  /** `(ifelse cond a b)`: a when cond is truthy, else b. */
+  ifelse: (c: unknown, a: unknown, b: unknown) => (c ? a : b),
+  base64: (v: unknown) => (v === undefined || v === null ? '' : Buffer.from(String(v)).toString('base64')),
   /** First 8 characters of an ID, as the Nomad CLI shows them. */
   short: (v: unknown) => String(v ?? '').slice(0, 8),
   truncate: (s: unknown, n: unknown) => {
@@ -97,6 +128,9 @@ export function templateRefs(template: string, deep = false): string[] {
 }
 
 const SINGLE_EXPR = /^\s*\{\{\s*([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)\s*\}\}\s*$/;
+/** Helpers whose output is JSON: a body leaf that is exactly one call of them keeps the JSON type (`"{{ns deadline}}"` → a number). */
+const TYPED_HELPERS = new Set(['json', 'ns', 'int']);
+const SINGLE_HELPER = /^\s*\{\{\s*([a-z]+)\s[^{}]*\}\}\s*$/;
 
 function lookup(ctx: JsonObject, dotted: string): unknown {
   let cur: unknown = ctx;
@@ -141,6 +175,14 @@ function compileValue(v: unknown): ValueRenderer {
       };
     }
     const r = compile(v);
+    const helper = SINGLE_HELPER.exec(v)?.[1];
+    if (helper && TYPED_HELPERS.has(helper)) {
+      return (ctx) => {
+        const text = r(ctx);
+        const value = text === '' ? null : (JSON.parse(text) as unknown);
+        return value === null ? OMIT : value;
+      };
+    }
     return (ctx) => r(ctx);
   }
   if (Array.isArray(v)) {
@@ -161,15 +203,23 @@ function compileValue(v: unknown): ValueRenderer {
   return () => v;
 }
 
-/** Path: each segment holding an expression is rendered, then percent-encoded as one segment. */
+/**
+ * Path: each segment holding an expression is rendered, then percent-encoded as one segment.
+ * A triple-stash segment (`{{{path}}}`) may span several segments: it is split on `/` and each part
+ * encoded, so `a/b` stays two segments while `..` is still encoded and cannot climb.
+ */
 function compilePath(path: string): (ctx: JsonObject) => string {
   const parts = path.split('/').map((seg) => {
     if (!seg.includes('{{')) return () => seg;
     const r = compile(seg);
+    const multi = seg.includes('{{{');
     return (ctx: JsonObject) => {
       const rendered = r(ctx);
       if (rendered === '') throw new ToolError(`The path segment "${seg}" rendered empty; give that argument a value.`, 'caller');
-      return encodeSegment(rendered);
+      if (!multi) return encodeSegment(rendered);
+      const pieces = rendered.split('/');
+      if (pieces.some((p) => p === '')) throw new ToolError(`"${rendered}" has an empty path segment.`, 'caller');
+      return pieces.map(encodeSegment).join('/');
     };
   });
   return (ctx) => parts.map((f) => f(ctx)).join('/');

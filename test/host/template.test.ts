@@ -50,3 +50,36 @@ describe('nomadPath', () => {
     expect(encodeSegment('.')).toBe('%2E');
   });
 });
+
+describe('typed helpers in a body', () => {
+  it('ns, int and json keep JSON types; absent values are omitted', () => {
+    const r = compileRequest({ method: 'PUT', path: '/x', body: { Deadline: '{{ns deadline}}', N: '{{int n}}', Meta: '{{json meta}}', Payload: '{{base64 p}}' } });
+    expect(r({ deadline: '5m', n: '7', meta: { a: 'b' }, p: 'hi' }).body).toEqual({ Deadline: 300e9, N: 7, Meta: { a: 'b' }, Payload: 'aGk=' });
+    expect(r({ deadline: undefined, n: undefined, meta: undefined, p: undefined }).body).toEqual({ Payload: '' });
+  });
+});
+
+describe('obj and ifelse build typed bodies', () => {
+  it('a drain spec or null', () => {
+    const r = compileRequest({ method: 'PUT', path: '/x', body: { DrainSpec: '{{json (ifelse enable (obj Deadline=(ns deadline) IgnoreSystemJobs=ignore) null)}}', MarkEligible: '{{json (not enable)}}' } });
+    expect(r({ enable: true, deadline: '1h', ignore: false }).body).toEqual({ DrainSpec: { Deadline: 3600e9, IgnoreSystemJobs: false }, MarkEligible: false });
+    expect(r({ enable: false, deadline: '1h', ignore: false }).body).toEqual({ MarkEligible: true });
+  });
+});
+
+describe('where, q and multi-segment paths', () => {
+  it('builds a filter from present values, quoting them', () => {
+    const r = compileRequest({ method: 'GET', path: '/v1/allocations', query: { filter: '{{where JobID=job_id ClientStatus=status raw=filter}}' } });
+    expect(r({ job_id: 'we"b', status: undefined, filter: undefined }).query).toEqual({ filter: 'JobID == "we\\"b"' });
+    expect(r({ job_id: 'web', status: 'running', filter: 'NodeID != ""' }).query).toEqual({ filter: 'JobID == "web" and ClientStatus == "running" and (NodeID != "")' });
+    expect(r({ job_id: undefined, status: undefined, filter: undefined }).query).toEqual({});
+  });
+
+  it('a triple-stash path keeps slashes but encodes each part', () => {
+    const r = compileRequest({ method: 'GET', path: '/v1/var/{{{path}}}' });
+    expect(r({ path: 'nomad/jobs/web' }).path).toBe('/v1/var/nomad/jobs/web');
+    expect(r({ path: 'a/../../acl' }).path).toBe('/v1/var/a/%2E%2E/%2E%2E/acl');
+    expect(r({ path: 'a b/c?d' }).path).toBe('/v1/var/a%20b/c%3Fd');
+    expect(() => r({ path: 'a//b' })).toThrow(/empty path segment/);
+  });
+});
