@@ -1,7 +1,7 @@
 /** get_allocation_logs: the last lines of one allocation's task log, read from the end. */
 import { definePlugin } from '../host/plugin.js';
 import { resolveAlloc } from './lib/alloc.js';
-import { formatLogAnswer, readLogTail } from './lib/log-tail.js';
+import { formatLogAnswer, readLogTail, withTaskHint } from './lib/log-tail.js';
 
 interface Args {
   [key: string]: unknown;
@@ -17,7 +17,9 @@ export default definePlugin<Args>({
     const alloc = await resolveAlloc(ctx, args.alloc_id);
     const type = args.type ?? 'stdout';
     const lines = args.lines ?? 100;
-    const tail = await readLogTail(ctx, { allocId: alloc.ID, task: args.task, type, lines });
+    const tail = await readLogTail(ctx, { allocId: alloc.ID, task: args.task, type, lines }).catch((err: unknown) => {
+      throw withTaskHint(err, Object.keys(alloc.TaskStates ?? {}));
+    });
     const info = { jobId: alloc.JobID, allocId: alloc.ID, task: args.task, type, requested: lines };
     return {
       text: formatLogAnswer(info, tail),

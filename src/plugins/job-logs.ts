@@ -5,7 +5,7 @@
 import { definePlugin, ToolError } from '../host/plugin.js';
 import { nomadPath } from '../host/template.js';
 import { pickAllocation, resolveAlloc } from './lib/alloc.js';
-import { formatLogAnswer, readLogTail } from './lib/log-tail.js';
+import { formatLogAnswer, readLogTail, withTaskHint } from './lib/log-tail.js';
 import { type AllocStub, getJob, groupTasks, short } from './lib/nomad.js';
 
 interface Args {
@@ -58,7 +58,9 @@ export default definePlugin<Args>({
       }
     }
 
-    const tail = await readLogTail(ctx, { allocId: alloc.ID, task, type, lines });
+    const tail = await readLogTail(ctx, { allocId: alloc.ID, task, type, lines }).catch((err: unknown) => {
+      throw withTaskHint(err, [...new Set([...groupTasks(job, alloc.TaskGroup), ...Object.keys(alloc.TaskStates ?? {})])]);
+    });
     const info = { jobId: job.ID, allocId: alloc.ID, task, type, requested: lines };
     const chosen =
       args.alloc_id || (allocs?.length ?? 0) <= 1

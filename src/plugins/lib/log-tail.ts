@@ -3,6 +3,7 @@
  * the window until enough lines arrived, then redacting, capping and wrapping the text as untrusted.
  */
 import type { ToolContext } from '../../host/plugin.js';
+import { ToolError } from '../../host/errors.js';
 import { nomadPath } from '../../host/template.js';
 import { redact } from './redact.js';
 import { short } from './nomad.js';
@@ -57,7 +58,8 @@ export function selectTail(buf: Buffer, n: number, atStart: boolean): TailSelect
       }
     }
   }
-  const text = buf.subarray(start, end).toString('utf8').replace(/\r(?=\n|$)/g, '');
+  // CRs and trailing blanks cost tokens and carry nothing.
+  const text = buf.subarray(start, end).toString('utf8').replace(/[ \t\r]+(?=\n|$)/g, '');
   const lines = text === '' && start === end ? 0 : countNewlines(buf.subarray(start, end)) + 1;
   return { text, lines, partialFirst };
 }
@@ -118,6 +120,14 @@ export interface TailResult {
 /** The first window size for `lines` lines, within `cap`. */
 export function initialWindow(lines: number, cap: number): number {
   return Math.min(Math.max(lines * BYTES_PER_LINE, MIN_WINDOW), cap);
+}
+
+/** Adds the allocation's task names to Nomad's `unknown task name` error. */
+export function withTaskHint(err: unknown, tasks: string[]): unknown {
+  if (err instanceof ToolError && err.status === 400 && /unknown task name/i.test(err.message) && tasks.length) {
+    return new ToolError(`${err.message}. Tasks of this allocation: ${tasks.join(', ')}.`, 'caller', 400);
+  }
+  return err;
 }
 
 /** Reads the last `lines` lines of a task log. Nomad's errors (unknown task, not started) throw. */
