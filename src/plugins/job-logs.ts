@@ -22,16 +22,24 @@ export default definePlugin<Args>({
   async call(args, ctx) {
     const type = args.type ?? 'stdout';
     const lines = args.lines ?? 100;
-    const [job, allocs] = await Promise.all([
+    const settled = await Promise.allSettled([
       getJob(ctx, args.job_id),
       args.alloc_id
         ? undefined
         : ctx.nomad.get<AllocStub[] | null>(nomadPath`/v1/job/${args.job_id}/allocations`, { signal: ctx.signal }).then((r) => r.data ?? []),
-    ]);
+      args.alloc_id ? resolveAlloc(ctx, args.alloc_id) : undefined,
+    ] as const);
+    // Report in a fixed order: an unknown job first, then the allocation look-ups.
+    for (const r of settled) if (r.status === 'rejected') throw r.reason;
+    const [job, allocs, given] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+      Awaited<ReturnType<typeof getJob>>,
+      AllocStub[] | undefined,
+      AllocStub | undefined,
+    ];
 
     let alloc: AllocStub | undefined;
-    if (args.alloc_id) {
-      alloc = await resolveAlloc(ctx, args.alloc_id);
+    if (given) {
+      alloc = given;
       if (alloc.JobID && alloc.JobID !== job.ID) {
         throw new ToolError(
           `Allocation ${short(alloc.ID)} belongs to job "${alloc.JobID}", not "${job.ID}". Use get_allocation_logs for it, or leave alloc_id out.`,

@@ -4,7 +4,7 @@
  */
 import { definePlugin, truncateText } from '../host/plugin.js';
 import { nomadPath } from '../host/template.js';
-import { type Deployment, type Evaluation, type GroupSummary, type Job, type JobSummary, type AllocStub, age, getJob, iso, isoOrNull, newestFirst, short } from './lib/nomad.js';
+import { type Deployment, type Evaluation, type GroupSummary, type Job, type JobSummary, type AllocStub, age, getJob, isoOrNull, newestFirst, short } from './lib/nomad.js';
 import { hasPlacementFailures, placementSentences } from './lib/placement.js';
 
 interface Args {
@@ -217,7 +217,7 @@ export default definePlugin<Args>({
           : null,
         placement_failures: sentences,
         failure_evaluations: failures.map((e) => ({ id: e.ID, status: e.Status ?? null })),
-        failed_evaluations: recentFailed.map((e) => ({ id: e.ID, description: e.StatusDescription ?? null, time: iso(e.CreateTime) })),
+        failed_evaluations: recentFailed.map((e) => ({ id: e.ID, description: e.StatusDescription ?? null, time: isoOrNull(e.CreateTime) })),
       },
     };
   },
