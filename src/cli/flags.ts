@@ -7,6 +7,7 @@ export const catalogFlags = {
   'tools-dir': Flags.string({ description: 'Extra directory (or file) of tool descriptors; repeatable. Env: NOMAD_MCP_TOOLS_DIR', multiple: true }),
   'read-only': Flags.boolean({ description: 'List and allow only read tools. Env: NOMAD_MCP_READ_ONLY' }),
   'allow-destructive': Flags.boolean({ description: 'List irreversible tools (purge, delete, drain). Env: NOMAD_MCP_ALLOW_DESTRUCTIVE' }),
+  'allow-variable-values': Flags.boolean({ description: 'Let get_variable show values (secrets), not only keys. Env: NOMAD_MCP_ALLOW_VARIABLE_VALUES' }),
   tags: Flags.string({ description: 'Only tools with one of these tags (comma-separated). Env: NOMAD_MCP_TOOLSETS' }),
   namespaces: Flags.string({ description: 'Refuse calls into other namespaces (comma-separated). Env: NOMAD_MCP_ALLOWED_NAMESPACES' }),
 };
@@ -31,6 +32,7 @@ export function toConfigFlags(f: Record<string, unknown>): ConfigFlags {
     toolsDir: f['tools-dir'] as string[] | undefined,
     readOnly: (f['read-only'] as boolean | undefined) || undefined,
     allowDestructive: (f['allow-destructive'] as boolean | undefined) || undefined,
+    allowVariableValues: (f['allow-variable-values'] as boolean | undefined) || undefined,
     tags: list(f.tags as string | undefined),
     namespaces: list(f.namespaces as string | undefined),
   };

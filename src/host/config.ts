@@ -37,6 +37,8 @@ export interface HostConfig {
   plugins: string[];
   readOnly: boolean;
   allowDestructive: boolean;
+  /** get_variable shows values (secrets) only when this is set. */
+  allowVariableValues: boolean;
   tags: string[];
   allowedNamespaces: string[];
   maxResultBytes: number;
@@ -55,6 +57,7 @@ export interface ConfigFlags {
   toolsDir?: string[];
   readOnly?: boolean;
   allowDestructive?: boolean;
+  allowVariableValues?: boolean;
   tags?: string[];
   namespaces?: string[];
   configFile?: string;
@@ -69,6 +72,7 @@ interface FileConfig {
   plugins?: string[];
   readOnly?: boolean;
   allowDestructive?: boolean;
+  allowVariableValues?: boolean;
   tags?: string[];
   namespaces?: string[];
   maxResultBytes?: number;
@@ -175,6 +179,8 @@ export async function loadConfig(
     readOnly: flags.readOnly || (envBool(env.NOMAD_MCP_READ_ONLY) ?? file.readOnly ?? false),
     allowDestructive:
       flags.allowDestructive || (envBool(env.NOMAD_MCP_ALLOW_DESTRUCTIVE) ?? file.allowDestructive ?? false),
+    allowVariableValues:
+      flags.allowVariableValues || (envBool(env.NOMAD_MCP_ALLOW_VARIABLE_VALUES) ?? file.allowVariableValues ?? false),
     tags: flags.tags ?? envList(env.NOMAD_MCP_TOOLSETS) ?? file.tags ?? [],
     allowedNamespaces: flags.namespaces ?? envList(env.NOMAD_MCP_ALLOWED_NAMESPACES) ?? file.namespaces ?? [],
     maxResultBytes: envInt('NOMAD_MCP_MAX_RESULT_BYTES', env.NOMAD_MCP_MAX_RESULT_BYTES) ?? file.maxResultBytes ?? 24_000,

@@ -65,10 +65,11 @@ export class Executor {
   constructor(private readonly deps: ExecutorDeps) {}
 
   /** The tool's upstream; Nomad is bound to the call's namespace, region and (passthrough) token. */
-  private upstreamFor(name: string, namespace: string, args: JsonObject, token?: string): Upstream {
+  private upstreamFor(name: string, tool: Tool, namespace: string, args: JsonObject, token?: string): Upstream {
     const u = this.deps.upstreams.get(name);
     if (name !== 'nomad') return u;
-    const region = (args.region as string | undefined) ?? this.deps.config.region;
+    // only a declared `region` argument routes a call elsewhere (not a free-form extra key)
+    const region = (tool.params.includes('region') ? (args.region as string | undefined) : undefined) || this.deps.config.region;
     return u.with({ namespace, region }, token);
   }
 
@@ -79,8 +80,8 @@ export class Executor {
     }
     if (!tool.validate(args)) return { text: argumentError(tool), isError: true, category: 'caller', refused: 'invalid-arguments' };
     const config = this.deps.config;
+    // args keep what the caller gave; the resolved namespace goes to the upstream (and ctx.namespace)
     const namespace = (args.namespace as string | undefined) || config.namespace;
-    if (tool.params.includes('namespace') && args.namespace === undefined) args.namespace = namespace;
     if (config.allowedNamespaces.length && !config.allowedNamespaces.includes(namespace)) {
       return {
         text: `Namespace "${namespace}" is not allowed on this server (allowed: ${config.allowedNamespaces.join(', ')}).`,
@@ -103,7 +104,7 @@ export class Executor {
     // Every declared argument is present (maybe undefined) so strict templates only fail on real typos.
     const ctx: JsonObject = {};
     for (const p of tool.params) ctx[p] = args[p];
-    const upstream = this.upstreamFor(tool.upstream, namespace, args, opts.token);
+    const upstream = this.upstreamFor(tool.upstream, tool, namespace, args, opts.token);
     const send = async (r: RenderedRequest) => {
       try {
         return await upstream.request(r.method, r.path, { query: r.query, headers: r.headers, body: r.body, signal: opts.signal });
@@ -138,8 +139,8 @@ export class Executor {
     const deadline = new AbortController();
     const signal = opts.signal ? AbortSignal.any([opts.signal, deadline.signal]) : deadline.signal;
     const ctx: ToolContext = {
-      nomad: this.upstreamFor('nomad', namespace, args, opts.token),
-      upstream: (name) => this.upstreamFor(name, namespace, args, opts.token),
+      nomad: this.upstreamFor('nomad', tool, namespace, args, opts.token),
+      upstream: (name) => this.upstreamFor(name, tool, namespace, args, opts.token),
       config,
       namespace,
       signal,
