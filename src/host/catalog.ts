@@ -112,10 +112,11 @@ function loadFile(file: string, display: string, opts: { plugins: Set<string>; u
   }
   ctx.doc = parseDocument(text, { lineCounter: ctx.lines, prettyErrors: false, uniqueKeys: true });
   if (ctx.doc.errors.length) {
-    for (const e of ctx.doc.errors) {
-      const pos = e.linePos?.[0] ?? ctx.lines.linePos(e.pos[0]);
-      problems.push({ file: display, line: pos.line, col: pos.col, message: `YAML: ${e.message.split('\n')[0]}` });
-    }
+    // the first syntax error is the real one; the rest are usually its echoes
+    const e = ctx.doc.errors[0];
+    const pos = e.linePos?.[0] ?? ctx.lines.linePos(e.pos[0]);
+    const more = ctx.doc.errors.length > 1 ? ` (and ${ctx.doc.errors.length - 1} more after it)` : '';
+    problems.push({ file: display, line: pos.line, col: pos.col, message: `YAML: ${e.message.split('\n')[0]}${more}` });
     return [];
   }
   const data = ctx.doc.toJS() as DescriptorFile | null;

@@ -235,8 +235,11 @@ describe('logs', () => {
     const r = await mcp.call('get_job_logs', { job_id: 'web', lines: 10 });
     expect(r.isError).toBe(false);
     expect(r.text).toMatch(/untrusted/i);
-    const body = r.text.split('\n').filter((l) => !l.startsWith('---'));
-    expect(body.filter((l) => l.trim()).length).toBe(10);
+    const lines = r.text.split('\n');
+    const start = lines.findIndex((l) => l.startsWith('--- log of task server (stdout)'));
+    const end = lines.indexOf('--- end of log ---');
+    expect(start).toBeGreaterThanOrEqual(0);
+    expect(end - start - 1).toBe(10);
   });
 
   it('reads the tail from the end, not the whole file', async () => {

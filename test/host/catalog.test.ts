@@ -36,8 +36,10 @@ describe('loadCatalog', () => {
     expect(r.tools.map((t) => [t.name, t.tier, t.source.file, t.source.line])).toEqual([['list_things', 'read', 'a.yaml', 2]]);
   });
 
-  it('reports YAML syntax errors as file:line:col', () => {
-    expect(problems({ 'bad.yaml': 'tools:\n  - name: x\n    description: [unclosed\n' })[0]).toMatch(/^bad\.yaml:\d+:\d+: YAML: /);
+  it('reports YAML syntax errors as file:line:col, the first one only', () => {
+    const p = problems({ 'bad.yaml': 'tools:\n  - name: x\n    description: [unclosed\n' });
+    expect(p).toHaveLength(1);
+    expect(p[0]).toMatch(/^bad\.yaml:\d+:\d+: YAML: /);
   });
 
   it('reports a schema violation at the offending key', () => {
@@ -64,7 +66,7 @@ tools:
   });
 
   it('reports a template that references an undeclared argument', () => {
-    const p = problems({ 'a.yaml': good.replace('/v1/things', '/v1/thing/{{thing_id}}') });
+    const p = problems({ 'a.yaml': good.replace('path: /v1/things', 'path: "/v1/thing/{{thing_id}}"') });
     expect(p).toEqual([expect.stringMatching(/^a\.yaml:6:\d+: list_things: template references "thing_id", which the input schema does not declare$/)]);
   });
 
