@@ -1,0 +1,113 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BIN, ROOT } from './harness.js';
+
+function run(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NOMAD_ADDR: 'http://127.0.0.1:1', ...env },
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function dirWith(files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'nomad-mcp-cli-'));
+  for (const [n, t] of Object.entries(files)) writeFileSync(path.join(dir, n), t);
+  return dir;
+}
+
+const teamTool = `tools:
+  - name: team_jobs
+    description: List the team's jobs by prefix.
+    annotations: { readOnlyHint: true }
+    input: { type: object, properties: { prefix: { type: string, description: Prefix. } } }
+    request: { method: GET, path: /v1/jobs, query: { prefix: "{{prefix}}" } }
+    response: { pick: [ID, Status] }
+`;
+
+describe('nomad-mcp tools validate', () => {
+  it('accepts the built-in catalog', () => {
+    const r = run(['tools', 'validate']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^\d+ tools in \d+ files: valid\.$/m);
+  });
+
+  it('prints file:line:col per problem and exits 1', () => {
+    const second = teamTool.replace('tools:\n', '').replace('team_jobs', 'team_typo').replace('{{prefix}}', '{{prefx}}');
+    const dir = dirWith({ 'ok.yaml': teamTool, 'bad.yaml': teamTool.replace('team_jobs', 'list_jobs') + second });
+    const r = run(['tools', 'validate', dir]);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/bad\.yaml:2:\d+: duplicate tool name "list_jobs" \(first defined at .*jobs\.yaml:\d+:\d+\)/);
+    expect(r.out).toMatch(/bad\.yaml:12:\d+: team_typo: template references "prefx", which the input schema does not declare/);
+  });
+});
+
+describe('nomad-mcp tools list', () => {
+  it('prints JSON with tier, tags and source, filtered by tags', () => {
+    const r = run(['tools', 'list', '--json', '--tags', 'logs']);
+    expect(r.code, r.err).toBe(0);
+    const rows = JSON.parse(r.out) as { name: string; tier: string; tags: string[]; source: string }[];
+    expect(rows.map((x) => x.name)).toContain('get_job_logs');
+    expect(rows.every((x) => x.tags.includes('logs'))).toBe(true);
+    expect(rows[0].source).toMatch(/tools\.d\/logs\.yaml:\d+/);
+  });
+
+  it('prints a table that includes a team directory', () => {
+    const r = run(['tools', 'list', '--tools-dir', dirWith({ 'team.yaml': teamTool })]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^team_jobs\s+\S*\s+read\s+request\s+.*team\.yaml:2/m);
+  });
+});
+
+describe('nomad-mcp tools call', () => {
+  it('runs a tool against the demo simulator', () => {
+    const r = run(['tools', 'call', 'get_job_status', '--demo', '--arg', 'job_id=web']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/Job web/);
+  });
+
+  it('exits 1 on a tool error', () => {
+    const r = run(['tools', 'call', 'get_job', '--demo', '--args', '{"job_id":"ghost"}']);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('job not found');
+  });
+
+  it('runs a team tool from a directory', () => {
+    const r = run(['tools', 'call', 'team_jobs', '--demo', '--tools-dir', dirWith({ 'team.yaml': teamTool }), '--arg', 'prefix=we', '--json']);
+    expect(r.code, r.err).toBe(0);
+    const out = JSON.parse(r.out) as { isError: boolean; structured: { items: { ID: string }[] } };
+    expect(out.structured.items.map((i) => i.ID)).toEqual(['web']);
+  });
+});
+
+describe('nomad-mcp tools export', () => {
+  it('anthropic, openai and mcp formats', () => {
+    const a = JSON.parse(run(['tools', 'export', '--format', 'anthropic']).out) as { name: string; input_schema: object }[];
+    expect(a.find((t) => t.name === 'submit_job_file')?.input_schema).toMatchObject({ type: 'object', required: ['content'] });
+    const o = JSON.parse(run(['tools', 'export', '--format', 'openai', '--read-only']).out) as { type: string; function: { name: string } }[];
+    expect(o.every((t) => t.type === 'function')).toBe(true);
+    expect(o.map((t) => t.function.name)).not.toContain('stop_job');
+    const m = JSON.parse(run(['tools', 'export', '--format', 'mcp']).out) as { tools: { name: string; annotations: object }[] };
+    expect(m.tools.find((t) => t.name === 'list_jobs')?.annotations).toMatchObject({ readOnlyHint: true });
+  });
+});
+
+describe('nomad-mcp doctor', () => {
+  it('passes against the demo simulator', () => {
+    const r = run(['doctor', '--demo']);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toMatch(/✔ reachable\s+leader /);
+    expect(r.out).toMatch(/✔ catalog/);
+  });
+
+  it('explains an unreachable Nomad and exits 1', () => {
+    const r = run(['doctor'], { NOMAD_ADDR: 'http://127.0.0.1:1' });
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/✘ reachable\s+Cannot reach Nomad at http:\/\/127\.0\.0\.1:1 \(connection refused\)/);
+  });
+});
