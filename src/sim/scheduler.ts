@@ -153,26 +153,31 @@ export function computePlan(state: SimState, job: Job | undefined, jobID: string
         u.InPlaceUpdate++;
       } else u.Ignore++;
     }
-    const used = new Set([...keep, ...done].map(allocIndex));
+    const used = new Set([...keep.filter((a) => !destructive.includes(a)), ...done].map(allocIndex));
+    /** The alloc's own index unless a kept allocation already has it. */
+    const freeIndex = (want: number): number => {
+      let i = want;
+      if (i < 0 || used.has(i)) for (i = 0; used.has(i); i++);
+      used.add(i);
+      return i;
+    };
     const canaryWanted = job.Type === 'service' && tg.Update ? tg.Update.Canary : 0;
     if (destructive.length > 0 && canaryWanted > 0 && !isPromoted(state, job, tg.Name)) {
       const existingCanaries = mine.filter((a) => a.DeploymentStatus?.Canary && a.Job.Version === job.Version).length;
       const n = Math.max(0, canaryWanted - existingCanaries);
       u.Ignore += destructive.length;
+      for (const a of destructive) used.add(allocIndex(a));
       for (let i = 0; i < n; i++) wanted.push({ tg, index: allocIndex(destructive[i % destructive.length]), canary: true });
       u.Canary += n;
     } else {
       for (const a of destructive) {
         out.stops.push({ alloc: a, reason: 'alloc is being updated due to job update' });
-        wanted.push({ tg, index: allocIndex(a), canary: false, previous: a });
+        wanted.push({ tg, index: freeIndex(allocIndex(a)), canary: false, previous: a });
         u.DestructiveUpdate++;
       }
     }
-    let next = 0;
     for (let k = keep.length + done.length; k < tg.Count; k++) {
-      while (used.has(next)) next++;
-      used.add(next);
-      wanted.push({ tg, index: next, canary: false });
+      wanted.push({ tg, index: freeIndex(-1), canary: false });
       u.Place++;
     }
   }
