@@ -14,7 +14,7 @@ export interface CallResult {
   /** `caller` or `upstream` for errors (CLI exit codes, audit). */
   category?: 'caller' | 'upstream' | 'internal';
   /** Why the call did not run (REST maps these to 400/404/429). */
-  refused?: 'invalid-arguments' | 'unknown' | 'hidden' | 'rate-limited' | 'namespace';
+  refused?: 'invalid-arguments' | 'unknown' | 'hidden' | 'rate-limited' | 'namespace' | 'declined';
 }
 
 export interface ExecutorDeps {

@@ -38,6 +38,15 @@ export interface HostCallOptions {
   /** Per-user Nomad token (passthrough auth). */
   token?: string;
   caller?: Caller;
+  /** Asked before a destructive tool runs (MCP elicitation); false = the user declined. */
+  confirm?: (tool: Tool, args: Record<string, unknown>) => Promise<boolean>;
+}
+
+/** The arguments that name what a call acts on, for a confirmation question. */
+function target(args: Record<string, unknown>): string {
+  const keys = ['job_id', 'node_id', 'alloc_id', 'deployment_id', 'path', 'name', 'namespace'];
+  const parts = keys.filter((k) => args[k] !== undefined).map((k) => `${k}=${String(args[k])}`);
+  return parts.length ? parts.join(', ') : JSON.stringify(args).slice(0, 200);
 }
 
 /** Auth details a transport attaches to a request (`req.auth`), read back by the call handler. */
@@ -132,6 +141,8 @@ export class ToolHost {
       r = { text: `Unknown tool "${name}".`, isError: true, category: 'caller', refused: 'unknown' };
     } else if (inv.hidden.has(name)) {
       r = { text: inv.hidden.get(name)!, isError: true, category: 'caller', refused: 'hidden' };
+    } else if (tool.tier === 'destructive' && opts.confirm && !(await opts.confirm(tool, (args ?? {}) as Record<string, unknown>))) {
+      r = { text: `${name} was not run: the user did not confirm it.`, isError: true, category: 'caller', refused: 'declined' };
     } else {
       this.inFlight++;
       try {
@@ -176,11 +187,29 @@ export class ToolHost {
               });
             };
       const auth = extra.authInfo?.extra as AuthExtra | undefined;
+      // With a client that supports elicitation, a destructive call asks the user first.
+      const confirm = server.getClientCapabilities()?.elicitation
+        ? async (tool: Tool, args: Record<string, unknown>) => {
+            try {
+              const answer = await server.elicitInput(
+                {
+                  message: `Run ${tool.name} (${target(args)})? ${tool.description} This cannot be undone.`,
+                  requestedSchema: { type: 'object', properties: { confirm: { type: 'boolean', title: 'Yes, run it', description: `Confirm ${tool.name}` } }, required: ['confirm'] },
+                },
+                { signal: extra.signal },
+              );
+              return answer.action === 'accept' && answer.content?.confirm === true;
+            } catch {
+              return false;
+            }
+          }
+        : undefined;
       const r = await this.call(req.params.name, req.params.arguments, {
         signal: extra.signal,
         progress,
         token: auth?.nomadToken,
         caller: { transport, session: extra.sessionId, client: auth?.client },
+        confirm,
       });
       if (r.refused === 'unknown') throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${req.params.name}`);
       const result: CallToolResult = { content: [{ type: 'text', text: r.text }] };
