@@ -497,7 +497,7 @@ export function processEval(state: SimState, ev: Evaluation): void {
     latest!.ModifyTime = nowNanos();
     events.push(deploymentEvent('DeploymentStatusUpdate', latest!));
   }
-  if (job && job.Type === 'service' && !isParent(job) && plan.placements.length > 0) {
+  if (job && job.Type === 'service' && !isParent(job) && (plan.placements.length > 0 || plan.inplace.length > 0)) {
     let d: Deployment;
     if (latest && activeDeployment(latest) && latest.JobVersion === job.Version) d = latest;
     else {
@@ -528,6 +528,14 @@ export function processEval(state: SimState, ev: Evaluation): void {
         }
       }
       events.push(allocEvent('PlanResult', alloc));
+    }
+  }
+  if (deployment && job) {
+    for (const a of plan.inplace) {
+      a.DeploymentID = deployment.ID;
+      a.DeploymentStatus = null;
+      const g = deployment.TaskGroups[a.TaskGroup];
+      if (g) g.PlacedAllocs++;
     }
   }
   if (deployment) {
