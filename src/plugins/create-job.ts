@@ -5,13 +5,14 @@ import { chooseNamespace, checkEvaluation, registerJob, registeredLines, unwrapJ
 interface Args {
   [key: string]: unknown;
   job: Record<string, unknown>;
+  namespace?: string;
 }
 
 export default definePlugin<Args>({
   name: 'create-job',
   async call(args, ctx) {
     const job = unwrapJob(args.job);
-    const namespace = chooseNamespace(ctx, job.Namespace);
+    const namespace = chooseNamespace(ctx, job.Namespace, args.namespace !== undefined);
     const reg = await registerJob(ctx, job, namespace);
     const check = await checkEvaluation(ctx, reg.EvalID, namespace, reg.EvalCreateIndex);
     return {

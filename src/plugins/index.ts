@@ -5,12 +5,16 @@ import allocationStatus from './allocation-status.js';
 import createJob from './create-job.js';
 import jobEvaluations from './job-evaluations.js';
 import jobLogs from './job-logs.js';
+import jobSpec from './job-spec.js';
 import jobStatus from './job-status.js';
+import planJob from './plan-job.js';
 import restartJob from './restart-job.js';
 import saveConfig from './save-config.js';
 import startJob from './start-job.js';
 import stopJob from './stop-job.js';
 import submitJob from './submit-job.js';
+import validateJob from './validate-job.js';
+import waitForDeployment from './wait-for-deployment.js';
 
 const ALL = [
   jobStatus,
@@ -24,6 +28,10 @@ const ALL = [
   jobLogs,
   allocationLogs,
   saveConfig,
+  planJob,
+  validateJob,
+  jobSpec,
+  waitForDeployment,
 ] as unknown as Plugin[];
 
 /** A fresh map of every built-in plugin (name → plugin). */

@@ -7,7 +7,7 @@ import { groupSentences, placementBlock, placementSentences } from '../../src/pl
 import { diffChanges, groupUpdates } from '../../src/plugins/lib/plan.js';
 import { redact } from '../../src/plugins/lib/redact.js';
 import { nomadMessage, unwrapJob, warningLines } from '../../src/plugins/lib/register.js';
-import { hclVariables } from '../../src/plugins/submit-job.js';
+import { hclVariables } from '../../src/plugins/lib/jobspec.js';
 import { configItems } from '../../src/plugins/save-config.js';
 import { verdict } from '../../src/plugins/job-status.js';
 

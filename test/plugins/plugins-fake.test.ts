@@ -197,7 +197,7 @@ describe('job writes (scripted)', () => {
 
   it('create-job takes wrapped jobs, uses the job namespace unless the call chose one, and reports placement', async () => {
     const { ctx, calls } = fakeCtx(registerRoutes);
-    const r = await run('create-job', { job: { Job: { ID: 'win-app', Namespace: 'staging', TaskGroups: [] } }, namespace: 'default' }, ctx);
+    const r = await run('create-job', { job: { Job: { ID: 'win-app', Namespace: 'staging', TaskGroups: [] } } }, ctx);
     const put = calls.find((c) => c.method === 'PUT')!;
     expect(put.query.namespace).toBe('staging');
     expect((put.body as { Job: { Namespace: string } }).Job.Namespace).toBe('staging');
@@ -211,6 +211,10 @@ describe('job writes (scripted)', () => {
     const { ctx: c2, calls: calls2 } = fakeCtx(registerRoutes, { namespace: 'prod' });
     await run('create-job', { job: { ID: 'x', Namespace: 'staging' }, namespace: 'prod' }, c2);
     expect(calls2.find((c) => c.method === 'PUT')!.query.namespace).toBe('prod');
+    // an explicit namespace wins even when it equals the server's default
+    const { ctx: c4, calls: calls4 } = fakeCtx(registerRoutes);
+    await run('create-job', { job: { ID: 'x', Namespace: 'staging' }, namespace: 'default' }, c4);
+    expect(calls4.find((c) => c.method === 'PUT')!.query.namespace).toBe('default');
 
     await expect(run('create-job', { job: { Name: 'x' } }, ctx)).rejects.toThrow(/has no ID/);
     const { ctx: c3 } = fakeCtx(registerRoutes, { config: { allowedNamespaces: ['default'] } });

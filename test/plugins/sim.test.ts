@@ -186,12 +186,11 @@ describe.skipIf(!HAVE_SIM)('plugins against the simulator', () => {
         TaskGroups: [{ Name: 'g', Count: 1, Tasks: [{ Name: 't', Driver: 'docker', Config: { image: 'x' }, Resources: { CPU: 100, MemoryMB: 999999 } }] }],
       },
     };
-    const r = await call('create-job', { job: big, namespace: 'default' });
+    const r = await call('create-job', { job: big });
     expect(r.text).toContain('Job too-big registered in namespace default');
     expect(r.text).toMatch(/resources exhausted on \d+ nodes?: memory \(\d+\); fix: lower the task's memory or add capacity\./);
     const staged = await call('create-job', {
       job: { ID: 'stg-job', Namespace: 'staging', Datacenters: ['dc1'], TaskGroups: [{ Name: 'g', Count: 1, Tasks: [{ Name: 't', Driver: 'docker', Config: { image: 'x' } }] }] },
-      namespace: 'default',
     });
     expect(staged.structured.namespace).toBe('staging');
     expect((await upstream.get<{ Namespace: string }>('/v1/job/stg-job', { query: { namespace: 'staging' } })).data.Namespace).toBe('staging');

@@ -136,10 +136,14 @@ export interface DeploymentState {
 
 export interface Deployment {
   ID: string;
+  JobID?: string;
+  Namespace?: string;
   JobVersion?: number;
   Status?: string;
   StatusDescription?: string;
   TaskGroups?: Record<string, DeploymentState> | null;
+  CreateIndex?: number;
+  ModifyIndex?: number;
   CreateTime?: number;
   ModifyTime?: number;
 }

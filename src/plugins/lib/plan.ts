@@ -1,4 +1,8 @@
 /** A job plan (PUT /v1/job/:id/plan with Diff: true) as a short readable summary. */
+import type { ToolContext } from '../../host/plugin.js';
+import { nomadPath } from '../../host/template.js';
+import { placementSentences } from './placement.js';
+import { warningLines } from './register.js';
 
 export interface FieldDiff {
   Type?: string;
@@ -124,4 +128,54 @@ export function groupUpdates(updates: Record<string, DesiredUpdates> | null | un
       const parts = UPDATE_NAMES.filter(([k]) => (u[k] ?? 0) > 0).map(([k, name]) => `${u[k]} ${name}`);
       return `${g}: ${parts.length ? parts.join(', ') : 'no change'}`;
     });
+}
+
+/** PUT /v1/job/:id/plan with Diff in the given namespace: Nomad registers nothing. */
+export async function planJob(ctx: ToolContext, job: { ID: string; [k: string]: unknown }, namespace: string): Promise<PlanResponse> {
+  const res = await ctx.nomad.put<PlanResponse>(
+    nomadPath`/v1/job/${job.ID}/plan`,
+    { Job: { ...job, Namespace: namespace }, Diff: true },
+    { query: { namespace }, signal: ctx.signal },
+  );
+  return res.data ?? {};
+}
+
+export interface PlanSummary {
+  /** Answer lines after the caller's first line (diff, updates, changes, failures, warnings). */
+  lines: string[];
+  diffType: string;
+  changes: string[];
+  failures: string[];
+  warnings: string[];
+}
+
+/** The readable body of a plan, shared by submit_job_file's dry run and plan_job. */
+export function summarisePlan(plan: PlanResponse): PlanSummary {
+  const diffType = plan.Diff?.Type ?? 'None';
+  const updates = groupUpdates(plan.Annotations?.DesiredTGUpdates);
+  const changes = diffChanges(plan.Diff);
+  const failures = placementSentences(plan.FailedTGAllocs);
+  const warnings = warningLines(plan.Warnings);
+  const lines = [`job diff: ${diffType}${diffType === 'Added' ? ' (a new job)' : diffType === 'None' ? ' (no change to the specification)' : ''}`];
+  if (updates.length) lines.push('scheduler would:', ...updates.map((u) => `  ${u}`));
+  if (changes.length && diffType !== 'Added') {
+    lines.push('changes:');
+    lines.push(...changes.slice(0, MAX_CHANGES).map((c) => `  ${c}`));
+    if (changes.length > MAX_CHANGES) lines.push(`  … and ${changes.length - MAX_CHANGES} more changes`);
+  }
+  if (failures.length) lines.push('placement would fail:', ...failures.map((s) => `  ${s}`));
+  if (warnings.length) lines.push(`warnings: ${warnings.join('; ')}`);
+  return { lines, diffType, changes, failures, warnings };
+}
+
+/** The structured form of a plan (shared keys of submit_job_file dry runs and plan_job). */
+export function planStructured(plan: PlanResponse, s: PlanSummary): Record<string, unknown> {
+  return {
+    diff_type: s.diffType,
+    group_updates: Object.fromEntries(Object.entries(plan.Annotations?.DesiredTGUpdates ?? {})),
+    changes: s.changes.slice(0, MAX_CHANGES),
+    placement_failures: s.failures,
+    warnings: s.warnings,
+    job_modify_index: plan.JobModifyIndex ?? null,
+  };
 }

@@ -23,12 +23,12 @@ export function unwrapJob(input: unknown, what = 'The job'): Job {
 }
 
 /**
- * The namespace to register in: the call's namespace when the caller chose one other than the server's
- * default, else the spec's own Namespace (when it declares one), else the call's namespace. Nomad reads
- * the query parameter first, and `ctx.nomad` always sends one, so the choice is passed explicitly.
+ * The namespace to register (or plan) in: the call's namespace when the caller gave a `namespace`
+ * argument, else the spec's own Namespace (when it declares one), else the call's namespace. Nomad
+ * reads the query parameter first, and `ctx.nomad` always sends one, so the choice is passed explicitly.
+ * `explicit` is `args.namespace !== undefined` (the host passes the argument only when the caller gave it).
  */
-export function chooseNamespace(ctx: ToolContext, specNamespace: unknown): string {
-  const explicit = ctx.namespace !== ctx.config.namespace;
+export function chooseNamespace(ctx: ToolContext, specNamespace: unknown, explicit: boolean): string {
   const spec = typeof specNamespace === 'string' && specNamespace.trim() ? specNamespace.trim() : undefined;
   const ns = explicit ? ctx.namespace : (spec ?? ctx.namespace);
   const allowed = ctx.config.allowedNamespaces;
