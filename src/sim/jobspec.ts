@@ -723,11 +723,14 @@ function parseOverrides(input: unknown): Record<string, Value> {
     for (const line of text.split(/\r?\n/)) {
       const m = /^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*(.*?)\s*$/.exec(line);
       if (!m) continue;
+      // Like `-var key=value`: the raw text, unquoted if quoted; typed later by the declaration.
       let v: Value = m[2];
-      try {
-        v = evaluate(parseExpression(m[2]), { vars: {}, locals: {} });
-      } catch {
-        v = m[2];
+      if (/^".*"$/.test(m[2])) {
+        try {
+          v = evaluate(parseExpression(m[2]), { vars: {}, locals: {} });
+        } catch {
+          v = m[2].slice(1, -1);
+        }
       }
       out[m[1]] = v;
     }

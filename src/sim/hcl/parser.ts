@@ -237,7 +237,7 @@ class Parser {
           this.i++;
           e = n.type === 'number'
             ? { k: 'index', obj: e, key: { k: 'lit', value: Number(n.text), range: n.range }, range: between(e.range, n.range) }
-            : { k: 'attr', obj: e, name: n.text, range: between(e.range, n.range), nameRange: n.range };
+            : { k: 'attr', obj: e, name: n.text, range: between(e.range, n.range), nameRange: between(t.range, n.range) };
           continue;
         }
         if (this.isPunct(n, '*')) {
