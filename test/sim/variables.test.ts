@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Simulator } from '../../src/sim/index.js';
+import { call, start } from './helpers.js';
+
+describe('simulator: variables', () => {
+  let sim: Simulator;
+  beforeAll(async () => {
+    sim = await start({ seed: 'demo' });
+  });
+  afterAll(() => sim.close());
+
+  it('lists metadata only', async () => {
+    const r = await call(sim, 'GET', '/v1/vars?prefix=nomad-mcp/');
+    expect(r.json).toHaveLength(1);
+    expect(Object.keys(r.json[0]).sort()).toEqual(['CreateIndex', 'CreateTime', 'ModifyIndex', 'ModifyTime', 'Namespace', 'Path']);
+  });
+
+  it('writes with CAS and answers 409 with the current variable on conflict', async () => {
+    const created = await call(sim, 'PUT', '/v1/var/nomad-mcp/configs/api?cas=0', { Items: { job_id: 'api' } });
+    expect(created.status).toBe(200);
+    expect(created.json).toMatchObject({ Path: 'nomad-mcp/configs/api', Namespace: 'default', Items: { job_id: 'api' } });
+    const index = created.json.ModifyIndex;
+    const conflict = await call(sim, 'PUT', '/v1/var/nomad-mcp/configs/api?cas=0', { Items: { job_id: 'other' } });
+    expect(conflict.status).toBe(409);
+    expect(conflict.json).toMatchObject({ ModifyIndex: index, Items: { job_id: 'api' } });
+    const updated = await call(sim, 'POST', `/v1/var/nomad-mcp/configs/api?cas=${index}`, { Items: { job_id: 'api2' } });
+    expect(updated.status).toBe(200);
+    expect((await call(sim, 'GET', '/v1/var/nomad-mcp/configs/api')).json.Items).toEqual({ job_id: 'api2' });
+  });
+
+  it('validates bodies', async () => {
+    const missing = await call(sim, 'PUT', '/v1/var/a/b', { Path: 'a/b' });
+    expect([missing.status, missing.text]).toEqual([400, 'variable missing required Items object']);
+    const nonString = await call(sim, 'PUT', '/v1/var/a/b', { Items: { n: 1 } });
+    expect(nonString.status).toBe(400);
+    expect(nonString.text).toMatch(/^json: cannot unmarshal number into Go struct field VariableDecrypted\.Items of type string/);
+    const badPath = await call(sim, 'PUT', '/v1/var/a b', { Items: { n: '1' } });
+    expect([badPath.status, badPath.text]).toEqual([400, 'invalid path "a b"']);
+  });
+
+  it('deletes with 204 and an empty body, then 404s', async () => {
+    const del = await call(sim, 'DELETE', '/v1/var/nomad-mcp/configs/api');
+    expect([del.status, del.text]).toEqual([204, '']);
+    const gone = await call(sim, 'GET', '/v1/var/nomad-mcp/configs/api');
+    expect([gone.status, gone.text]).toEqual([404, 'variable not found']);
+  });
+});
