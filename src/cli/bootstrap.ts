@@ -15,7 +15,8 @@ export interface Runtime {
   plugins: Map<string, Plugin>;
   /** Directories/files the catalog is read from, built-in first. */
   toolTargets: string[];
-  load(): LoadResult;
+  /** Load the catalog; `lazy` defers compiling input validators to first use (serve's cold start). */
+  load(opts?: { lazy?: boolean }): LoadResult;
   close(): Promise<void>;
 }
 
@@ -64,7 +65,7 @@ export async function bootstrap(flags: ConfigFlags, opts: BootstrapOptions = {})
     upstreams,
     plugins,
     toolTargets,
-    load: () => loadCatalog(toolTargets, { plugins: [...plugins.keys()], upstreams: upstreams.names() }),
+    load: (o) => loadCatalog(toolTargets, { plugins: [...plugins.keys()], upstreams: upstreams.names(), lazyValidators: o?.lazy }),
     close: async () => {
       await upstreams.close();
       for (const c of closers) await c();

@@ -56,7 +56,7 @@ export default class Serve extends Command {
       this.logToStderr(`nomad-mcp: ${(err as Error).message}`);
       this.exit(2);
     }
-    const loaded = runtime.load();
+    const loaded = runtime.load({ lazy: true });
     if (loaded.problems.length) {
       for (const p of loaded.problems) this.logToStderr(formatProblem(p));
       this.logToStderr(`nomad-mcp: the tool catalog is invalid (${loaded.problems.length} problem(s)); not starting.`);
@@ -80,7 +80,7 @@ export default class Serve extends Command {
     if (flags.watch) {
       const { watchCatalog } = await import('../host/watch.js');
       watchCatalog(runtime.toolTargets, () => {
-        const next = runtime.load();
+        const next = runtime.load({ lazy: true });
         if (next.problems.length) {
           for (const p of next.problems) this.logToStderr(formatProblem(p));
           runtime.log.warn(`catalog reload rejected (${next.problems.length} problem(s)); keeping the last good catalog`);
@@ -97,6 +97,7 @@ export default class Serve extends Command {
         await audit?.flush();
         await runtime.close();
       });
+      host.warm();
       return;
     }
     const { serveHttp } = await import('../host/transports/http.js');
@@ -110,6 +111,7 @@ export default class Serve extends Command {
       nomad: runtime.upstreams.get('nomad'),
     });
     this.logToStderr(`listening on ${http.url}`);
+    host.warm();
     runtime.log.info(
       `${host.tools.visible.length} tools; Streamable HTTP ${http.url}/mcp, legacy SSE ${http.url}/mcp/sse, REST ${http.url}/api/tools (Nomad: ${runtime.config.upstreams.nomad.url})`,
     );

@@ -14,6 +14,11 @@ export interface LoadOptions {
   plugins: Set<string> | string[];
   /** Upstream names declared in config; a descriptor naming another fails. */
   upstreams: Set<string> | string[];
+  /**
+   * Compile input validators on first use instead of at load (serve's cold start). The schema is
+   * still checked against the JSON Schema meta-schema at load; `tools validate` compiles eagerly.
+   */
+  lazyValidators?: boolean;
 }
 
 export interface LoadResult {
@@ -33,6 +38,21 @@ function descriptorValidator(): ValidateFunction {
 
 /** One ajv instance for every tool's input schema; `useDefaults` fills declared defaults. */
 const inputAjv = new Ajv({ allErrors: false, useDefaults: true, strict: true, strictTypes: false, strictTuples: false, strictRequired: false });
+
+/** A validator compiled on first call; `warm()` compiles it ahead of time. */
+function lazyValidator(schema: JsonSchema): ValidateFunction & { warm(): void } {
+  let compiled: ValidateFunction | undefined;
+  const fn = ((data: unknown) => {
+    compiled ??= inputAjv.compile(schema);
+    const ok = compiled(data);
+    fn.errors = compiled.errors;
+    return ok;
+  }) as ValidateFunction & { warm(): void };
+  fn.warm = () => {
+    compiled ??= inputAjv.compile(schema);
+  };
+  return fn;
+}
 
 /** `*.yaml` / `*.yml` files of a directory (sorted), or the file itself. */
 export function descriptorFiles(target: string): string[] {
@@ -101,7 +121,7 @@ function usefulErrors(errors: ErrorObject[]): ErrorObject[] {
 }
 
 /** Parse and check one file; returns its tools (compiled) and pushes problems. */
-function loadFile(file: string, display: string, opts: { plugins: Set<string>; upstreams: Set<string> }, problems: CatalogProblem[]): Tool[] {
+function loadFile(file: string, display: string, opts: { plugins: Set<string>; upstreams: Set<string>; lazy: boolean }, problems: CatalogProblem[]): Tool[] {
   const ctx = new FileContext(file, display, problems);
   let text: string;
   try {
@@ -143,7 +163,9 @@ function loadFile(file: string, display: string, opts: { plugins: Set<string>; u
     const params = Object.keys((input.properties as Record<string, unknown>) ?? {});
     let validateInput: ValidateFunction | undefined;
     try {
-      validateInput = inputAjv.compile(input);
+      if (!opts.lazy) validateInput = inputAjv.compile(input);
+      else if (inputAjv.validateSchema(input)) validateInput = lazyValidator(input);
+      else here(['input'], `invalid input schema: ${inputAjv.errorsText(inputAjv.errors)}`);
     } catch (err) {
       here(['input'], `invalid input schema: ${(err as Error).message}`);
     }
@@ -207,7 +229,7 @@ function loadFile(file: string, display: string, opts: { plugins: Set<string>; u
  * A duplicate name is a problem at the second definition naming the first.
  */
 export function loadCatalog(targets: string[], options: LoadOptions, cwd = process.cwd()): LoadResult {
-  const opts = { plugins: new Set(options.plugins), upstreams: new Set(options.upstreams) };
+  const opts = { plugins: new Set(options.plugins), upstreams: new Set(options.upstreams), lazy: options.lazyValidators ?? false };
   const problems: CatalogProblem[] = [];
   const tools: Tool[] = [];
   const files: string[] = [];

@@ -116,6 +116,23 @@ export class ToolHost {
     return this.listing;
   }
 
+  /** Compile lazily-loaded validators in idle time, a few per tick, so the first calls do not pay for it. */
+  warm(): void {
+    const pending = [...this.inventory.all];
+    const step = () => {
+      for (let i = 0; i < 8 && pending.length; i++) {
+        const tool = pending.shift()!;
+        try {
+          (tool.validate as { warm?: () => void }).warm?.();
+        } catch (err) {
+          this.log.error(`${tool.source.file}:${tool.source.line}:${tool.source.col}: ${tool.name}: invalid input schema: ${(err as Error).message}`);
+        }
+      }
+      if (pending.length) setImmediate(step);
+    };
+    setImmediate(step);
+  }
+
   /** Calls under way (for graceful shutdown). */
   get pending(): number {
     return this.inFlight;
