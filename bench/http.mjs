@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// list_jobs over Streamable HTTP with 1, 16 and 100 concurrent clients against the simulator;
+// calls/s, p50/p99 and the server's RSS.
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { startSimulator } from '../dist/sim/index.js';
+import { BIN, ROOT, fmt, percentile, table } from './lib.mjs';
+
+const CALLS = Number(process.env.BENCH_CALLS ?? 2000);
+const sim = await startSimulator({ port: 0, seed: 'demo' });
+const srv = spawn(process.execPath, [BIN, 'serve', '--sse', '--port', '0', '--no-watch'], {
+  cwd: ROOT,
+  env: { PATH: process.env.PATH, NOMAD_ADDR: sim.url, NOMAD_MCP_LOG_LEVEL: 'warn' },
+  stdio: ['ignore', 'ignore', 'pipe'],
+});
+const url = await new Promise((resolve) => {
+  let err = '';
+  srv.stderr.on('data', (d) => {
+    err += d;
+    const m = /listening on (\S+)/.exec(err);
+    if (m) resolve(m[1]);
+  });
+});
+const rssMb = () => {
+  const status = readFileSync(`/proc/${srv.pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024;
+};
+
+async function run(clients) {
+  const cs = await Promise.all(
+    Array.from({ length: clients }, async () => {
+      const c = new Client({ name: 'bench', version: '1' });
+      await c.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`)));
+      return c;
+    }),
+  );
+  for (const c of cs) await c.callTool({ name: 'list_jobs', arguments: {} });
+  const lat = [];
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    cs.map(async (c) => {
+      while (next < CALLS) {
+        next++;
+        const s = performance.now();
+        const r = await c.callTool({ name: 'list_jobs', arguments: {} });
+        if (r.isError) throw new Error(r.content[0].text);
+        lat.push(performance.now() - s);
+      }
+    }),
+  );
+  const secs = (performance.now() - t0) / 1000;
+  lat.sort((a, b) => a - b);
+  const rss = rssMb();
+  await Promise.all(cs.map((c) => c.close()));
+  return { clients, calls: CALLS, 'p50 ms': fmt(percentile(lat, 50), 3), 'p99 ms': fmt(percentile(lat, 99), 3), 'calls/s': fmt(CALLS / secs, 0), 'server RSS MB': fmt(rss, 1) };
+}
+
+const rows = [];
+for (const n of [1, 16, 100]) rows.push(await run(n));
+table(rows);
+srv.kill('SIGTERM');
+await sim.close();
