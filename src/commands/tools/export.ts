@@ -10,7 +10,7 @@ export default class ToolsExport extends Command {
   ];
   static override flags = {
     ...catalogFlags,
-    format: Flags.string({ options: ['anthropic', 'openai', 'mcp'], default: 'anthropic', description: 'Output format' }),
+    format: Flags.string({ options: ['anthropic', 'openai', 'mcp', 'markdown'], default: 'anthropic', description: 'Output format (markdown: a table per toolset, for docs)' }),
     out: Flags.string({ description: 'Write to this file instead of stdout' }),
   };
 
@@ -29,6 +29,19 @@ export default class ToolsExport extends Command {
     }
     const tools = buildInventory(loaded.tools, rt.config).visible;
     let out: unknown;
+    if (flags.format === 'markdown') {
+      const byTag = new Map<string, typeof tools>();
+      for (const t of tools) byTag.set(t.tags[0] ?? 'other', [...(byTag.get(t.tags[0] ?? 'other') ?? []), t]);
+      let md = '';
+      for (const [tag, list] of byTag) {
+        md += `### ${tag}\n\n| tool | tier | what it does |\n|---|---|---|\n`;
+        for (const t of list) md += `| \`${t.name}\` | ${t.tier}${t.plugin ? ' (plugin)' : ''} | ${t.description.replace(/\|/g, '\\|')} |\n`;
+        md += '\n';
+      }
+      if (flags.out) writeFileSync(flags.out, md);
+      else process.stdout.write(md);
+      return;
+    }
     if (flags.format === 'anthropic') out = tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.inputSchema }));
     else if (flags.format === 'openai') out = tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.inputSchema } }));
     else out = { tools: tools.map(toMcpTool) };
