@@ -34,6 +34,11 @@ class Reader {
     return this.body.attributes.find((a) => a.name === name);
   }
 
+  /** Marks an argument as understood without evaluating it (type constraints). */
+  skip(name: string): void {
+    this.usedAttrs.add(name);
+  }
+
   value(name: string): Value | undefined {
     const a = this.attr(name);
     return a ? evaluate(a.expr, this.scope) : undefined;
@@ -330,6 +335,7 @@ function network(b: Block, scope: Scope): Obj {
     pr.done();
     (port.Value ? reserved : dynamic).push(port);
   }
+  const cniBlock = r.single('cni');
   const dnsBlock = r.single('dns');
   const out: Obj = {
     Mode: r.string('mode') ?? '',
@@ -341,7 +347,7 @@ function network(b: Block, scope: Scope): Obj {
     DNS: dnsBlock ? reader(dnsBlock, scope, [['servers', 'Servers', 'strings'], ['searches', 'Searches', 'strings'], ['options', 'Options', 'strings']]) : null,
     ReservedPorts: reserved.length ? reserved : null,
     DynamicPorts: dynamic.length ? dynamic : null,
-    CNI: null,
+    CNI: cniBlock ? generic(cniBlock.body, scope) : null,
   };
   r.done();
   return out;
@@ -601,6 +607,12 @@ function group(b: Block, scope: Scope, jobType: string): Obj {
   };
   const disconnect = r.single('disconnect');
   if (disconnect) out.Disconnect = generic(disconnect.body, scope);
+  // Group-level vault applies to every task that has none of its own.
+  const vault = r.single('vault');
+  if (vault) {
+    const v = generic(vault.body, scope);
+    for (const t of out.Tasks as Obj[]) t.Vault ??= v;
+  }
   const consul = r.single('consul');
   if (consul) out.Consul = generic(consul.body, scope);
   void jobType;
@@ -764,7 +776,7 @@ export function parseJobspec(src: string, variables: unknown): Obj {
     }
     const r = new Reader(b.body, emptyScope, 'variable');
     const def = r.value('default');
-    r.value('type');
+    r.skip('type');
     r.string('description');
     r.bool('sensitive');
     r.blocks('validation');

@@ -425,8 +425,9 @@ class Parser {
     this.nl++;
     if (this.peek().type === 'ident' && this.peek().text === 'for') return this.forExpr(open, true);
     const items: { key: Expr; value: Expr }[] = [];
-    // Inside an object newlines separate items, so track them ourselves.
-    this.nl--;
+    // Inside an object newlines separate items, so the enclosing context's rule is suspended.
+    const saved = this.nl - 1;
+    this.nl = 0;
     const skipNewlines = () => {
       while (this.raw().type === 'newline') this.i++;
     };
@@ -442,9 +443,7 @@ class Parser {
         this.i++;
         key = { k: 'lit', value: t.text, range: t.range };
       } else {
-        this.nl++;
         key = this.binary(0);
-        this.nl--;
       }
       const sep = this.raw();
       if (!this.isPunct(sep, '=') && !this.isPunct(sep, ':')) {
@@ -454,9 +453,8 @@ class Parser {
         throw new HclError('Missing key/value separator', 'Expected an equals sign ("=") to mark the beginning of the attribute value.', sep.range);
       }
       this.i++;
-      this.nl++;
+      while (this.raw().type === 'newline') this.i++;
       const value = this.expression();
-      this.nl--;
       items.push({ key, value });
       const after = this.raw();
       if (this.isPunct(after, ',')) {
@@ -469,6 +467,7 @@ class Parser {
     }
     const close = this.raw();
     this.i++;
+    this.nl = saved;
     return { k: 'object', items, range: between(open.range, close.range) };
   }
 }
