@@ -3,6 +3,9 @@ import type { Plugin } from '../host/plugin.js';
 import allocationLogs from './allocation-logs.js';
 import allocationStatus from './allocation-status.js';
 import createJob from './create-job.js';
+import explainPlacement from './explain-placement.js';
+import followJobLogs from './follow-job-logs.js';
+import getVariable from './get-variable.js';
 import jobEvaluations from './job-evaluations.js';
 import jobLogs from './job-logs.js';
 import jobSpec from './job-spec.js';
@@ -10,11 +13,13 @@ import jobStatus from './job-status.js';
 import planJob from './plan-job.js';
 import restartJob from './restart-job.js';
 import saveConfig from './save-config.js';
+import searchJobLogs from './search-job-logs.js';
 import startJob from './start-job.js';
 import stopJob from './stop-job.js';
 import submitJob from './submit-job.js';
 import validateJob from './validate-job.js';
 import waitForDeployment from './wait-for-deployment.js';
+import watchEvents from './watch-events.js';
 
 const ALL = [
   jobStatus,
@@ -32,6 +37,11 @@ const ALL = [
   validateJob,
   jobSpec,
   waitForDeployment,
+  explainPlacement,
+  watchEvents,
+  getVariable,
+  followJobLogs,
+  searchJobLogs,
 ] as unknown as Plugin[];
 
 /** A fresh map of every built-in plugin (name → plugin). */

@@ -1,0 +1,54 @@
+/**
+ * Reading a streaming GET (event stream, followed logs) for a fixed time: the stream is aborted when
+ * the time is up or the caller cancels, and always destroyed at the end so the upstream connection
+ * closes.
+ */
+import type { Readable } from 'node:stream';
+import type { ToolContext } from '../../host/plugin.js';
+import { ToolError } from '../../host/errors.js';
+import type { QueryValue } from '../../host/upstream.js';
+
+/** Why reading stopped: the time was up, or the server ended the stream. */
+export type StreamEnd = 'time' | 'eof';
+
+export interface TimedStreamOptions {
+  query?: Record<string, QueryValue>;
+  /** How long to read. */
+  ms: number;
+}
+
+/**
+ * GETs `path` as a stream and hands every chunk to `onChunk` until `ms` pass (→ 'time') or the server
+ * ends it (→ 'eof'). Cancellation through ctx.signal throws "The request was cancelled."; errors
+ * before the answer (Nomad 4xx/5xx) throw as usual.
+ */
+export async function readStreamFor(
+  ctx: ToolContext,
+  path: string,
+  opts: TimedStreamOptions,
+  onChunk: (chunk: Buffer) => void | Promise<void>,
+): Promise<StreamEnd> {
+  const timer = new AbortController();
+  const t = setTimeout(() => timer.abort(new Error('time is up')), opts.ms);
+  const signal = AbortSignal.any([ctx.signal, timer.signal]);
+  let body: Readable | undefined;
+  const stopped = (): StreamEnd | undefined => {
+    if (ctx.signal.aborted) throw new ToolError('The request was cancelled.', 'caller');
+    return timer.signal.aborted ? 'time' : undefined;
+  };
+  try {
+    body = (await ctx.nomad.stream(path, { query: opts.query, signal })).body;
+    for await (const chunk of body) {
+      await onChunk(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
+      if (signal.aborted) break;
+    }
+    return stopped() ?? 'eof';
+  } catch (err) {
+    const end = stopped();
+    if (end) return end;
+    throw err;
+  } finally {
+    clearTimeout(t);
+    body?.destroy();
+  }
+}
