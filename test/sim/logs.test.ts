@@ -70,9 +70,10 @@ describe('simulator: task logs', () => {
     const res = await fetch(sim.url + logs('task=server&type=stderr&origin=end&offset=0&follow=true'), { signal: ac.signal });
     expect(res.status).toBe(200);
     await eventually(() => sim.openStreams() === 1);
-    setTimeout(() => sim.appendLog(alloc, 'server', 'stderr', 'late line\n'), 80);
+    const idle = await readUntil(res, (t) => t.includes('{}'));
+    expect(idle).toMatch(/^(\{\})+$/);
+    sim.appendLog(alloc, 'server', 'stderr', 'late line\n');
     const text = await readUntil(res, (t) => t.includes('"Data"'));
-    expect(text).toMatch(/^\{\}/);
     const data = frameData(splitFrames(text));
     expect(data).toBe('late line\n');
     ac.abort();
