@@ -75,7 +75,9 @@ export function checkNodes(nodes: NodeStub[], datacenters: string[] | undefined,
     lines.push(`Fix: set the job's node_pool to a pool that has clients, or add clients to node pool ${pool}.`);
   } else {
     const bad: string[] = [];
-    if (notReady.length) bad.push(`${notReady.length} not ready (${counted(notReady.map((n) => n.Status ?? '?'))})`);
+    const byStatus = new Map<string, number>();
+    for (const n of notReady) byStatus.set(n.Status || 'unknown', (byStatus.get(n.Status || 'unknown') ?? 0) + 1);
+    for (const [st, n] of [...byStatus].sort((a, b) => b[1] - a[1])) bad.push(`${n} ${st}`);
     if (draining.length) bad.push(`${draining.length} draining`);
     if (ineligible.length) bad.push(`${ineligible.length} ineligible`);
     if (usable === 0) {

@@ -6,7 +6,7 @@
 import { definePlugin, ToolError, truncateText, type ToolContext } from '../host/plugin.js';
 import { nomadPath } from '../host/template.js';
 import { readLogTail, redactionNote, wrapUntrusted } from './lib/log-tail.js';
-import { type AllocStub, getJob, groupTasks, newestFirst, short } from './lib/nomad.js';
+import { type AllocStub, getJob, groupTasks, newestFirst, plural, short } from './lib/nomad.js';
 import { nomadMessage } from './lib/register.js';
 
 interface Args {
@@ -138,7 +138,7 @@ export default definePlugin<Args>({
     }
     const skipped = results.filter((r) => r.skipped).length;
     const linesSearched = searched.reduce((n, r) => n + r.lines, 0);
-    const redactions = searched.reduce((n, r) => n + r.redactions, 0);
+    let redactions = 0;
     const allocNote = `${chosen.length} of ${allocs.length} ${allocs.length === 1 ? 'allocation' : 'allocations'}${allocs.length > chosen.length ? ', running and newest first' : ''}`;
 
     // Matches in log order, cut at max_matches.
@@ -148,7 +148,10 @@ export default definePlugin<Args>({
       if (!r.matches.length || shown.length >= args.max_matches) continue;
       const take = r.matches.slice(0, args.max_matches - shown.length);
       perLog.push({ label: label(r), count: take.length });
-      for (const line of take) shown.push({ ref: r, line });
+      for (const line of take) {
+        shown.push({ ref: r, line });
+        redactions += line.split('[REDACTED]').length - 1;
+      }
     }
     const notes: string[] = [];
     if (found > shown.length || skipped) notes.push(`stopped at max_matches ${args.max_matches}${skipped ? `; ${skipped} ${skipped === 1 ? 'log was' : 'logs were'} not searched` : ''}`);
@@ -167,7 +170,7 @@ export default definePlugin<Args>({
       unreadable: failed.map((f) => ({ log: label(f), error: f.error ?? '' })),
       complete: skipped === 0 && found <= shown.length,
     };
-    const where = `the last ${args.lines} lines of ${searched.length} ${searched.length === 1 ? 'log' : 'logs'} (${linesSearched} lines searched; ${allocNote})`;
+    const where = `the last ${args.lines} lines of ${searched.length} ${searched.length === 1 ? 'log' : 'logs'} (${plural(linesSearched, 'line')} searched; ${allocNote})`;
     if (shown.length === 0) {
       const extra = notes.length ? `\n(${notes.join('; ')})` : '';
       return { text: `No line of job ${job.ID} matches /${args.pattern}/i in ${where}.${extra}`, structured };

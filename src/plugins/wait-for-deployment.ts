@@ -6,6 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { definePlugin, ToolError, type ToolContext } from '../host/plugin.js';
 import { nomadPath } from '../host/template.js';
+import type { UpstreamResponse } from '../host/upstream.js';
 import { type Deployment, getJob, short } from './lib/nomad.js';
 
 interface Args {
@@ -126,10 +127,16 @@ export default definePlugin<Args>({
     let dep: Deployment;
     let index: number | undefined;
     if (args.job_id !== undefined) {
-      const [job, res] = await Promise.all([
+      const settled = await Promise.allSettled([
         getJob(ctx, args.job_id),
         ctx.nomad.get<Deployment | null>(nomadPath`/v1/job/${args.job_id}/deployment`, { signal: ctx.signal }),
       ]);
+      // An unknown job first (Nomad answers null, not 404, for the deployment of an unknown job).
+      for (const r of settled) if (r.status === 'rejected') throw r.reason;
+      const [job, res] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+        Awaited<ReturnType<typeof getJob>>,
+        UpstreamResponse<Deployment | null>,
+      ];
       if (!res.data) {
         return {
           text: `Job "${job.ID}" has no deployment (batch and system jobs, and jobs without an update block, have none); get_job_status shows its state.`,
