@@ -102,7 +102,7 @@ describe('upstream faults over stdio', () => {
 });
 
 describe('garbage on stdin', () => {
-  it('survives malformed JSON-RPC, wrong types, huge strings and deep nesting, then answers', async () => {
+  it('survives 10,000 seeded garbage messages (malformed JSON-RPC, wrong types, 1 MB strings, deep nesting), then answers', { timeout: 120_000 }, async () => {
     const proc = spawn(process.execPath, [BIN, 'serve', '--stdio', '--no-watch'], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', NOMAD_ADDR: sim.url, NOMAD_TOKEN, NOMAD_MCP_LOG_LEVEL: 'warn' },
@@ -121,11 +121,12 @@ describe('garbage on stdin', () => {
     const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)];
     const tools = ['list_jobs', 'get_job', 'get_job_logs', 'submit_job_file', 'nope', '', 42];
     const values = () => pick<unknown>([null, 1, -1, 1e308, 'x', 'x'.repeat(1 + Math.floor(rnd() * 5000)), [], {}, true, '../../v1/acl', '\u0000\ud800']);
-    let deep: unknown = 'leaf';
-    for (let i = 0; i < 5000; i++) deep = [deep];
+    // deep nesting as raw text: JSON.stringify itself would overflow the test's stack
+    const deep = `${'['.repeat(50_000)}"leaf"${']'.repeat(50_000)}`;
     let expectAnswers = 0;
-    for (let i = 0; i < 3000; i++) {
-      const kind = Math.floor(rnd() * 8);
+    for (let i = 0; i < 10_000; i++) {
+      // 1 MB strings and 50,000-deep nesting are costly to generate: a few of each, the rest cheap garbage
+      const kind = i % 2000 === 999 ? 6 : i % 500 === 250 ? 7 : Math.floor(rnd() * 6);
       if (kind === 0) send('{not json' + 'x'.repeat(Math.floor(rnd() * 100)));
       else if (kind === 1) send(JSON.stringify({ jsonrpc: '2.0', id: 1000 + i, method: pick(['tools/call', 'tools/list', 'nope/method', 'initialize']), params: values() }));
       else if (kind === 2) send(JSON.stringify({ jsonrpc: '1.0', id: [], method: 7 }));
@@ -133,11 +134,11 @@ describe('garbage on stdin', () => {
       else if (kind === 4) send(JSON.stringify([1, 2, 3]));
       else if (kind === 5) send('');
       else if (kind === 6) send(JSON.stringify({ jsonrpc: '2.0', id: 1000 + i, method: 'tools/call', params: { name: 'get_job', arguments: { job_id: 'y'.repeat(1024 * 1024) } } }));
-      else send(JSON.stringify({ jsonrpc: '2.0', id: 1000 + i, method: 'tools/call', params: { name: 'list_jobs', arguments: { filter: deep } } }));
+      else send(`{"jsonrpc":"2.0","id":${1000 + i},"method":"tools/call","params":{"name":"list_jobs","arguments":{"filter":${deep}}}}`);
       if (kind === 1 || kind === 3 || kind === 6 || kind === 7) expectAnswers++;
     }
     send(JSON.stringify({ jsonrpc: '2.0', id: 'final', method: 'tools/call', params: { name: 'get_job', arguments: { job_id: 'web' } } }));
-    await waitFor(() => out.includes('"id":"final"'), 60_000);
+    await waitFor(() => out.includes('"id":"final"'), 90_000);
     const final = out.split('\n').find((l) => l.includes('"id":"final"'))!;
     expect(JSON.parse(final).result.structuredContent.ID).toBe('web');
     expect(proc.exitCode).toBeNull();

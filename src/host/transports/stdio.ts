@@ -16,7 +16,8 @@ export async function serveStdio(host: ToolHost, onClose: () => Promise<void>): 
     await onClose().catch(() => {});
     process.exit(0);
   };
-  transport.onerror = (err) => host.log.warn(`stdio: ${err.message}`);
+  // malformed input is answered or dropped by the SDK; log one short line, not a schema dump
+  transport.onerror = (err) => host.log.warn(`stdio: ignored an invalid message (${err.message.replace(/\s+/g, ' ').slice(0, 160)})`);
   process.stdin.once('end', shutdown);
   process.stdin.once('close', shutdown);
   process.once('SIGINT', shutdown);
