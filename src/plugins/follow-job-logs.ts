@@ -101,10 +101,17 @@ export default definePlugin<Args>({
             pending += text.write(f);
           }
           const nl = pending.lastIndexOf('\n');
-          if (nl < 0) return;
-          const complete = pending.slice(0, nl);
-          pending = pending.slice(nl + 1);
-          await take(complete, false);
+          if (nl >= 0) {
+            const complete = pending.slice(0, nl);
+            pending = pending.slice(nl + 1);
+            await take(complete, false);
+          }
+          // A line that never ends must not grow without bound: pass it on in pieces.
+          if (pending.length > ctx.config.maxLogBytes) {
+            const piece = pending;
+            pending = '';
+            await take(piece, false);
+          }
         },
       );
     } catch (err) {

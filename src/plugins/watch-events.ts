@@ -2,7 +2,7 @@
  * watch_events: follow Nomad's event stream (GET /v1/event/stream, newline-delimited JSON) for a few
  * seconds and summarise each event in one line, sending the lines as progress as they arrive.
  */
-import { definePlugin, truncateText } from '../host/plugin.js';
+import { definePlugin, ToolError, truncateText } from '../host/plugin.js';
 import { nomadPath } from '../host/template.js';
 import { short } from './lib/nomad.js';
 import { readStreamFor } from './lib/timed-stream.js';
@@ -23,8 +23,11 @@ export interface StreamEvent {
   Payload?: Record<string, Record<string, unknown> | undefined> | null;
 }
 
-/** Lines kept for the answer (counts cover every event). */
+/** Lines kept for the answer (counts cover every event); past them, progress goes out every PROGRESS_EVERY events. */
 const MAX_LINES = 500;
+const PROGRESS_EVERY = 100;
+/** One NDJSON line larger than this is refused (a batch of events with their payloads). */
+const MAX_LINE_BYTES = 16 * 1024 * 1024;
 const MAX_LINE = 300;
 
 function str(v: unknown): string | undefined {
@@ -119,8 +122,12 @@ export default definePlugin<Args>({
         types.set(e.Type ?? '?', (types.get(e.Type ?? '?') ?? 0) + 1);
         counts.set(topic, types);
         const line = summariseEvent({ ...e, Index: e.Index ?? msg.Index }, allNamespaces);
-        if (lines.length < MAX_LINES) lines.push(line);
-        await ctx.progress(total, undefined, line);
+        if (lines.length < MAX_LINES) {
+          lines.push(line);
+          await ctx.progress(total, undefined, line);
+        } else if (total % PROGRESS_EVERY === 0) {
+          await ctx.progress(total, undefined, `${total} events so far; latest: ${line}`);
+        }
       }
     };
 
@@ -131,6 +138,9 @@ export default definePlugin<Args>({
         const line = pending.slice(0, nl);
         pending = pending.slice(nl + 1);
         await handleLine(line);
+      }
+      if (pending.length > MAX_LINE_BYTES) {
+        throw new ToolError(`Nomad sent an event-stream line larger than ${MAX_LINE_BYTES / 1048576} MiB; watch fewer topics.`, 'upstream');
       }
     });
     if (end === 'eof') await handleLine(pending + decoder.decode());
