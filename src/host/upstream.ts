@@ -8,7 +8,8 @@ import type { TlsConfig, UpstreamConfig } from './config.js';
 import { ToolError } from './errors.js';
 import type { HttpMethod } from './types.js';
 
-export type QueryValue = string | number | boolean | undefined | null;
+/** A query value; an array repeats the key (`topic=a&topic=b`); null/undefined/'' leave it out. */
+export type QueryValue = string | number | boolean | undefined | null | readonly (string | number | boolean)[];
 
 export interface CallOptions {
   query?: Record<string, QueryValue>;
@@ -180,7 +181,8 @@ export class Upstream {
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries({ ...this.defaultQuery, ...query })) {
       if (v === undefined || v === null || v === '') continue;
-      params.set(k, String(v));
+      if (Array.isArray(v)) for (const item of v) params.append(k, String(item));
+      else params.set(k, String(v));
     }
     const qs = params.toString();
     return `${this.basePath()}${p}${qs ? `?${qs}` : ''}`;

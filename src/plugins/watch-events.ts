@@ -3,7 +3,6 @@
  * seconds and summarise each event in one line, sending the lines as progress as they arrive.
  */
 import { definePlugin, ToolError, truncateText } from '../host/plugin.js';
-import { nomadPath } from '../host/template.js';
 import { short } from './lib/nomad.js';
 import { readStreamFor } from './lib/timed-stream.js';
 
@@ -87,13 +86,8 @@ export default definePlugin<Args>({
   name: 'watch-events',
   maxDurationMs: (args) => (args.seconds + 15) * 1000,
   async call(args, ctx) {
-    // Nomad wants one `topic` parameter per topic, which a query object cannot repeat: the whole query
-    // goes into the path, and the upstream's own namespace/region defaults are switched off.
-    const params = new URLSearchParams();
-    for (const t of args.topics) params.append('topic', t);
-    params.set('namespace', ctx.namespace);
-    if (ctx.config.region) params.set('region', ctx.config.region);
-    const path = `${nomadPath`/v1/event/stream`}?${params.toString()}`;
+    // Nomad wants one `topic` parameter per topic: an array repeats the key
+    const path = '/v1/event/stream';
     const allNamespaces = ctx.namespace === '*';
 
     const lines: string[] = [];
@@ -131,7 +125,7 @@ export default definePlugin<Args>({
       }
     };
 
-    const end = await readStreamFor(ctx, path, { query: { namespace: null, region: null }, ms: args.seconds * 1000 }, async (chunk) => {
+    const end = await readStreamFor(ctx, path, { query: { topic: args.topics }, ms: args.seconds * 1000 }, async (chunk) => {
       pending += decoder.decode(chunk, { stream: true });
       let nl: number;
       while ((nl = pending.indexOf('\n')) >= 0) {
