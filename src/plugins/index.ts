@@ -11,6 +11,7 @@ import jobLogs from './job-logs.js';
 import jobSpec from './job-spec.js';
 import jobStatus from './job-status.js';
 import planJob from './plan-job.js';
+import putVariable from './put-variable.js';
 import restartJob from './restart-job.js';
 import saveConfig from './save-config.js';
 import searchJobLogs from './search-job-logs.js';
@@ -40,6 +41,7 @@ const ALL = [
   explainPlacement,
   watchEvents,
   getVariable,
+  putVariable,
   followJobLogs,
   searchJobLogs,
 ] as unknown as Plugin[];

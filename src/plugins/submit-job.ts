@@ -17,6 +17,17 @@ interface Args {
   namespace?: string;
 }
 
+/**
+ * The `Submission` of a register request (Nomad 1.6+ keeps it and answers it at
+ * GET /v1/job/:id/submission): the text as given, its format, and the HCL variables as -var flags.
+ * Older Nomads ignore the field.
+ */
+export function jobSubmission(content: string, format: string, variables: Args['variables']): Record<string, unknown> {
+  const hcl = format === 'hcl';
+  const flags = hcl ? Object.fromEntries(Object.entries(variables ?? {}).map(([k, v]) => [k, String(v)])) : {};
+  return { Source: content, Format: hcl ? 'hcl2' : 'json', VariableFlags: flags, Variables: '' };
+}
+
 export default definePlugin<Args>({
   name: 'submit-job',
   async call(args, ctx) {
@@ -37,7 +48,8 @@ export default definePlugin<Args>({
       };
     }
 
-    const reg = await registerJob(ctx, job, namespace);
+    // The source goes along (as the Nomad CLI sends it) so Nomad 1.6+ keeps it for get_job_spec.
+    const reg = await registerJob(ctx, job, namespace, { Submission: jobSubmission(args.content, format, args.variables) });
     const check = await checkEvaluation(ctx, reg.EvalID, namespace, reg.EvalCreateIndex);
     const lines = registeredLines(job.ID, namespace, reg, check);
     for (const n of notes) lines.push(`note: ${n}`);

@@ -1,0 +1,72 @@
+/** Plugin fixes found by the catalog end-to-end tests: put_variable conflicts, submit_job_file's Submission. */
+import { describe, expect, it } from 'vitest';
+import type { JsonObject } from '../../src/host/types.js';
+import { builtinPlugins } from '../../src/plugins/index.js';
+import { conflictText } from '../../src/plugins/put-variable.js';
+import { jobSubmission } from '../../src/plugins/submit-job.js';
+import { type Call, fakeCtx, textOf } from './fake.js';
+
+const plugins = builtinPlugins();
+type Ctx = ReturnType<typeof fakeCtx>['ctx'];
+const run = (name: string, args: JsonObject, ctx: Ctx) => plugins.get(name)!.call(args, ctx);
+
+describe('put-variable (scripted)', () => {
+  const CURRENT = { Namespace: 'default', Path: 'app/db', CreateIndex: 5, ModifyIndex: 9, Items: { password: 's3cret' } };
+
+  it('writes the items with cas in the query and answers the keys, not the values', async () => {
+    const { ctx, calls } = fakeCtx((c) => (c.method === 'PUT' && c.path === '/v1/var/app/db' ? { ...CURRENT, ModifyIndex: 10, Items: { password: 'n3w', user: 'x' } } : undefined));
+    const r = await run('put-variable', { path: 'app/db', items: { password: 'n3w', user: 'x' }, cas: 9 }, ctx);
+    expect(calls[0]).toMatchObject({ method: 'PUT', path: '/v1/var/app/db', query: { cas: 9 }, body: { Items: { password: 'n3w', user: 'x' } } });
+    expect(textOf(r)).toBe('Variable app/db written (modify index 10, keys: password, user).');
+    expect(JSON.stringify(r)).not.toContain('n3w');
+    const { ctx: c2, calls: calls2 } = fakeCtx(() => CURRENT);
+    await run('put-variable', { path: 'a/../b', items: { k: 'v' } }, c2);
+    expect(calls2[0].path).toBe('/v1/var/a/%2E%2E/b');
+    expect(calls2[0].query).not.toHaveProperty('cas');
+  });
+
+  it('a 409 says check-and-set failed with the current index, reads only metadata, never shows the values', async () => {
+    const route = (c: Call) => {
+      if (c.method === 'PUT') return { status: 409, error: JSON.stringify(CURRENT) };
+      if (c.method === 'GET' && c.path === '/v1/vars') return [{ Namespace: 'default', Path: 'app/db2', ModifyIndex: 3 }, { Namespace: 'default', Path: 'app/db', ModifyIndex: 9 }];
+      return undefined;
+    };
+    const { ctx, calls } = fakeCtx(route);
+    const err = await run('put-variable', { path: 'app/db', items: { password: 'x' }, cas: 4 }, ctx).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toBe(
+      'Variable app/db was not written: the check-and-set failed: it was expected at modify index 4, but someone changed it since; its modify index is now 9. Read it again with get_variable, then retry put_variable with cas=9 if you still want to replace it.',
+    );
+    expect((err as Error).message).not.toContain('s3cret');
+    expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual(['PUT /v1/var/app/db', 'GET /v1/vars']);
+    expect(calls[1].query.prefix).toBe('app/db');
+    const noCas = await run('put-variable', { path: 'app/db', items: { password: 'x' } }, ctx).catch((e: Error) => e);
+    expect((noCas as Error).message).toMatch(/^Variable app\/db was not written: Nomad reported a conflict \(409/);
+    expect((noCas as Error).message).not.toContain('s3cret');
+  });
+
+  it('conflict sentences for cas=0, a vanished variable and an unreadable list', () => {
+    expect(conflictText('a', 0, { ModifyIndex: 7 })).toContain('cas=0 writes only a new variable, but it already exists; its modify index is now 7');
+    expect(conflictText('a', 5, null)).toContain('there is none now');
+    expect(conflictText('a', 5, null)).toContain('Use cas=0 to create it.');
+    expect(conflictText('a', 5, undefined)).toContain('cas=5 no longer matches');
+  });
+});
+
+describe('submit-job sends the source as Submission', () => {
+  it('HCL as hcl2 with the variables as -var flags; JSON as json', async () => {
+    expect(jobSubmission('job "x" {}', 'hcl', { image: 'nginx', n: 2, on: true })).toEqual({
+      Source: 'job "x" {}', Format: 'hcl2', VariableFlags: { image: 'nginx', n: '2', on: 'true' }, Variables: '',
+    });
+    expect(jobSubmission('{"ID":"x"}', 'json', { ignored: 'y' })).toEqual({ Source: '{"ID":"x"}', Format: 'json', VariableFlags: {}, Variables: '' });
+    const { ctx, calls } = fakeCtx((c) => {
+      if (c.path === '/v1/jobs/parse') return { ID: 'web', Namespace: 'default', TaskGroups: [] };
+      if (c.method === 'PUT' && c.path === '/v1/jobs') return { EvalID: '', JobModifyIndex: 3 };
+      return undefined;
+    });
+    await run('submit-job', { content: 'job "web" {\n}\n', dry_run: false, variables: { image: 'nginx' } }, ctx);
+    const reg = calls.find((c) => c.path === '/v1/jobs')!.body as JsonObject;
+    expect(reg.Submission).toEqual({ Source: 'job "web" {\n}\n', Format: 'hcl2', VariableFlags: { image: 'nginx' }, Variables: '' });
+    expect((reg.Job as JsonObject).ID).toBe('web');
+  });
+});
