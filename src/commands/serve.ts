@@ -110,11 +110,7 @@ export default class Serve extends Command {
       allowedOrigins: flags['allowed-origin'] ?? [],
       nomad: runtime.upstreams.get('nomad'),
     });
-    this.logToStderr(`listening on ${http.url}`);
-    host.warm();
-    runtime.log.info(
-      `${host.tools.visible.length} tools; Streamable HTTP ${http.url}/mcp, legacy SSE ${http.url}/mcp/sse, REST ${http.url}/api/tools (Nomad: ${runtime.config.upstreams.nomad.url})`,
-    );
+    // handlers first: a supervisor may send SIGTERM as soon as it reads the listening line
     let stopping = false;
     const stop = async () => {
       if (stopping) return;
@@ -127,5 +123,10 @@ export default class Serve extends Command {
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    this.logToStderr(`listening on ${http.url}`);
+    host.warm();
+    runtime.log.info(
+      `${host.tools.visible.length} tools; Streamable HTTP ${http.url}/mcp, legacy SSE ${http.url}/mcp/sse, REST ${http.url}/api/tools (Nomad: ${runtime.config.upstreams.nomad.url})`,
+    );
   }
 }

@@ -1,11 +1,11 @@
-import { Ajv } from 'ajv';
-import type { ErrorObject, ValidateFunction } from 'ajv';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import type { Ajv, ErrorObject, Options as AjvOptions, ValidateFunction } from 'ajv';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
-import type { Document, Node as YamlNode } from 'yaml';
+import type { Document, LineCounter, Node as YamlNode } from 'yaml';
 import { CatalogError, type CatalogProblem } from './errors.js';
-import { DESCRIPTOR_SCHEMA_FILE } from './paths.js';
+import { BUILTIN_CACHE_FILE, DESCRIPTOR_SCHEMA_FILE, DESCRIPTOR_VALIDATOR_FILE } from './paths.js';
 import { compile, compileRequest, requestTemplates, templateRefs } from './template.js';
 import type { DescriptorFile, JsonSchema, Tier, Tool, ToolDescriptor } from './types.js';
 
@@ -27,29 +27,82 @@ export interface LoadResult {
   files: string[];
 }
 
+// yaml, ajv and handlebars load on first use: serving a cached built-in catalog needs none of them at start-up.
+const requireLazy = createRequire(import.meta.url);
+const yaml = () => requireLazy('yaml') as typeof import('yaml');
+const newAjv = (o: AjvOptions): Ajv => new (requireLazy('ajv') as { Ajv: new (o: AjvOptions) => Ajv }).Ajv(o);
+
+/** Options of the descriptor-file validator (also used to generate its standalone code at build). */
+export const DESCRIPTOR_AJV_OPTIONS = { allErrors: true, strict: false } as const;
+
 let fileValidator: ValidateFunction | undefined;
+/** The descriptor-file validator: generated at build (no compile at start-up), else compiled here. */
 function descriptorValidator(): ValidateFunction {
   if (!fileValidator) {
-    const ajv = new Ajv({ allErrors: true, strict: false });
-    fileValidator = ajv.compile(JSON.parse(readFileSync(DESCRIPTOR_SCHEMA_FILE, 'utf8')));
+    if (existsSync(DESCRIPTOR_VALIDATOR_FILE)) {
+      const mod = createRequire(import.meta.url)(DESCRIPTOR_VALIDATOR_FILE) as ValidateFunction | { default: ValidateFunction };
+      fileValidator = typeof mod === 'function' ? mod : mod.default;
+    } else {
+      fileValidator = newAjv(DESCRIPTOR_AJV_OPTIONS).compile(JSON.parse(readFileSync(DESCRIPTOR_SCHEMA_FILE, 'utf8')));
+    }
   }
   return fileValidator;
 }
 
+/** A built-in file as checked at build: its data and each tool's name position. */
+export interface CachedFile {
+  data: DescriptorFile;
+  names: { line: number; col: number }[];
+}
+let builtinCache: Map<string, CachedFile> | undefined;
+/**
+ * Built-in descriptor files parsed and validated at build, keyed by a hash of their text: start-up
+ * skips YAML parsing and schema validation for them. An edited file misses the cache and is parsed.
+ */
+function cachedFile(text: string): CachedFile | undefined {
+  if (!builtinCache) {
+    builtinCache = new Map();
+    try {
+      for (const [hash, entry] of Object.entries(JSON.parse(readFileSync(BUILTIN_CACHE_FILE, 'utf8')) as Record<string, CachedFile>)) builtinCache.set(hash, entry);
+    } catch {
+      // no cache (running from sources): parse everything
+    }
+  }
+  return builtinCache.get(textHash(text));
+}
+
+export function textHash(text: string): string {
+  return createHash('sha1').update(text).digest('hex');
+}
+
+let inputAjvInstance: Ajv | undefined;
 /** One ajv instance for every tool's input schema; `useDefaults` fills declared defaults. */
-const inputAjv = new Ajv({ allErrors: false, useDefaults: true, strict: true, strictTypes: false, strictTuples: false, strictRequired: false });
+function inputAjv(): Ajv {
+  inputAjvInstance ??= newAjv({ allErrors: false, useDefaults: true, strict: true, strictTypes: false, strictTuples: false, strictRequired: false });
+  return inputAjvInstance;
+}
+
+/** A function built on first call (templates of a cached file); `warm()` builds it ahead of time. */
+function lazyFn<A, R>(make: () => (a: A) => R): ((a: A) => R) & { warm(): void } {
+  let fn: ((a: A) => R) | undefined;
+  const lazy = ((a: A) => (fn ??= make())(a)) as ((a: A) => R) & { warm(): void };
+  lazy.warm = () => {
+    fn ??= make();
+  };
+  return lazy;
+}
 
 /** A validator compiled on first call; `warm()` compiles it ahead of time. */
 function lazyValidator(schema: JsonSchema): ValidateFunction & { warm(): void } {
   let compiled: ValidateFunction | undefined;
   const fn = ((data: unknown) => {
-    compiled ??= inputAjv.compile(schema);
+    compiled ??= inputAjv().compile(schema);
     const ok = compiled(data);
     fn.errors = compiled.errors;
     return ok;
   }) as ValidateFunction & { warm(): void };
   fn.warm = () => {
-    compiled ??= inputAjv.compile(schema);
+    compiled ??= inputAjv().compile(schema);
   };
   return fn;
 }
@@ -73,13 +126,24 @@ export function tierOf(d: ToolDescriptor): Tier {
 }
 
 class FileContext {
-  readonly lines = new LineCounter();
-  doc!: Document.Parsed;
+  private lineCounter?: LineCounter;
+  private parsed?: Document.Parsed;
   constructor(
-    readonly file: string,
+    readonly text: string,
     readonly display: string,
     readonly problems: CatalogProblem[],
   ) {}
+
+  /** The YAML document with positions, parsed on first use (a cached file may never need it). */
+  get doc(): Document.Parsed {
+    this.parsed ??= yaml().parseDocument(this.text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
+    return this.parsed;
+  }
+
+  get lines(): LineCounter {
+    this.lineCounter ??= new (yaml().LineCounter)();
+    return this.lineCounter;
+  }
 
   /** Position of the node at a path, or of its nearest existing parent. */
   at(pathParts: (string | number)[], message: string): void {
@@ -122,7 +186,6 @@ function usefulErrors(errors: ErrorObject[]): ErrorObject[] {
 
 /** Parse and check one file; returns its tools (compiled) and pushes problems. */
 function loadFile(file: string, display: string, opts: { plugins: Set<string>; upstreams: Set<string>; lazy: boolean }, problems: CatalogProblem[]): Tool[] {
-  const ctx = new FileContext(file, display, problems);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -130,7 +193,9 @@ function loadFile(file: string, display: string, opts: { plugins: Set<string>; u
     problems.push({ file: display, line: 1, col: 1, message: `cannot read file: ${(err as Error).message}` });
     return [];
   }
-  ctx.doc = parseDocument(text, { lineCounter: ctx.lines, prettyErrors: false, uniqueKeys: true });
+  const ctx = new FileContext(text, display, problems);
+  const cached = cachedFile(text);
+  if (cached) return checkTools(cached.data, ctx, { ...opts, trusted: true }, (i) => cached.names[i]);
   if (ctx.doc.errors.length) {
     // the first syntax error is the real one; the rest are usually its echoes
     const e = ctx.doc.errors[0];
@@ -145,7 +210,31 @@ function loadFile(file: string, display: string, opts: { plugins: Set<string>; u
     for (const e of usefulErrors(validate.errors ?? [])) ctx.at(pointerParts(e.instancePath), ajvMessage(e));
     return [];
   }
-  const fileDoc = data as DescriptorFile;
+  return checkTools(data as DescriptorFile, ctx, { ...opts, trusted: false }, (i) => {
+    const nameNode = ctx.doc.getIn(['tools', i, 'name'], true) as YamlNode;
+    return ctx.lines.linePos(nameNode?.range?.[0] ?? 0);
+  });
+}
+
+/** Positions of each tool's name in a file (for the build-time cache). */
+export function toolNamePositions(text: string): { line: number; col: number }[] {
+  const lines = new (yaml().LineCounter)();
+  const doc = yaml().parseDocument(text, { lineCounter: lines });
+  const tools = doc.get('tools', true) as { items?: unknown[] } | undefined;
+  return (tools?.items ?? []).map((_, i) => lines.linePos(((doc.getIn(['tools', i, 'name'], true) as YamlNode)?.range?.[0]) ?? 0));
+}
+
+/** The checks beyond the schema, and compilation, for every tool of a schema-valid file. */
+function checkTools(
+  fileDoc: DescriptorFile,
+  ctx: FileContext,
+  opts: { plugins: Set<string>; upstreams: Set<string>; lazy: boolean; trusted: boolean },
+  namePos: (i: number) => { line: number; col: number },
+): Tool[] {
+  // A trusted (build-time checked) file skips the template reference checks and compiles its templates lazily.
+  const skipChecks = opts.trusted && opts.lazy;
+  const problems = ctx.problems;
+  const display = ctx.display;
   const tools: Tool[] = [];
   fileDoc.tools.forEach((d, i) => {
     const before = problems.length;
@@ -163,9 +252,8 @@ function loadFile(file: string, display: string, opts: { plugins: Set<string>; u
     const params = Object.keys((input.properties as Record<string, unknown>) ?? {});
     let validateInput: ValidateFunction | undefined;
     try {
-      if (!opts.lazy) validateInput = inputAjv.compile(input);
-      else if (inputAjv.validateSchema(input)) validateInput = lazyValidator(input);
-      else here(['input'], `invalid input schema: ${inputAjv.errorsText(inputAjv.errors)}`);
+      // lazy (serve): compiled in idle time after start-up; a broken schema is logged with its position then
+      validateInput = opts.lazy ? lazyValidator(input) : inputAjv().compile(input);
     } catch (err) {
       here(['input'], `invalid input schema: ${(err as Error).message}`);
     }
@@ -174,6 +262,10 @@ function loadFile(file: string, display: string, opts: { plugins: Set<string>; u
     for (const [key, spec] of Object.entries(specs)) {
       const where = d.request ? ['request'] : ['requests', key];
       try {
+        if (skipChecks) {
+          render[key] = lazyFn(() => compileRequest(spec));
+          continue;
+        }
         for (const t of requestTemplates(spec)) {
           for (const ref of templateRefs(t)) {
             if (!params.includes(ref)) here(where, `template references "${ref}", which the input schema does not declare`);
@@ -185,7 +277,10 @@ function loadFile(file: string, display: string, opts: { plugins: Set<string>; u
       }
     }
     let responseTemplate: Tool['responseTemplate'];
-    if (d.response?.template) {
+    if (d.response?.template && skipChecks) {
+      const template = d.response.template;
+      responseTemplate = lazyFn(() => compile(template));
+    } else if (d.response?.template) {
       try {
         const roots = new Set(['result', 'args', 'results']);
         for (const ref of templateRefs(d.response.template, true)) {
@@ -199,8 +294,7 @@ function loadFile(file: string, display: string, opts: { plugins: Set<string>; u
       }
     }
     if (problems.length > before || !validateInput) return;
-    const nameNode = ctx.doc.getIn(['tools', i, 'name'], true) as YamlNode;
-    const pos = ctx.lines.linePos(nameNode?.range?.[0] ?? 0);
+    const pos = namePos(i);
     const annotations = { ...d.annotations };
     if (d.title && !annotations.title) annotations.title = d.title;
     tools.push({

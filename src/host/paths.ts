@@ -5,3 +5,7 @@ import path from 'node:path';
 export const PACKAGE_ROOT = path.resolve(fileURLToPath(new URL('../../', import.meta.url)));
 export const BUILTIN_TOOLS_DIR = path.join(PACKAGE_ROOT, 'tools.d');
 export const DESCRIPTOR_SCHEMA_FILE = path.join(PACKAGE_ROOT, 'src', 'host', 'descriptor.schema.json');
+/** Generated at build (scripts/build-catalog.mjs): the descriptor validator as standalone code. */
+export const DESCRIPTOR_VALIDATOR_FILE = path.join(PACKAGE_ROOT, 'dist', 'host', 'descriptor-validator.cjs');
+/** Generated at build: the built-in descriptor files, parsed and validated, keyed by content hash. */
+export const BUILTIN_CACHE_FILE = path.join(PACKAGE_ROOT, 'dist', 'host', 'builtin-catalog.json');

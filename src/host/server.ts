@@ -124,8 +124,10 @@ export class ToolHost {
         const tool = pending.shift()!;
         try {
           (tool.validate as { warm?: () => void }).warm?.();
+          for (const r of Object.values(tool.render ?? {})) (r as { warm?: () => void }).warm?.();
+          (tool.responseTemplate as { warm?: () => void } | undefined)?.warm?.();
         } catch (err) {
-          this.log.error(`${tool.source.file}:${tool.source.line}:${tool.source.col}: ${tool.name}: invalid input schema: ${(err as Error).message}`);
+          this.log.error(`${tool.source.file}:${tool.source.line}:${tool.source.col}: ${tool.name}: cannot compile its input schema or templates: ${(err as Error).message}`);
         }
       }
       if (pending.length) setImmediate(step);

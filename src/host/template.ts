@@ -1,10 +1,21 @@
-import Handlebars from 'handlebars';
+import type Handlebars from 'handlebars';
 import type { HelperOptions } from 'handlebars';
+import { createRequire } from 'node:module';
 import { ToolError } from './errors.js';
 import type { JsonObject, RenderedRequest, RequestSpec } from './types.js';
 
-/** An isolated handlebars environment with the helpers descriptors may use. */
-export const hbs = Handlebars.create();
+let env: typeof Handlebars | undefined;
+/**
+ * An isolated handlebars environment with the helpers descriptors may use, created on first use
+ * (start-up with a cached catalog does not load handlebars at all).
+ */
+export function handlebars(): typeof Handlebars {
+  if (!env) {
+    env = (createRequire(import.meta.url)('handlebars') as typeof Handlebars).create();
+    for (const [name, fn] of Object.entries(helpers)) env.registerHelper(name, fn as Handlebars.HelperDelegate);
+  }
+  return env;
+}
 
 const NANOS_PER_MS = 1_000_000;
 
@@ -74,7 +85,6 @@ const helpers: Record<string, (...args: unknown[]) => unknown> = {
     return str.length > max ? `${str.slice(0, max)}…` : str;
   },
 };
-for (const [name, fn] of Object.entries(helpers)) hbs.registerHelper(name, fn as Handlebars.HelperDelegate);
 
 export const HELPER_NAMES = new Set([...Object.keys(helpers), 'if', 'unless', 'each', 'with', 'lookup', 'log']);
 
@@ -82,7 +92,7 @@ export type Renderer = (ctx: JsonObject) => string;
 
 /** Compile once; strict mode makes a missing field an error instead of an empty string. */
 export function compile(template: string): Renderer {
-  const fn = hbs.compile(template, { strict: true, noEscape: true });
+  const fn = handlebars().compile(template, { strict: true, noEscape: true });
   return (ctx) => fn(ctx);
 }
 
@@ -123,7 +133,7 @@ export function templateRefs(template: string, deep = false): string[] {
       }
     }
   };
-  visitProgram(hbs.parse(template));
+  visitProgram(handlebars().parse(template));
   return [...refs];
 }
 

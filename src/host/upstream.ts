@@ -1,5 +1,4 @@
-import { Pool, errors as undiciErrors } from 'undici';
-import type { Dispatcher } from 'undici';
+import type { Dispatcher, Pool } from 'undici';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -154,7 +153,8 @@ export class Upstream {
     return new Upstream(this.name, this.cfg, this.timeoutMs, { ...this.defaultQuery, ...defaultQuery }, this.shared, token ?? this.tokenOverride);
   }
 
-  private pool(): Pool {
+  /** The keep-alive pool, created on the first request (undici loads then, not at start-up). */
+  private async pool(): Promise<Pool> {
     if (this.shared.pool) return this.shared.pool;
     if (!this.url) {
       throw new ToolError(
@@ -163,6 +163,8 @@ export class Upstream {
       );
     }
     const origin = new URL(this.url);
+    const { Pool } = await import('undici');
+    if (this.shared.pool) return this.shared.pool;
     this.shared.pool = new Pool(origin.origin, {
       connections: 32,
       pipelining: 1,
@@ -233,7 +235,7 @@ export class Upstream {
     const body = opts.body === undefined ? undefined : typeof opts.body === 'string' || Buffer.isBuffer(opts.body) ? opts.body : JSON.stringify(opts.body);
     let res: Dispatcher.ResponseData;
     try {
-      res = await this.pool().request({
+      res = await (await this.pool()).request({
         method,
         path: this.buildPath(p, opts.query),
         headers: this.buildHeaders(opts, body !== undefined),
@@ -310,7 +312,7 @@ export class Upstream {
     opts.signal?.addEventListener('abort', onCaller, { once: true });
     if (opts.signal?.aborted) controller.abort();
     try {
-      const res = await this.pool().request({
+      const res = await (await this.pool()).request({
         method: 'GET',
         path: this.buildPath(p, opts.query),
         headers: this.buildHeaders(opts, false),
@@ -392,4 +394,3 @@ export class UpstreamRegistry {
   }
 }
 
-export { undiciErrors };

@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// Build step (after tsc): generate the descriptor validator as standalone code and a cache of the
+// built-in catalog (parsed, validated, keyed by content hash), so `serve` starts without compiling
+// the descriptor schema or parsing the built-in YAML. Fails the build if the built-in catalog is invalid.
+import { Ajv } from 'ajv';
+import standaloneCode from 'ajv/dist/standalone/index.js';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseDocument } from 'yaml';
+import { DESCRIPTOR_AJV_OPTIONS, loadCatalog, textHash, toolNamePositions } from '../dist/host/catalog.js';
+import { formatProblem } from '../dist/host/errors.js';
+import { BUILTIN_CACHE_FILE, BUILTIN_TOOLS_DIR, DESCRIPTOR_SCHEMA_FILE, DESCRIPTOR_VALIDATOR_FILE } from '../dist/host/paths.js';
+import { builtinPlugins } from '../dist/plugins/index.js';
+
+const ajv = new Ajv({ ...DESCRIPTOR_AJV_OPTIONS, code: { source: true } });
+const validate = ajv.compile(JSON.parse(readFileSync(DESCRIPTOR_SCHEMA_FILE, 'utf8')));
+writeFileSync(DESCRIPTOR_VALIDATOR_FILE, standaloneCode(ajv, validate));
+
+const result = loadCatalog([BUILTIN_TOOLS_DIR], { plugins: [...builtinPlugins().keys()], upstreams: ['nomad', 'gitea'] });
+if (result.problems.length) {
+  for (const p of result.problems) console.error(formatProblem(p));
+  console.error('build-catalog: the built-in catalog is invalid');
+  process.exit(1);
+}
+const cache = {};
+for (const f of readdirSync(BUILTIN_TOOLS_DIR).filter((n) => /\.ya?ml$/.test(n))) {
+  const text = readFileSync(path.join(BUILTIN_TOOLS_DIR, f), 'utf8');
+  cache[textHash(text)] = { data: parseDocument(text).toJS(), names: toolNamePositions(text) };
+}
+writeFileSync(BUILTIN_CACHE_FILE, JSON.stringify(cache));
+console.error(`build-catalog: ${result.tools.length} built-in tools cached; descriptor validator generated`);
