@@ -95,14 +95,14 @@ export function truncateText(text: string, max: number, hint?: string): { text: 
   return { text: cut + marker(`first ${Buffer.byteLength(cut)} of ${Buffer.byteLength(text)} bytes`, hint), truncated: true };
 }
 
-/** Keep the leading elements of a list that fit in `max` bytes of compact JSON. */
-function fitList(list: unknown[], max: number): number {
+/** How many leading elements (already serialised) fit in `max` bytes of compact JSON. */
+function fitList(parts: string[], max: number): number {
   let size = 4;
-  for (let i = 0; i < list.length; i++) {
-    size += JSON.stringify(list[i]).length + 2;
+  for (let i = 0; i < parts.length; i++) {
+    size += parts[i].length + 2;
     if (size > max) return i;
   }
-  return list.length;
+  return parts.length;
 }
 
 export interface ShapeOptions {
@@ -121,11 +121,15 @@ export function shape(data: unknown, spec: ResponseSpec | undefined, opts: Shape
   const hint = spec?.hint;
   let truncated = false;
   let total: number | undefined;
+  // each element is serialised once: for the size check and, without a template, for the text
+  let parts: string[] | undefined;
   if (Array.isArray(v)) {
     total = v.length;
-    const keep = fitList(v, opts.maxBytes);
+    parts = v.map((e) => JSON.stringify(e));
+    const keep = fitList(parts, opts.maxBytes);
     if (keep < v.length) {
       v = v.slice(0, keep);
+      parts = parts.slice(0, keep);
       truncated = true;
     }
   }
@@ -141,6 +145,7 @@ export function shape(data: unknown, spec: ResponseSpec | undefined, opts: Shape
   let text: string;
   if (Array.isArray(v) && total === 0 && spec?.empty) text = spec.empty;
   else if (opts.template) text = opts.template({ result: v, args: opts.args });
+  else if (parts) text = parts.length ? `[\n${parts.join(',\n')}\n]` : '[]';
   else text = compactJson(v);
   if (truncated) text += marker(`showing ${(v as unknown[]).length} of ${total} items`, hint);
   const capped = truncateText(text, opts.maxBytes + (truncated ? 200 : 0), hint);

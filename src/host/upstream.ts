@@ -202,7 +202,7 @@ export class Upstream {
     return `${method} ${p}`;
   }
 
-  private describeFailure(err: unknown, method: string, p: string, timeout: AbortSignal, ms: number, caller?: AbortSignal): ToolError {
+  private describeFailure(err: unknown, method: string, p: string, timeout: { aborted: boolean }, ms: number, caller?: AbortSignal): ToolError {
     if (err instanceof ToolError) return err;
     if (timeout.aborted) {
       return new ToolError(`${this.label} did not answer ${this.where(method, p)}: timed out after ${ms} ms.`, 'upstream');
@@ -229,9 +229,33 @@ export class Upstream {
   }
 
   private async once<T>(method: HttpMethod, p: string, opts: CallOptions): Promise<UpstreamResponse<T>> {
+    // One controller per request, aborted by the deadline or the caller (cheaper than AbortSignal.any on the hot path).
     const ms = opts.timeoutMs ?? this.timeoutMs;
-    const timeout = AbortSignal.timeout(ms);
-    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+    const controller = new AbortController();
+    const timeout = { aborted: false };
+    const timer = setTimeout(() => {
+      timeout.aborted = true;
+      controller.abort();
+    }, ms);
+    const onCaller = () => controller.abort();
+    opts.signal?.addEventListener('abort', onCaller, { once: true });
+    if (opts.signal?.aborted) controller.abort();
+    try {
+      return await this.exchange<T>(method, p, opts, controller.signal, timeout, ms);
+    } finally {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onCaller);
+    }
+  }
+
+  private async exchange<T>(
+    method: HttpMethod,
+    p: string,
+    opts: CallOptions,
+    signal: AbortSignal,
+    timeout: { aborted: boolean },
+    ms: number,
+  ): Promise<UpstreamResponse<T>> {
     const body = opts.body === undefined ? undefined : typeof opts.body === 'string' || Buffer.isBuffer(opts.body) ? opts.body : JSON.stringify(opts.body);
     let res: Dispatcher.ResponseData;
     try {
