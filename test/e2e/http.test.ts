@@ -141,9 +141,10 @@ describe('serve --sse with a bearer token', () => {
 describe('serve --sse --auth nomad (per-user passthrough)', () => {
   let acl: Simulator;
   let srv: Served;
+  const users = Array.from({ length: 100 }, (_, i) => `user-${String(i).padStart(3, '0')}-nomad-token`);
   beforeAll(async () => {
-    acl = await startSimulator({ port: 0, seed: 'demo', aclTokens: ['alice-nomad-token', 'bob-nomad-token'] });
-    srv = await spawnServe(['--auth', 'nomad', '--stateless'], { NOMAD_ADDR: acl.url, NOMAD_TOKEN: 'server-own-token' });
+    acl = await startSimulator({ port: 0, seed: 'demo', aclTokens: ['alice-nomad-token', 'bob-nomad-token', ...users] });
+    srv = await spawnServe(['--auth', 'nomad'], { NOMAD_ADDR: acl.url, NOMAD_TOKEN: 'server-own-token' });
   });
   afterAll(async () => {
     await srv?.stop();
@@ -168,6 +169,35 @@ describe('serve --sse --auth nomad (per-user passthrough)', () => {
     await bob.close();
   });
 
+  it('100 concurrent sessions: every call answered, each token only on its own calls, sessions cleaned up', async () => {
+    const health = async () => ((await (await fetch(`${srv.url}/healthz`)).json()) as { sessions: number }).sessions;
+    const baseline = await health();
+    const from = acl.requests.length;
+    const clients = await Promise.all(
+      users.map(async (token) => {
+        const transport = new StreamableHTTPClientTransport(new URL(`${srv.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } });
+        const client = new Client({ name: token, version: '1' });
+        await client.connect(transport);
+        return { token, client, transport };
+      }),
+    );
+    expect(await health()).toBe(baseline + 100);
+    const answers = await Promise.all(
+      clients.flatMap(({ token, client }) =>
+        [0, 1].map(async () => (await client.callTool({ name: 'list_jobs', arguments: { prefix: token.slice(0, 8) } })) as CallToolResult),
+      ),
+    );
+    expect(answers.every((a) => !a.isError)).toBe(true);
+    const seen = acl.requests.slice(from).filter((q) => q.path === '/v1/jobs');
+    expect(seen).toHaveLength(200);
+    for (const q of seen) expect(q.headers['x-nomad-token']).toContain(q.query.prefix);
+    await Promise.all(clients.map(async ({ client, transport }) => {
+      await transport.terminateSession();
+      await client.close();
+    }));
+    expect(await health()).toBe(baseline);
+  });
+
   it('a token Nomad refuses is a Permission denied tool error', async () => {
     const mallory = await streamableClient(srv.url, 'mallory-token');
     const r = (await mallory.callTool({ name: 'list_jobs', arguments: {} })) as CallToolResult;
@@ -179,6 +209,23 @@ describe('serve --sse --auth nomad (per-user passthrough)', () => {
   it('no token at all is a 401', async () => {
     const r = await fetch(`${srv.url}/api/tools`);
     expect(r.status).toBe(401);
+  });
+});
+
+describe('serve --sse --stateless', () => {
+  it('answers each request on its own, with no session', async () => {
+    const srv = await spawnServe(['--stateless'], { NOMAD_ADDR: sim.url });
+    try {
+      const client = await streamableClient(srv.url);
+      const r = (await client.callTool({ name: 'get_job', arguments: { job_id: 'web' } })) as CallToolResult;
+      expect(text(r)).toContain('"ID":"web"');
+      expect(((await (await fetch(`${srv.url}/healthz`)).json()) as { sessions: number }).sessions).toBe(0);
+      const get = await fetch(`${srv.url}/mcp`, { headers: { accept: 'text/event-stream' } });
+      expect(get.status).toBe(405);
+      await client.close();
+    } finally {
+      await srv.stop();
+    }
   });
 });
 
