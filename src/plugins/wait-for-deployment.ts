@@ -43,9 +43,14 @@ export function deploymentHealth(d: Deployment): Health {
   return h;
 }
 
-/** A running deployment that waits for promote_deployment (canaries healthy, auto_promote off). */
+/**
+ * A running deployment that waits for promote_deployment (canaries healthy, auto_promote off). Once
+ * every canary group is promoted it no longer waits, whatever the description still says.
+ */
 export function awaitsPromotion(d: Deployment): boolean {
-  return d.Status === 'running' && /requires manual promotion/i.test(d.StatusDescription ?? '');
+  if (d.Status !== 'running' || !/requires manual promotion/i.test(d.StatusDescription ?? '')) return false;
+  const canaryGroups = Object.values(d.TaskGroups ?? {}).filter((g) => (g.DesiredCanaries ?? 0) > 0);
+  return canaryGroups.length === 0 || canaryGroups.some((g) => !g.Promoted);
 }
 
 function cancelled(ctx: ToolContext, err: unknown): unknown {

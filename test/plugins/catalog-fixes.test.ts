@@ -4,6 +4,7 @@ import type { JsonObject } from '../../src/host/types.js';
 import { builtinPlugins } from '../../src/plugins/index.js';
 import { conflictText } from '../../src/plugins/put-variable.js';
 import { jobSubmission } from '../../src/plugins/submit-job.js';
+import { awaitsPromotion } from '../../src/plugins/wait-for-deployment.js';
 import { type Call, fakeCtx, textOf } from './fake.js';
 
 const plugins = builtinPlugins();
@@ -68,5 +69,17 @@ describe('submit-job sends the source as Submission', () => {
     const reg = calls.find((c) => c.path === '/v1/jobs')!.body as JsonObject;
     expect(reg.Submission).toEqual({ Source: 'job "web" {\n}\n', Format: 'hcl2', VariableFlags: { image: 'nginx' }, Variables: '' });
     expect((reg.Job as JsonObject).ID).toBe('web');
+  });
+});
+
+describe('wait-for-deployment: a promoted deployment no longer awaits promotion', () => {
+  it('awaitsPromotion looks at the canary groups, not only the description', () => {
+    const desc = 'Deployment is running but requires manual promotion';
+    const g = (Promoted: boolean) => ({ DesiredCanaries: 1, PlacedCanaries: ['a'], Promoted });
+    expect(awaitsPromotion({ ID: 'd', Status: 'running', StatusDescription: desc, TaskGroups: { api: g(false) } })).toBe(true);
+    expect(awaitsPromotion({ ID: 'd', Status: 'running', StatusDescription: desc, TaskGroups: { api: g(true) } })).toBe(false);
+    expect(awaitsPromotion({ ID: 'd', Status: 'running', StatusDescription: desc, TaskGroups: { api: g(true), web: g(false) } })).toBe(true);
+    expect(awaitsPromotion({ ID: 'd', Status: 'running', StatusDescription: desc })).toBe(true);
+    expect(awaitsPromotion({ ID: 'd', Status: 'running', StatusDescription: 'Deployment is running', TaskGroups: { api: g(false) } })).toBe(false);
   });
 });
