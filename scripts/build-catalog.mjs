@@ -4,10 +4,10 @@
 // the descriptor schema or parsing the built-in YAML. Fails the build if the built-in catalog is invalid.
 import { Ajv } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
-import { DESCRIPTOR_AJV_OPTIONS, loadCatalog, textHash, toolNamePositions } from '../dist/host/catalog.js';
+import { CACHE_VERSION, DESCRIPTOR_AJV_OPTIONS, loadCatalog, namePositions, textHash } from '../dist/host/catalog.js';
 import { formatProblem } from '../dist/host/errors.js';
 import { BUILTIN_CACHE_FILE, BUILTIN_TOOLS_DIR, DESCRIPTOR_SCHEMA_FILE, DESCRIPTOR_VALIDATOR_FILE } from '../dist/host/paths.js';
 import { builtinPlugins } from '../dist/plugins/index.js';
@@ -16,6 +16,7 @@ const ajv = new Ajv({ ...DESCRIPTOR_AJV_OPTIONS, code: { source: true } });
 const validate = ajv.compile(JSON.parse(readFileSync(DESCRIPTOR_SCHEMA_FILE, 'utf8')));
 writeFileSync(DESCRIPTOR_VALIDATOR_FILE, standaloneCode(ajv, validate));
 
+rmSync(BUILTIN_CACHE_FILE, { force: true }); // check the sources, not a previous build's cache
 const result = loadCatalog([BUILTIN_TOOLS_DIR], { plugins: [...builtinPlugins().keys()], upstreams: ['nomad', 'gitea'] });
 if (result.problems.length) {
   for (const p of result.problems) console.error(formatProblem(p));
@@ -25,7 +26,7 @@ if (result.problems.length) {
 const cache = {};
 for (const f of readdirSync(BUILTIN_TOOLS_DIR).filter((n) => /\.ya?ml$/.test(n))) {
   const text = readFileSync(path.join(BUILTIN_TOOLS_DIR, f), 'utf8');
-  cache[textHash(text)] = { data: parseDocument(text).toJS(), names: toolNamePositions(text) };
+  cache[textHash(text)] = { data: parseDocument(text).toJS(), names: namePositions(text) };
 }
-writeFileSync(BUILTIN_CACHE_FILE, JSON.stringify(cache));
+writeFileSync(BUILTIN_CACHE_FILE, JSON.stringify({ version: CACHE_VERSION, files: cache }));
 console.error(`build-catalog: ${result.tools.length} built-in tools cached; descriptor validator generated`);

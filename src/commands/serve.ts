@@ -72,6 +72,8 @@ export default class Serve extends Command {
       plugins: runtime.plugins,
       log: runtime.log,
       tools: loaded.tools,
+      resources: loaded.resources,
+      prompts: loaded.prompts,
       version: this.config.version,
       audit,
       rateLimiter,
@@ -86,7 +88,7 @@ export default class Serve extends Command {
           runtime.log.warn(`catalog reload rejected (${next.problems.length} problem(s)); keeping the last good catalog`);
           return;
         }
-        host.setTools(next.tools);
+        host.setCatalog(next);
         runtime.log.info(`catalog reloaded: ${host.tools.visible.length} tools`);
       });
     }

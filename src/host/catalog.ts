@@ -7,7 +7,8 @@ import type { Document, LineCounter, Node as YamlNode } from 'yaml';
 import { CatalogError, type CatalogProblem } from './errors.js';
 import { BUILTIN_CACHE_FILE, DESCRIPTOR_SCHEMA_FILE, DESCRIPTOR_VALIDATOR_FILE } from './paths.js';
 import { compile, compileRequest, requestTemplates, templateRefs } from './template.js';
-import type { DescriptorFile, JsonSchema, Tier, Tool, ToolDescriptor } from './types.js';
+import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
+import type { DescriptorFile, JsonSchema, Prompt, PromptDescriptor, ResourceDescriptor, ResourceTemplate, Tier, Tool, ToolDescriptor } from './types.js';
 
 export interface LoadOptions {
   /** Plugin names that exist; a descriptor naming another fails. */
@@ -23,6 +24,8 @@ export interface LoadOptions {
 
 export interface LoadResult {
   tools: Tool[];
+  resources: ResourceTemplate[];
+  prompts: Prompt[];
   problems: CatalogProblem[];
   files: string[];
 }
@@ -52,7 +55,18 @@ function descriptorValidator(): ValidateFunction {
 /** A built-in file as checked at build: its data and each tool's name position. */
 export interface CachedFile {
   data: DescriptorFile;
-  names: { line: number; col: number }[];
+  /** Position of each entry's `name` (or `uriTemplate`) per section. */
+  names: Record<Section, { line: number; col: number }[]>;
+}
+
+type Section = 'tools' | 'resources' | 'prompts';
+type Pos = { line: number; col: number };
+
+/** What one file contributes. */
+interface FileItems {
+  tools: Tool[];
+  resources: ResourceTemplate[];
+  prompts: Prompt[];
 }
 let builtinCache: Map<string, CachedFile> | undefined;
 /**
@@ -63,13 +77,17 @@ function cachedFile(text: string): CachedFile | undefined {
   if (!builtinCache) {
     builtinCache = new Map();
     try {
-      for (const [hash, entry] of Object.entries(JSON.parse(readFileSync(BUILTIN_CACHE_FILE, 'utf8')) as Record<string, CachedFile>)) builtinCache.set(hash, entry);
+      const file = JSON.parse(readFileSync(BUILTIN_CACHE_FILE, 'utf8')) as { version?: number; files?: Record<string, CachedFile> };
+      if (file.version === CACHE_VERSION) for (const [hash, entry] of Object.entries(file.files ?? {})) builtinCache.set(hash, entry);
     } catch {
       // no cache (running from sources): parse everything
     }
   }
   return builtinCache.get(textHash(text));
 }
+
+/** Bumped when the cache's shape changes, so a stale cache is ignored rather than misread. */
+export const CACHE_VERSION = 2;
 
 export function textHash(text: string): string {
   return createHash('sha1').update(text).digest('hex');
@@ -185,60 +203,153 @@ function usefulErrors(errors: ErrorObject[]): ErrorObject[] {
 }
 
 /** Parse and check one file; returns its tools (compiled) and pushes problems. */
-function loadFile(file: string, display: string, opts: { plugins: Set<string>; upstreams: Set<string>; lazy: boolean }, problems: CatalogProblem[]): Tool[] {
+const NONE: FileItems = { tools: [], resources: [], prompts: [] };
+
+function loadFile(file: string, display: string, opts: { plugins: Set<string>; upstreams: Set<string>; lazy: boolean }, problems: CatalogProblem[]): FileItems {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     problems.push({ file: display, line: 1, col: 1, message: `cannot read file: ${(err as Error).message}` });
-    return [];
+    return NONE;
   }
   const ctx = new FileContext(text, display, problems);
   const cached = cachedFile(text);
-  if (cached) return checkTools(cached.data, ctx, { ...opts, trusted: true }, (i) => cached.names[i]);
+  if (cached) return checkFile(cached.data, ctx, { ...opts, trusted: true }, (section, i) => cached.names[section][i]);
   if (ctx.doc.errors.length) {
     // the first syntax error is the real one; the rest are usually its echoes
     const e = ctx.doc.errors[0];
     const pos = e.linePos?.[0] ?? ctx.lines.linePos(e.pos[0]);
     const more = ctx.doc.errors.length > 1 ? ` (and ${ctx.doc.errors.length - 1} more after it)` : '';
     problems.push({ file: display, line: pos.line, col: pos.col, message: `YAML: ${e.message.split('\n')[0]}${more}` });
-    return [];
+    return NONE;
   }
   const data = ctx.doc.toJS() as DescriptorFile | null;
   const validate = descriptorValidator();
   if (!validate(data)) {
     for (const e of usefulErrors(validate.errors ?? [])) ctx.at(pointerParts(e.instancePath), ajvMessage(e));
-    return [];
+    return NONE;
   }
-  return checkTools(data as DescriptorFile, ctx, { ...opts, trusted: false }, (i) => {
-    const nameNode = ctx.doc.getIn(['tools', i, 'name'], true) as YamlNode;
+  return checkFile(data as DescriptorFile, ctx, { ...opts, trusted: false }, (section, i) => {
+    const nameNode = ctx.doc.getIn([section, i, section === 'resources' ? 'uriTemplate' : 'name'], true) as YamlNode;
     return ctx.lines.linePos(nameNode?.range?.[0] ?? 0);
   });
 }
 
-/** Positions of each tool's name in a file (for the build-time cache). */
-export function toolNamePositions(text: string): { line: number; col: number }[] {
+/** Positions of each entry's name per section of a file (for the build-time cache). */
+export function namePositions(text: string): Record<Section, Pos[]> {
   const lines = new (yaml().LineCounter)();
   const doc = yaml().parseDocument(text, { lineCounter: lines });
-  const tools = doc.get('tools', true) as { items?: unknown[] } | undefined;
-  return (tools?.items ?? []).map((_, i) => lines.linePos(((doc.getIn(['tools', i, 'name'], true) as YamlNode)?.range?.[0]) ?? 0));
+  const of = (section: Section, key: string) => {
+    const seq = doc.get(section, true) as { items?: unknown[] } | undefined;
+    return (seq?.items ?? []).map((_, i) => lines.linePos(((doc.getIn([section, i, key], true) as YamlNode)?.range?.[0]) ?? 0));
+  };
+  return { tools: of('tools', 'name'), resources: of('resources', 'uriTemplate'), prompts: of('prompts', 'name') };
+}
+
+type CheckOpts = { plugins: Set<string>; upstreams: Set<string>; lazy: boolean; trusted: boolean };
+
+/** Tools, resources and prompts of a schema-valid file. */
+function checkFile(fileDoc: DescriptorFile, ctx: FileContext, opts: CheckOpts, namePos: (section: Section, i: number) => Pos): FileItems {
+  const tools = checkTools(fileDoc.tools ?? [], 'tools', fileDoc, ctx, opts, (i) => namePos('tools', i));
+  const resources = (fileDoc.resources ?? []).flatMap((r, i) => checkResource(r, i, fileDoc, ctx, opts, namePos('resources', i)) ?? []);
+  const prompts = (fileDoc.prompts ?? []).flatMap((p, i) => checkPrompt(p, i, ctx, namePos('prompts', i)) ?? []);
+  return { tools, resources, prompts };
+}
+
+const URI_VAR = /\{[+#./;?&]?([A-Za-z_][A-Za-z0-9_]*)\*?\}/g;
+
+/** A resource template: its read becomes a read-only pseudo-tool whose arguments are the URI variables. */
+function checkResource(r: ResourceDescriptor, i: number, fileDoc: DescriptorFile, ctx: FileContext, opts: CheckOpts, pos: Pos): ResourceTemplate | undefined {
+  const before = ctx.problems.length;
+  const here = (sub: (string | number)[], msg: string) => ctx.at(['resources', i, ...sub], `${r.name}: ${msg}`);
+  const vars = [...r.uriTemplate.matchAll(URI_VAR)].map((m) => m[1]);
+  const properties: Record<string, unknown> = {};
+  for (const v of vars) properties[v] = { type: 'string', minLength: 1 };
+  for (const [k, v] of Object.entries(r.defaults ?? {})) properties[k] ??= { type: typeof v === 'number' ? (Number.isInteger(v) ? 'integer' : 'number') : typeof v };
+  if (!r.request === !r.plugin) here([], r.request ? 'has request and plugin: give exactly one' : 'needs a request or a plugin');
+  const pseudo: ToolDescriptor = {
+    name: r.name,
+    description: r.description,
+    annotations: { readOnlyHint: true },
+    upstream: r.upstream,
+    input: { type: 'object', properties, required: vars },
+    request: r.request,
+    plugin: r.plugin,
+    response: r.response,
+  };
+  const [tool] = checkTools([pseudo], 'resources', fileDoc, ctx, opts, () => pos, i);
+  let list: ResourceTemplate['list'];
+  if (r.list) {
+    try {
+      list = {
+        render: compileRequest(r.list.request),
+        root: r.list.root,
+        uri: compile(r.list.uri),
+        name: compile(r.list.name),
+        description: r.list.description ? compile(r.list.description) : undefined,
+        limit: r.list.limit ?? 200,
+      };
+    } catch (err) {
+      here(['list'], `template: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+  if (ctx.problems.length > before || !tool) return undefined;
+  const matcher = new UriTemplate(r.uriTemplate);
+  return {
+    name: r.name,
+    title: r.title,
+    description: r.description.trim(),
+    mimeType: r.mimeType ?? 'application/json',
+    uriTemplate: r.uriTemplate,
+    match: (uri) => {
+      const m = matcher.match(uri) as Record<string, string | string[]> | null;
+      if (!m) return null;
+      const out: Record<string, string> = {};
+      for (const [k, v] of Object.entries(m)) out[k] = decodeURIComponent(Array.isArray(v) ? v.join(',') : v);
+      return out;
+    },
+    tool,
+    defaults: r.defaults ?? {},
+    list,
+    source: { file: ctx.display, ...pos },
+  };
+}
+
+function checkPrompt(p: PromptDescriptor, i: number, ctx: FileContext, pos: Pos): Prompt | undefined {
+  const args = p.arguments ?? [];
+  const names = args.map((a) => a.name);
+  try {
+    for (const ref of templateRefs(p.template)) {
+      if (!names.includes(ref)) ctx.at(['prompts', i, 'template'], `${p.name}: template references "${ref}", which is not one of its arguments`);
+    }
+    const render = compile(p.template);
+    return { name: p.name, title: p.title, description: p.description.trim(), arguments: args, render, source: { file: ctx.display, ...pos } };
+  } catch (err) {
+    ctx.at(['prompts', i, 'template'], `${p.name}: template: ${(err as Error).message.split('\n')[0]}`);
+    return undefined;
+  }
 }
 
 /** The checks beyond the schema, and compilation, for every tool of a schema-valid file. */
 function checkTools(
+  descriptors: ToolDescriptor[],
+  section: Section,
   fileDoc: DescriptorFile,
   ctx: FileContext,
-  opts: { plugins: Set<string>; upstreams: Set<string>; lazy: boolean; trusted: boolean },
-  namePos: (i: number) => { line: number; col: number },
+  opts: CheckOpts,
+  namePos: (i: number) => Pos,
+  /** Index of the entry in its section when `descriptors` is a single pseudo-tool. */
+  sectionIndex?: number,
 ): Tool[] {
   // A trusted (build-time checked) file skips the template reference checks and compiles its templates lazily.
   const skipChecks = opts.trusted && opts.lazy;
   const problems = ctx.problems;
   const display = ctx.display;
   const tools: Tool[] = [];
-  fileDoc.tools.forEach((d, i) => {
+  descriptors.forEach((d, i) => {
     const before = problems.length;
-    const here = (sub: (string | number)[], msg: string) => ctx.at(['tools', i, ...sub], `${d.name}: ${msg}`);
+    const here = (sub: (string | number)[], msg: string) => ctx.at([section, sectionIndex ?? i, ...sub], `${d.name}: ${msg}`);
     const kinds = [d.request && 'request', d.requests && 'requests', d.plugin && 'plugin'].filter(Boolean);
     if (kinds.length !== 1) here([], kinds.length ? `has ${kinds.join(' and ')}: give exactly one` : 'needs one of request, requests or plugin');
     const upstream = d.upstream ?? fileDoc.upstream ?? 'nomad';
@@ -326,8 +437,21 @@ export function loadCatalog(targets: string[], options: LoadOptions, cwd = proce
   const opts = { plugins: new Set(options.plugins), upstreams: new Set(options.upstreams), lazy: options.lazyValidators ?? false };
   const problems: CatalogProblem[] = [];
   const tools: Tool[] = [];
+  const resources: ResourceTemplate[] = [];
+  const prompts: Prompt[] = [];
   const files: string[] = [];
   const byName = new Map<string, Tool>();
+  const seen = { resource: new Map<string, { source: Pos & { file: string } }>(), prompt: new Map<string, { source: Pos & { file: string } }>() };
+  /** A name already taken is a problem at the second definition naming the first. */
+  const unique = <T extends { name: string; source: Pos & { file: string } }>(kind: 'resource' | 'prompt', item: T, into: T[]) => {
+    const first = seen[kind].get(item.name);
+    if (first) {
+      problems.push({ ...item.source, message: `duplicate ${kind} name "${item.name}" (first defined at ${first.source.file}:${first.source.line}:${first.source.col})` });
+      return;
+    }
+    seen[kind].set(item.name, item);
+    into.push(item);
+  };
   for (const target of targets) {
     let list: string[];
     try {
@@ -339,7 +463,10 @@ export function loadCatalog(targets: string[], options: LoadOptions, cwd = proce
     for (const file of list) {
       files.push(file);
       const display = path.relative(cwd, file) || file;
-      for (const t of loadFile(file, display, opts, problems)) {
+      const items = loadFile(file, display, opts, problems);
+      for (const r of items.resources) unique('resource', r, resources);
+      for (const p of items.prompts) unique('prompt', p, prompts);
+      for (const t of items.tools) {
         const first = byName.get(t.name);
         if (first) {
           problems.push({
@@ -353,7 +480,7 @@ export function loadCatalog(targets: string[], options: LoadOptions, cwd = proce
       }
     }
   }
-  return { tools, problems, files };
+  return { tools, resources, prompts, problems, files };
 }
 
 /** Like loadCatalog, but throws a CatalogError listing every problem. */

@@ -1,6 +1,17 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
-import type { CallToolResult, Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ListToolsRequestSchema,
+  McpError,
+  ReadResourceRequestSchema,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, GetPromptResult, Resource, Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
+import { getPath } from './shape.js';
 import type { HostConfig } from './config.js';
 import { type CallResult, Executor, type ExecutorDeps } from './executor.js';
 import { type Inventory, buildInventory } from './inventory.js';
@@ -8,7 +19,7 @@ import type { Logger } from './log.js';
 import type { Plugin } from './plugin.js';
 import { type AuditLog, argsDigest } from './audit.js';
 import type { RateLimiter } from './rate-limit.js';
-import type { Tool } from './types.js';
+import type { Prompt, ResourceTemplate, Tool } from './types.js';
 import type { UpstreamRegistry } from './upstream.js';
 
 export const SERVER_NAME = 'nomad-mcp';
@@ -19,6 +30,8 @@ export interface HostOptions {
   plugins: Map<string, Plugin>;
   log: Logger;
   tools: Tool[];
+  resources?: ResourceTemplate[];
+  prompts?: Prompt[];
   version?: string;
   audit?: AuditLog;
   rateLimiter?: RateLimiter;
@@ -82,6 +95,9 @@ export class ToolHost {
   private inventory!: Inventory;
   private listing!: { tools: McpTool[] };
   private readonly servers = new Set<Server>();
+  private resources: ResourceTemplate[] = [];
+  private prompts: Prompt[] = [];
+  private readonly upstreams: UpstreamRegistry;
   private readonly version: string;
   private readonly audit?: AuditLog;
   private readonly rateLimiter?: RateLimiter;
@@ -96,7 +112,21 @@ export class ToolHost {
     this.rateLimiter = opts.rateLimiter;
     const deps: ExecutorDeps = { config: opts.config, upstreams: opts.upstreams, plugins: opts.plugins, log: opts.log };
     this.executor = new Executor(deps);
-    this.setTools(opts.tools);
+    this.upstreams = opts.upstreams;
+    this.setCatalog({ tools: opts.tools, resources: opts.resources ?? [], prompts: opts.prompts ?? [] });
+  }
+
+  /** Swap tools, resources and prompts at once (hot reload); clients are told what changed. */
+  setCatalog(c: { tools: Tool[]; resources: ResourceTemplate[]; prompts: Prompt[] }): void {
+    const resourcesChanged = this.resources.map((r) => r.uriTemplate).join() !== c.resources.map((r) => r.uriTemplate).join();
+    const promptsChanged = this.prompts.map((p) => p.name).join() !== c.prompts.map((p) => p.name).join();
+    this.resources = c.resources;
+    this.prompts = c.prompts;
+    this.setTools(c.tools);
+    for (const s of this.servers) {
+      if (resourcesChanged) s.sendResourceListChanged().catch(() => {});
+      if (promptsChanged) s.sendPromptListChanged().catch(() => {});
+    }
   }
 
   /** Swap the catalog atomically; connected clients get `notifications/tools/list_changed`. */
@@ -185,13 +215,77 @@ export class ToolHost {
     return r;
   }
 
+  /** Concrete resources from every template that can enumerate them (errors skip that template). */
+  async listResources(signal?: AbortSignal, token?: string): Promise<Resource[]> {
+    const out: Resource[] = [];
+    await Promise.all(
+      this.resources.map(async (r) => {
+        if (!r.list) return;
+        try {
+          const req = r.list.render({});
+          const u = this.upstreams.get(r.tool.upstream);
+          const view = r.tool.upstream === 'nomad' ? u.with({ namespace: this.config.namespace, region: this.config.region }, token) : u;
+          const res = await view.request(req.method, req.path, { query: req.query, headers: req.headers, body: req.body, signal });
+          const items = r.list.root ? getPath(res.data, r.list.root) : res.data;
+          for (const el of (Array.isArray(items) ? items : []).slice(0, r.list.limit)) {
+            const ctx = el as Record<string, unknown>;
+            out.push({ uri: r.list.uri(ctx), name: r.list.name(ctx), ...(r.list.description ? { description: r.list.description(ctx) } : {}), mimeType: r.mimeType });
+          }
+        } catch (err) {
+          this.log.warn(`resources/list: ${r.name}: ${(err as Error).message}`);
+        }
+      }),
+    );
+    return out;
+  }
+
+  /** Read a resource by URI through the template that matches it. */
+  async readResource(uri: string, opts: HostCallOptions = {}): Promise<{ uri: string; mimeType: string; text: string }> {
+    for (const r of this.resources) {
+      const vars = r.match(uri);
+      if (!vars) continue;
+      const res = await this.executor.call(r.tool, { ...r.defaults, ...vars }, opts);
+      if (res.isError) throw new McpError(ErrorCode.InvalidParams, `${uri}: ${res.text}`);
+      return { uri, mimeType: r.mimeType, text: res.text };
+    }
+    throw new McpError(-32002, `Resource not found: ${uri} matches no resource template (see resources/templates/list).`);
+  }
+
+  /** Render a prompt; missing required arguments are an InvalidParams error naming them. */
+  getPrompt(name: string, args: Record<string, string> = {}): GetPromptResult {
+    const p = this.prompts.find((x) => x.name === name);
+    if (!p) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${name}`);
+    const missing = p.arguments.filter((a) => a.required && !args[a.name]).map((a) => a.name);
+    if (missing.length) throw new McpError(ErrorCode.InvalidParams, `Prompt ${name} needs: ${missing.join(', ')}`);
+    const ctx: Record<string, unknown> = {};
+    for (const a of p.arguments) ctx[a.name] = args[a.name];
+    return { description: p.description, messages: [{ role: 'user', content: { type: 'text', text: p.render(ctx) } }] };
+  }
+
   /** A new SDK Server for one client connection (stdio, one HTTP session). */
   createServer(transport = 'stdio'): Server {
     const server = new Server(
       { name: SERVER_NAME, version: this.version },
-      { capabilities: { tools: { listChanged: true } }, instructions: INSTRUCTIONS },
+      {
+        capabilities: { tools: { listChanged: true }, resources: { listChanged: true }, prompts: { listChanged: true } },
+        instructions: INSTRUCTIONS,
+      },
     );
     server.setRequestHandler(ListToolsRequestSchema, async () => this.listing);
+    server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({
+      resourceTemplates: this.resources.map((r) => ({ uriTemplate: r.uriTemplate, name: r.name, ...(r.title ? { title: r.title } : {}), description: r.description, mimeType: r.mimeType })),
+    }));
+    server.setRequestHandler(ListResourcesRequestSchema, async (_req, extra) => ({
+      resources: await this.listResources(extra.signal, (extra.authInfo?.extra as AuthExtra | undefined)?.nomadToken),
+    }));
+    server.setRequestHandler(ReadResourceRequestSchema, async (req, extra) => {
+      const auth = extra.authInfo?.extra as AuthExtra | undefined;
+      return { contents: [await this.readResource(req.params.uri, { signal: extra.signal, token: auth?.nomadToken, caller: { transport, session: extra.sessionId, client: auth?.client } })] };
+    });
+    server.setRequestHandler(ListPromptsRequestSchema, async () => ({
+      prompts: this.prompts.map((p) => ({ name: p.name, ...(p.title ? { title: p.title } : {}), description: p.description, arguments: p.arguments })),
+    }));
+    server.setRequestHandler(GetPromptRequestSchema, async (req) => this.getPrompt(req.params.name, req.params.arguments));
     server.setRequestHandler(CallToolRequestSchema, async (req, extra): Promise<CallToolResult> => {
       const token = extra._meta?.progressToken;
       let lastProgress = 0;

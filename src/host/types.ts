@@ -64,7 +64,68 @@ export interface ToolDescriptor {
 export interface DescriptorFile {
   upstream?: string;
   tags?: string[];
-  tools: ToolDescriptor[];
+  tools?: ToolDescriptor[];
+  resources?: ResourceDescriptor[];
+  prompts?: PromptDescriptor[];
+}
+
+/** An MCP resource template: read like a read-only tool whose arguments are the URI's variables. */
+export interface ResourceDescriptor {
+  uriTemplate: string;
+  name: string;
+  title?: string;
+  description: string;
+  mimeType?: string;
+  upstream?: string;
+  /** Argument values when the URI does not carry them (e.g. `lines: 200`). */
+  defaults?: Record<string, unknown>;
+  request?: RequestSpec;
+  plugin?: string;
+  response?: ResponseSpec;
+  /** How `resources/list` enumerates concrete resources of this template. */
+  list?: { request: RequestSpec; root?: string; uri: string; name: string; description?: string; limit?: number };
+}
+
+/** An MCP prompt: a handlebars template of the user message, its arguments the variables. */
+export interface PromptDescriptor {
+  name: string;
+  title?: string;
+  description: string;
+  arguments?: { name: string; description?: string; required?: boolean }[];
+  template: string;
+}
+
+/** A resource template after load. */
+export interface ResourceTemplate {
+  name: string;
+  title?: string;
+  description: string;
+  mimeType: string;
+  uriTemplate: string;
+  /** Variables of the URI template, in order. */
+  match(uri: string): Record<string, string> | null;
+  /** The read, run through the executor like a read-only tool. */
+  tool: Tool;
+  defaults: Record<string, unknown>;
+  list?: {
+    render: (args: JsonObject) => RenderedRequest;
+    root?: string;
+    uri: (ctx: JsonObject) => string;
+    name: (ctx: JsonObject) => string;
+    description?: (ctx: JsonObject) => string;
+    limit: number;
+  };
+  source: SourcePos;
+}
+
+/** A prompt after load. */
+export interface Prompt {
+  name: string;
+  title?: string;
+  description: string;
+  arguments: { name: string; description?: string; required?: boolean }[];
+  render: (args: JsonObject) => string;
+  source: SourcePos;
 }
 
 /** Where a tool was declared. */

@@ -34,7 +34,7 @@ describe('nomad-mcp tools validate', () => {
   it('accepts the built-in catalog', () => {
     const r = run(['tools', 'validate']);
     expect(r.code, r.err).toBe(0);
-    expect(r.out).toMatch(/^\d+ tools in \d+ files: valid\.$/m);
+    expect(r.out).toMatch(/^\d+ tools, \d+ resource templates and \d+ prompts in \d+ files: valid\.$/m);
   });
 
   it('prints file:line:col per problem and exits 1', () => {

@@ -126,3 +126,41 @@ describe('the built-in catalog', () => {
   });
 });
 
+
+describe('resources and prompts in descriptor files', () => {
+  const resources = `resources:
+  - uriTemplate: nomad://thing/{thing_id}
+    name: thing
+    description: One thing of the cluster.
+    request: { method: GET, path: "/v1/thing/{{thing_id}}" }
+prompts:
+  - name: ask
+    description: Ask about a thing.
+    arguments: [{ name: thing_id, required: true }]
+    template: "Tell me about {{thing_id}}."
+`;
+
+  it('loads them', () => {
+    const dir = dirWith({ 'r.yaml': resources });
+    const r = loadCatalog([dir], opts, dir);
+    expect(r.problems).toEqual([]);
+    expect(r.resources[0].match('nomad://thing/abc')).toEqual({ thing_id: 'abc' });
+    expect(r.resources[0].tool.params).toEqual(['thing_id']);
+    expect(r.prompts[0].render({ thing_id: 'x' })).toBe('Tell me about x.');
+  });
+
+  it('reports a request template variable the URI does not give, and a prompt referencing an unknown argument', () => {
+    const p = problems({ 'r.yaml': resources.replace('/v1/thing/{{thing_id}}', '/v1/thing/{{other}}').replace('about {{thing_id}}', 'about {{thing}}') });
+    expect(p).toEqual([
+      expect.stringMatching(/^r\.yaml:5:\d+: thing: template references "other", which the input schema does not declare$/),
+      expect.stringMatching(/^r\.yaml:10:\d+: ask: template references "thing", which is not one of its arguments$/),
+    ]);
+  });
+
+  it('reports a duplicate prompt name naming the first', () => {
+    const a = dirWith({ 'a.yaml': resources });
+    const b = dirWith({ 'b.yaml': resources.replace('name: thing', 'name: thing2') });
+    const r = loadCatalog([a, b], opts, path.dirname(a));
+    expect(r.problems.map(formatProblem)).toEqual([expect.stringMatching(/b\.yaml:7:\d+: duplicate prompt name "ask" \(first defined at .*a\.yaml:7:\d+\)/)]);
+  });
+});

@@ -30,6 +30,6 @@ export default class ToolsValidate extends Command {
       this.logToStderr(`${r.problems.length} problem(s) in ${r.files.length} file(s).`);
       this.exit(1);
     }
-    this.log(`${r.tools.length} tools in ${r.files.length} files: valid.`);
+    this.log(`${r.tools.length} tools, ${r.resources.length} resource templates and ${r.prompts.length} prompts in ${r.files.length} files: valid.`);
   }
 }
