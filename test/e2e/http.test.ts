@@ -106,6 +106,14 @@ describe('serve --sse with a bearer token', () => {
     expect(((await notFound.json()) as { isError: boolean }).isError).toBe(true);
   });
 
+  it('answers a burst of 500 concurrent calls on one session', async () => {
+    const client = await streamableClient(srv.url, TOKEN);
+    const jobs = ['web', 'batch-report', 'win-app'];
+    const rs = (await Promise.all(Array.from({ length: 500 }, (_, i) => client.callTool({ name: 'get_job', arguments: { job_id: jobs[i % 3] } })))) as CallToolResult[];
+    rs.forEach((r, i) => expect((r.structuredContent as { ID: string }).ID).toBe(jobs[i % 3]));
+    await client.close();
+  });
+
   it('health and readiness', async () => {
     const h = await fetch(`${srv.url}/healthz`);
     expect(h.status).toBe(200);
@@ -210,6 +218,10 @@ describe('serve --sse --auth nomad (per-user passthrough)', () => {
     const r = await fetch(`${srv.url}/api/tools`);
     expect(r.status).toBe(401);
   });
+
+  it('never writes a user\'s token to stderr', () => {
+    for (const t of ['alice-nomad-token', 'bob-nomad-token', 'mallory-token', 'server-own-token', ...users]) expect(srv.stderr()).not.toContain(t);
+  });
 });
 
 describe('serve --sse --stateless', () => {
@@ -239,6 +251,12 @@ describe('rate limit', () => {
       const third = await call();
       expect(third.status).toBe(429);
       expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(0);
+      // over MCP the same limit is a tool error saying when to retry
+      const client = await streamableClient(srv.url);
+      const r = (await client.callTool({ name: 'list_jobs', arguments: {} })) as CallToolResult;
+      expect(r.isError).toBe(true);
+      expect(text(r)).toMatch(/^Rate limit exceeded for this client; retry in \d+ s\.$/);
+      await client.close();
     } finally {
       await srv.stop();
     }
