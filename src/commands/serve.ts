@@ -35,7 +35,6 @@ export default class Serve extends Command {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Serve);
-    const { bootstrap } = await import('../cli/bootstrap.js');
     const { formatProblem } = await import('../host/errors.js');
     const envTokens = (process.env.NOMAD_MCP_AUTH_TOKENS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     const tokens = [...(flags['auth-token'] ?? []), ...envTokens];
@@ -49,20 +48,13 @@ export default class Serve extends Command {
         this.warn(`serving on ${flags.host} WITHOUT authentication (--insecure-no-auth): anyone who can reach it operates your cluster`);
       }
     }
-    let runtime;
-    try {
-      runtime = await bootstrap(toConfigFlags(flags), { demo: flags.demo });
-    } catch (err) {
-      this.logToStderr(`nomad-mcp: ${(err as Error).message}`);
-      this.exit(2);
-    }
-    const loaded = runtime.load({ lazy: true });
-    if (loaded.problems.length) {
-      for (const p of loaded.problems) this.logToStderr(formatProblem(p));
-      this.logToStderr(`nomad-mcp: the tool catalog is invalid (${loaded.problems.length} problem(s)); not starting.`);
-      await runtime.close();
-      this.exit(2);
-    }
+    const { loadForCommand } = await import('../cli/load.js');
+    const { rt: runtime, loaded } = await loadForCommand(this, toConfigFlags(flags), {
+      demo: flags.demo,
+      lazy: true,
+      exitCode: 2,
+      invalidMessage: 'nomad-mcp: the tool catalog is invalid ({n} problem(s)); not starting.',
+    });
     const { ToolHost } = await import('../host/server.js');
     const audit = flags['audit-log'] ? new (await import('../host/audit.js')).AuditLog(flags['audit-log']) : undefined;
     const rateLimiter = flags['rate-limit'] ? new (await import('../host/rate-limit.js')).RateLimiter(flags['rate-limit']) : undefined;

@@ -43,16 +43,9 @@ export default class ToolsCall extends Command {
     } catch (err) {
       this.error(`invalid arguments: ${(err as Error).message}`, { exit: 2 });
     }
-    const { bootstrap } = await import('../../cli/bootstrap.js');
+    const { loadForCommand } = await import('../../cli/load.js');
     const { ToolHost } = await import('../../host/server.js');
-    const { formatProblem } = await import('../../host/errors.js');
-    const rt = await bootstrap(toConfigFlags(flags), { demo: flags.demo, logLevel: 'warn' });
-    const loaded = rt.load();
-    if (loaded.problems.length) {
-      for (const p of loaded.problems) this.logToStderr(formatProblem(p));
-      await rt.close();
-      this.exit(2);
-    }
+    const { rt, loaded } = await loadForCommand(this, toConfigFlags(flags), { demo: flags.demo, logLevel: 'warn', exitCode: 2 });
     const host = new ToolHost({ config: rt.config, upstreams: rt.upstreams, plugins: rt.plugins, log: rt.log, tools: loaded.tools });
     const ac = new AbortController();
     process.once('SIGINT', () => ac.abort());

@@ -16,17 +16,11 @@ export default class ToolsExport extends Command {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(ToolsExport);
-    const { bootstrap } = await import('../../cli/bootstrap.js');
+    const { loadForCommand } = await import('../../cli/load.js');
     const { buildInventory } = await import('../../host/inventory.js');
     const { toMcpTool } = await import('../../host/server.js');
-    const { formatProblem } = await import('../../host/errors.js');
-    const rt = await bootstrap(toConfigFlags(flags), { logLevel: 'warn' });
-    const loaded = rt.load();
+    const { rt, loaded } = await loadForCommand(this, toConfigFlags(flags), { logLevel: 'warn' });
     await rt.close();
-    if (loaded.problems.length) {
-      for (const p of loaded.problems) this.logToStderr(formatProblem(p));
-      this.exit(1);
-    }
     const tools = buildInventory(loaded.tools, rt.config).visible;
     let out: unknown;
     if (flags.format === 'markdown') {

@@ -12,16 +12,10 @@ export default class ToolsList extends Command {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(ToolsList);
-    const { bootstrap } = await import('../../cli/bootstrap.js');
+    const { loadForCommand } = await import('../../cli/load.js');
     const { buildInventory } = await import('../../host/inventory.js');
-    const { formatProblem } = await import('../../host/errors.js');
-    const rt = await bootstrap(toConfigFlags(flags), { logLevel: 'warn' });
-    const loaded = rt.load();
+    const { rt, loaded } = await loadForCommand(this, toConfigFlags(flags), { logLevel: 'warn' });
     await rt.close();
-    if (loaded.problems.length) {
-      for (const p of loaded.problems) this.logToStderr(formatProblem(p));
-      this.exit(1);
-    }
     const inv = buildInventory(loaded.tools, rt.config);
     const tools = flags.all ? inv.all : inv.visible;
     const rows = tools.map((t) => ({
