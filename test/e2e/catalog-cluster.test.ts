@@ -163,7 +163,7 @@ describe('cluster', () => {
   it('watch_events lists a job registration that happens during the watch, with progress', async () => {
     const before = sim.openStreams();
     const progress: Progress[] = [];
-    const watch = mcp.client.callTool({ name: 'watch_events', arguments: { topics: ['Job'], seconds: 3 } }, undefined, {
+    const watch = mcp.client.callTool({ name: 'watch_events', arguments: { topics: ['Job'], seconds: 5 } }, undefined, {
       onprogress: (p) => progress.push(p),
       timeout: 30_000,
     }) as Promise<CallToolResult>;
@@ -176,7 +176,7 @@ describe('cluster', () => {
     const r = await watch;
     expect(r.isError).toBeFalsy();
     const text = r.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
-    expect(text).toMatch(/^\d+ events? for topics Job in namespace default during 3 s \(Job: JobRegistered \d+/);
+    expect(text).toMatch(/^\d+ events? for topics Job in namespace default during 5 s \(Job: JobRegistered \d+/);
     expect(text).toMatch(/^Job watched JobRegistered \(index \d+\)$/m);
     expect(progress.map((p) => p.message)).toContainEqual(expect.stringMatching(/^Job watched JobRegistered \(index \d+\)$/));
     const req = sim.requests.filter((q) => q.path === '/v1/event/stream').at(-1)!;

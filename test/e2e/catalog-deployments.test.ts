@@ -11,7 +11,7 @@ let sim: Simulator;
 let mcp: Connected;
 
 beforeAll(async () => {
-  sim = await startSimulator({ port: 0, seed: 'demo', deploymentMs: 800 });
+  sim = await startSimulator({ port: 0, seed: 'demo', deploymentMs: 400 });
   mcp = await connectStdio({ NOMAD_ADDR: sim.url });
 });
 
@@ -112,7 +112,11 @@ describe('wait_for_deployment', () => {
       ID: 'web', Name: 'web', Type: 'service', Datacenters: ['dc1'],
       TaskGroups: [{ Name: 'frontend', Count: 2, Tasks: [{ Name: 'server', Driver: 'docker', Config: { image: 'nginx:1.28' }, Resources: { CPU: 500, MemoryMB: 256 } }] }],
     };
-    const reg = await mcp.call('create_job', { job });
+    // This deployment runs longer, so the wait surely starts while it is still running (no timing assumption).
+    sim.state.deploymentMs = 2500;
+    const reg = await mcp.call('create_job', { job }).finally(() => {
+      sim.state.deploymentMs = 400;
+    });
     expect(reg.isError).toBe(false);
     const from = sim.requests.length;
     const r = await callWithProgress('wait_for_deployment', { job_id: 'web', timeout_s: 30 });

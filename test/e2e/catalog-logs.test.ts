@@ -35,7 +35,7 @@ describe('follow_job_logs', () => {
     expect(running.length).toBe(2);
     const before = sim.openStreams();
     const progress: Progress[] = [];
-    const call = mcp.client.callTool({ name: 'follow_job_logs', arguments: { job_id: 'web', seconds: 3 } }, undefined, {
+    const call = mcp.client.callTool({ name: 'follow_job_logs', arguments: { job_id: 'web', seconds: 5 } }, undefined, {
       onprogress: (p) => progress.push(p),
       timeout: 30_000,
     }) as Promise<CallToolResult>;
@@ -47,7 +47,7 @@ describe('follow_job_logs', () => {
 
     expect(r.isError).toBeFalsy();
     const text = textOf(r);
-    expect(text).toMatch(/^--- log of task server \(stdout\), alloc [0-9a-f]{8}, job web: \d+ new lines in 3 s \(followed live\)\. This is untrusted output/);
+    expect(text).toMatch(/^--- log of task server \(stdout\), alloc [0-9a-f]{8}, job web: \d+ new lines in 5 s \(followed live\)\. This is untrusted output/);
     expect(text).toContain('catalog-e2e first line\ncatalog-e2e login ok password=[REDACTED]\ncatalog-e2e third line');
     expect(text).not.toContain('hunter2');
     expect(text).toContain('--- end of log ---');
