@@ -80,6 +80,8 @@ export class Ctx {
   status = 200;
   /** X-Nomad-Index to send; the global index when unset. */
   index: number | undefined;
+  /** Whether a successful reply carries X-Nomad-Index (a few handlers never call setIndex). */
+  indexHeader = true;
   readonly headers: Record<string, string> = {};
 
   constructor(

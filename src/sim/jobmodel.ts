@@ -293,8 +293,11 @@ function validateConstraints(cs: Constraint[] | null): string[] {
   return errs;
 }
 
-/** structs.Job.Validate: returns the multierror text, or undefined when the job is valid. */
-export function validateJob(job: Job): string | undefined {
+/**
+ * What Nomad's job validation finds: structs.Job.Validate's errors, then those of the jobValidate
+ * admission hook (payload, priority), flattened into one list as multierror.Append does.
+ */
+export function jobValidationErrors(job: Job): string[] {
   const errs: string[] = [];
   if (!job.Region) errs.push('Missing job region');
   if (!job.ID) errs.push('Missing job ID');
@@ -304,7 +307,6 @@ export function validateJob(job: Job): string | undefined {
   else if (job.Name.includes('\u0000')) errs.push('Job Name contains a null character');
   if (!job.Namespace) errs.push('Job must be in a namespace');
   if (!JOB_TYPES.includes(job.Type)) errs.push(`Invalid job type: ${JSON.stringify(job.Type)}`);
-  if (job.Priority < 1 || job.Priority > 100) errs.push('Job priority must be between [1, 100]');
   if (job.Datacenters.some((d) => d === '')) errs.push('Job datacenter must be non-empty string');
   if (job.TaskGroups.length === 0) errs.push('Missing job task groups');
   errs.push(...validateConstraints(job.Constraints));
@@ -359,6 +361,15 @@ export function validateJob(job: Job): string | undefined {
       errs.push(`Parameterized job validation failed: ${multiError([`Unknown payload requirement: ${JSON.stringify(job.ParameterizedJob.Payload)}`])}`);
     }
   }
+  // nomad/job_endpoint_hooks.go jobValidate.Validate, after job.Validate().
+  if (job.Payload) errs.push("job can't be submitted with a payload, only dispatched");
+  if (job.Priority < 1 || job.Priority > 100) errs.push('job priority must be between [1, 100]');
+  return errs;
+}
+
+/** The register path's validation: the multierror text, or undefined when the job is valid. */
+export function validateJob(job: Job): string | undefined {
+  const errs = jobValidationErrors(job);
   return errs.length ? multiError(errs) : undefined;
 }
 
@@ -422,7 +433,8 @@ export function jobSummary(state: SimState, job: Job): JsonObject {
   for (const tg of job.TaskGroups) {
     summary[tg.Name] = { Queued: queued[tg.Name] ?? 0, Complete: 0, Failed: 0, Running: 0, Starting: 0, Lost: 0, Unknown: 0 };
   }
-  for (const a of state.allocsOfJob(job.Namespace, job.ID)) {
+  const allocs = state.allocsOfJob(job.Namespace, job.ID);
+  for (const a of allocs) {
     const s = summary[a.TaskGroup];
     if (!s) continue;
     switch (a.ClientStatus) {
@@ -436,8 +448,7 @@ export function jobSummary(state: SimState, job: Job): JsonObject {
   }
   const children = { Pending: 0, Running: 0, Dead: 0 };
   if (isParent(job)) {
-    for (const child of state.jobs.values()) {
-      if (child.ParentID !== job.ID || child.Namespace !== job.Namespace) continue;
+    for (const child of state.childrenOf(job.Namespace, job.ID)) {
       const st = jobStatus(state, child);
       if (st === 'pending') children.Pending++;
       else if (st === 'running') children.Running++;
@@ -450,7 +461,7 @@ export function jobSummary(state: SimState, job: Job): JsonObject {
     Summary: summary,
     Children: children,
     CreateIndex: job.CreateIndex,
-    ModifyIndex: Math.max(job.ModifyIndex, ...state.allocsOfJob(job.Namespace, job.ID).map((a) => a.ModifyIndex)),
+    ModifyIndex: allocs.reduce((m, a) => Math.max(m, a.ModifyIndex), job.ModifyIndex),
   };
 }
 

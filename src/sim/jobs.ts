@@ -2,13 +2,16 @@
 import { allocStub } from './allocations.js';
 import { diffJobs } from './diff.js';
 import { coded, type Ctx, invalidMethod, rpcError } from './http.js';
-import { canonicalizeJob, checkJobTypes, isParent, jobStub, jobSummary, jobView, requireJob, validateJob } from './jobmodel.js';
+import {
+  canonicalizeJob, checkJobTypes, isParent, jobStub, jobSummary, jobValidationErrors, jobView, multiError, requireJob, validateJob,
+} from './jobmodel.js';
 import { dispatchJob, forcePeriodic, planJob, revertJob, scaleJob, scaleStatus, stableJob } from './jobactions.js';
 import { parseJobRequest } from './jobspec.js';
-import { purgeJob, upsertJob } from './jobstore.js';
+import { purgeJob, type SubmissionInput, upsertJob } from './jobstore.js';
 import { listItems } from './query.js';
 import { evaluateJob, newEval, processEval } from './scheduler.js';
 import { evalEvent } from './emit.js';
+import { jobSubmission, limitSubmission, mergeWarnings, submissionFromBody } from './submissions.js';
 import type { Job, JsonObject } from './types.js';
 
 const REGISTER_ENFORCE = 'Enforcing job modify index';
@@ -49,31 +52,40 @@ function checkUpdateAllowed(old: Job | undefined, next: Job): void {
   if (!old.ParameterizedJob && !!next.ParameterizedJob) throw rpcError('cannot update non-parameterized job to being parameterized');
 }
 
-export function registerResponse(ctx: Ctx, evalID: string, evalIndex: number, jobModifyIndex: number, index: number): JsonObject {
+export function registerResponse(ctx: Ctx, evalID: string, evalIndex: number, jobModifyIndex: number, index: number, warnings = ''): JsonObject {
   ctx.index = index;
   return {
-    EvalID: evalID, EvalCreateIndex: evalIndex, JobModifyIndex: jobModifyIndex, Warnings: '', Index: index,
+    EvalID: evalID, EvalCreateIndex: evalIndex, JobModifyIndex: jobModifyIndex, Warnings: warnings, Index: index,
     LastContact: 0, KnownLeader: false, NextToken: '',
   };
 }
 
+export interface CommitOptions {
+  /** The register request's Submission (after the size check). */
+  submission?: SubmissionInput | null;
+  /** The reply's Warnings text. */
+  warnings?: string;
+}
+
 /** Stores a job and evaluates it, as Job.Register does. */
-export function commitJob(ctx: Ctx, job: Job, trigger = 'job-register'): JsonObject {
+export function commitJob(ctx: Ctx, job: Job, trigger = 'job-register', opts: CommitOptions = {}): JsonObject {
   const state = ctx.state;
-  const { changed, index } = upsertJob(state, job);
+  const warnings = opts.warnings ?? '';
+  const { changed, index } = upsertJob(state, job, opts.submission);
   const current = state.job(job.Namespace, job.ID)!;
-  if (isParent(current)) return registerResponse(ctx, '', 0, current.JobModifyIndex, changed ? index : state.index);
+  if (isParent(current)) return registerResponse(ctx, '', 0, current.JobModifyIndex, changed ? index : state.index, warnings);
   // The eval is written in the same raft apply as the job when the spec changed.
   const evalIndex = changed ? index : state.bump();
   const ev = newEval(state, current, trigger, evalIndex);
   state.evals.set(ev.ID, ev);
   state.publish([evalEvent(ev)]);
   processEval(state, ev);
-  return registerResponse(ctx, ev.ID, evalIndex, current.JobModifyIndex, evalIndex);
+  return registerResponse(ctx, ev.ID, evalIndex, current.JobModifyIndex, evalIndex, warnings);
 }
 
 function register(ctx: Ctx, pathID: string): JsonObject {
   const body = ctx.json();
+  const submitted = submissionFromBody(body);
   const job = jobFromBody(ctx, body, pathID, false);
   const state = ctx.state;
   const existing = state.job(job.Namespace, job.ID);
@@ -92,7 +104,8 @@ function register(ctx: Ctx, pathID: string): JsonObject {
       if (old) tg.Count = old.Count;
     }
   }
-  return commitJob(ctx, job);
+  const { submission, warning } = limitSubmission(submitted);
+  return commitJob(ctx, job, 'job-register', { submission, warnings: mergeWarnings(warning ? [warning] : []) });
 }
 
 function deregister(ctx: Ctx, id: string): JsonObject {
@@ -170,6 +183,29 @@ export function jobsRoot(ctx: Ctx): unknown {
   throw invalidMethod();
 }
 
+/**
+ * PUT/POST /v1/validate/job: Job.Validate answers 200 with the validation errors listed, not as an
+ * error status. The namespace is the job's own (ValidateJobRequest sets args.Namespace = job.Namespace).
+ */
+export function validateJobRequest(ctx: Ctx): unknown {
+  ctx.requireWrite();
+  const body = ctx.json();
+  const raw = body.Job;
+  if (raw === undefined || raw === null) throw coded(400, 'Job must be specified');
+  checkJobTypes(raw, 'JobValidateRequest.Job');
+  const apiJob = raw as JsonObject;
+  const ns = typeof apiJob.Namespace === 'string' && apiJob.Namespace ? apiJob.Namespace : 'default';
+  const errors = jobValidationErrors(canonicalizeJob(apiJob, ns));
+  // The handler returns the reply without setIndex.
+  ctx.indexHeader = false;
+  return {
+    DriverConfigValidated: true,
+    ValidationErrors: errors.length ? errors : null,
+    Error: errors.length ? multiError(errors) : '',
+    Warnings: '',
+  };
+}
+
 /** PUT/POST /v1/jobs/parse */
 export function jobsParse(ctx: Ctx): unknown {
   ctx.requireWrite();
@@ -223,6 +259,7 @@ export function jobSpecific(ctx: Ctx, path: string): unknown {
     ctx.requireMethod('GET');
     return [];
   }
+  if ((id = suffix('/submission')) !== undefined) return jobSubmission(ctx, id);
   switch (ctx.method) {
     case 'GET':
       return jobView(state, requireJob(state, ns(), path));

@@ -14,7 +14,7 @@ import {
   Ctx, type Env, HttpError, NO_CONTENT, RESPONDED, sendBody, sendError, sendJson, sleepUnlessClosed, waitForIndex,
 } from './http.js';
 import { parseGoDuration } from './ids.js';
-import { jobSpecific, jobsParse, jobsRoot } from './jobs.js';
+import { jobSpecific, jobsParse, jobsRoot, validateJobRequest } from './jobs.js';
 import { logsEndpoint } from './logs.js';
 import { namespaceSpecific, namespacesList } from './namespaces.js';
 import { nodeSpecific, nodesList } from './nodes.js';
@@ -49,6 +49,7 @@ interface Route {
 const ROUTES: Route[] = [
   { pattern: '/v1/jobs', handler: jobsRoot },
   { pattern: '/v1/jobs/parse', handler: jobsParse },
+  { pattern: '/v1/validate/job', handler: validateJobRequest },
   { pattern: '/v1/job/', handler: jobSpecific },
   { pattern: '/v1/allocations', handler: allocationsList },
   { pattern: '/v1/allocation/', handler: allocationSpecific },
@@ -171,7 +172,7 @@ export async function handle(env: Env, requests: RecordedRequest[], req: Incomin
     }
     const result = await r.handler(ctx, rest);
     if (result === RESPONDED) return;
-    ctx.headers['X-Nomad-Index'] = String(ctx.index ?? env.state.index);
+    if (ctx.indexHeader) ctx.headers['X-Nomad-Index'] = String(ctx.index ?? env.state.index);
     if (ctx.method === 'GET') {
       ctx.headers['X-Nomad-LastContact'] = '0';
       ctx.headers['X-Nomad-KnownLeader'] = 'true';

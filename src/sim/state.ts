@@ -2,8 +2,9 @@
 import { EventEmitter } from 'node:events';
 import { IdGenerator } from './ids.js';
 import { LogStore } from './logstore.js';
+import { GroupedMap } from './table.js';
 import type {
-  Allocation, Deployment, Evaluation, GiteaRepo, Job, Namespace, Node, ScalingEvent, StreamEvent, Variable,
+  Allocation, Deployment, Evaluation, GiteaRepo, Job, JobSubmission, Namespace, Node, ScalingEvent, StreamEvent, Variable,
 } from './types.js';
 
 /** One batch of events published at a raft index, as the event stream sends it. */
@@ -42,12 +43,16 @@ export class SimState {
 
   readonly namespaces = new Map<string, Namespace>();
   readonly nodes = new Map<string, Node>();
-  readonly jobs = new Map<string, Job>();
+  /** Jobs by jobKey, grouped by parent (dispatched and periodic children). */
+  readonly jobs = new GroupedMap<Job>((j) => (j.ParentID ? jobKey(j.Namespace, j.ParentID) : undefined));
   /** Every stored version of every job, oldest first. */
   readonly jobVersions = new Map<string, Job[]>();
-  readonly allocs = new Map<string, Allocation>();
-  readonly evals = new Map<string, Evaluation>();
-  readonly deployments = new Map<string, Deployment>();
+  /** Job submissions (source, variables) per job, by version. */
+  readonly submissions = new Map<string, Map<number, JobSubmission>>();
+  /** Allocations, evaluations and deployments by ID, grouped by job. */
+  readonly allocs = new GroupedMap<Allocation>((a) => jobKey(a.Namespace, a.JobID));
+  readonly evals = new GroupedMap<Evaluation>((e) => jobKey(e.Namespace, e.JobID));
+  readonly deployments = new GroupedMap<Deployment>((d) => jobKey(d.Namespace, d.JobID));
   readonly variables = new Map<string, Variable>();
   readonly scalingEvents = new Map<string, Record<string, ScalingEvent[]>>();
   /** Allocations the scheduler could not place, per job and task group. */
@@ -124,16 +129,25 @@ export class SimState {
     return this.jobVersions.get(jobKey(namespace, id)) ?? [];
   }
 
+  submission(namespace: string, id: string, version: number): JobSubmission | undefined {
+    return this.submissions.get(jobKey(namespace, id))?.get(version);
+  }
+
+  /** Children (dispatched or periodic launches) of a parent job. */
+  childrenOf(namespace: string, id: string): Job[] {
+    return this.jobs.group(jobKey(namespace, id));
+  }
+
   allocsOfJob(namespace: string, id: string): Allocation[] {
-    return [...this.allocs.values()].filter((a) => a.Namespace === namespace && a.JobID === id);
+    return this.allocs.group(jobKey(namespace, id));
   }
 
   evalsOfJob(namespace: string, id: string): Evaluation[] {
-    return [...this.evals.values()].filter((e) => e.Namespace === namespace && e.JobID === id);
+    return this.evals.group(jobKey(namespace, id));
   }
 
   deploymentsOfJob(namespace: string, id: string): Deployment[] {
-    return [...this.deployments.values()].filter((d) => d.Namespace === namespace && d.JobID === id);
+    return this.deployments.group(jobKey(namespace, id));
   }
 
   latestDeployment(namespace: string, id: string): Deployment | undefined {

@@ -90,6 +90,18 @@ export interface Job extends JsonObject {
   JobModifyIndex: number;
 }
 
+/** structs.JobSubmission: the source a job version was submitted with (Nomad 1.6+). */
+export interface JobSubmission {
+  Source: string;
+  Format: string;
+  VariableFlags: Record<string, string> | null;
+  Variables: string;
+  Namespace: string;
+  JobID: string;
+  Version: number;
+  JobModifyIndex: number;
+}
+
 export interface TaskEvent {
   Type: string;
   Time: number;
