@@ -387,22 +387,28 @@ function checkTools(
         here(where, `template: ${(err as Error).message.split('\n')[0]}`);
       }
     }
-    let responseTemplate: Tool['responseTemplate'];
-    if (d.response?.template && skipChecks) {
-      const template = d.response.template;
-      responseTemplate = lazyFn(() => compile(template));
-    } else if (d.response?.template) {
+    /** A response-side template (template, errorIf): checked against result/results/args, compiled (lazily when trusted). */
+    const responseSide = (key: 'template' | 'errorIf'): ((ctx: Record<string, unknown>) => string) | undefined => {
+      const template = d.response?.[key];
+      if (!template) return undefined;
+      if (skipChecks) return lazyFn(() => compile(template));
       try {
         const roots = new Set(['result', 'args', 'results']);
-        for (const ref of templateRefs(d.response.template, true)) {
+        for (const ref of templateRefs(template, true)) {
           const [root, sub] = ref.split('.');
-          if (!roots.has(root)) here(['response', 'template'], `response template references "${root}"; use result, results or args`);
-          else if (root === 'args' && sub && !params.includes(sub)) here(['response', 'template'], `response template references args.${sub}, which the input schema does not declare`);
+          if (!roots.has(root)) here(['response', key], `response ${key} references "${root}"; use result, results or args`);
+          else if (root === 'args' && sub && !params.includes(sub)) here(['response', key], `response ${key} references args.${sub}, which the input schema does not declare`);
         }
-        responseTemplate = compile(d.response.template);
+        return compile(template);
       } catch (err) {
-        here(['response', 'template'], `template: ${(err as Error).message.split('\n')[0]}`);
+        here(['response', key], `template: ${(err as Error).message.split('\n')[0]}`);
+        return undefined;
       }
+    };
+    const responseTemplate = responseSide('template');
+    const errorIf = responseSide('errorIf');
+    for (const a of d.destructiveWhen ?? []) {
+      if (!params.includes(a)) here(['destructiveWhen'], `destructiveWhen names "${a}", which the input schema does not declare`);
     }
     if (problems.length > before || !validateInput) return;
     const pos = namePos(i);
@@ -423,6 +429,7 @@ function checkTools(
       params,
       render: d.plugin ? undefined : render,
       responseTemplate,
+      errorIf,
       plugin: d.plugin,
     });
   });

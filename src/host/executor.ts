@@ -2,7 +2,7 @@ import type { HostConfig } from './config.js';
 import { ToolError, messageOf } from './errors.js';
 import type { Logger } from './log.js';
 import type { Plugin, PluginResult, ToolContext } from './plugin.js';
-import { compilePick, shape } from './shape.js';
+import { compilePick, hideSecrets, shape } from './shape.js';
 import type { JsonObject, RenderedRequest, Tool } from './types.js';
 import type { Upstream, UpstreamRegistry } from './upstream.js';
 
@@ -14,7 +14,7 @@ export interface CallResult {
   /** `caller` or `upstream` for errors (CLI exit codes, audit). */
   category?: 'caller' | 'upstream' | 'internal';
   /** Why the call did not run (REST maps these to 400/404/429). */
-  refused?: 'invalid-arguments' | 'unknown' | 'hidden' | 'rate-limited' | 'namespace' | 'declined';
+  refused?: 'invalid-arguments' | 'unknown' | 'hidden' | 'rate-limited' | 'namespace' | 'declined' | 'destructive';
 }
 
 export interface ExecutorDeps {
@@ -119,12 +119,22 @@ export class Executor {
     const data = single ? responses[0].data : Object.fromEntries(entries.map(([k], i) => [k, responses[i].data]));
     const nextToken = single ? (responses[0] as { nextToken?: string }).nextToken : undefined;
     const spec = tool.descriptor.response;
+    // errorIf sees the raw answer: for upstreams that answer 200 where the caller needs an error
+    const failure = tool.errorIf?.({ result: data, results: data, args }).trim();
+    if (failure) return { text: failure, isError: true, category: 'caller' };
+    const hidden = spec?.secrets && !this.deps.config.allowVariableValues ? hideSecrets(data, spec.secrets) : false;
     const shaped = shape(data, spec, {
       args,
       maxBytes: spec?.maxBytes ?? this.deps.config.maxResultBytes,
       pick: pickOf(tool),
       template: tool.responseTemplate ? (c) => tool.responseTemplate!({ ...c, results: data }) : undefined,
-      note: nextToken ? `More results exist: call ${tool.name} again with next_token="${nextToken}".` : undefined,
+      note:
+        [
+          hidden ? 'Values shown as (hidden) are secrets; the server shows them only when started with --allow-variable-values.' : '',
+          nextToken ? `More results exist: call ${tool.name} again with next_token="${nextToken}".` : '',
+        ]
+          .filter(Boolean)
+          .join('\n') || undefined,
     });
     if (nextToken && shaped.structured) shaped.structured.next_token = nextToken;
     if (data === null && !shaped.text) shaped.text = 'Done.';

@@ -55,6 +55,12 @@ export interface HostCallOptions {
   confirm?: (tool: Tool, args: Record<string, unknown>) => Promise<boolean>;
 }
 
+/** The argument (from `destructiveWhen`) that makes this call irreversible, if any. */
+function escalation(tool: Tool, args: unknown): string | undefined {
+  const a = (args ?? {}) as Record<string, unknown>;
+  return tool.descriptor.destructiveWhen?.find((k) => a[k] === true);
+}
+
 /** The arguments that name what a call acts on, for a confirmation question. */
 function target(args: Record<string, unknown>): string {
   const keys = ['job_id', 'node_id', 'alloc_id', 'deployment_id', 'path', 'name', 'namespace'];
@@ -156,6 +162,7 @@ export class ToolHost {
           (tool.validate as { warm?: () => void }).warm?.();
           for (const r of Object.values(tool.render ?? {})) (r as { warm?: () => void }).warm?.();
           (tool.responseTemplate as { warm?: () => void } | undefined)?.warm?.();
+          (tool.errorIf as { warm?: () => void } | undefined)?.warm?.();
         } catch (err) {
           this.log.error(`${tool.source.file}:${tool.source.line}:${tool.source.col}: ${tool.name}: cannot compile its input schema or templates: ${(err as Error).message}`);
         }
@@ -190,7 +197,15 @@ export class ToolHost {
       r = { text: `Unknown tool "${name}".`, isError: true, category: 'caller', refused: 'unknown' };
     } else if (inv.hidden.has(name)) {
       r = { text: inv.hidden.get(name)!, isError: true, category: 'caller', refused: 'hidden' };
-    } else if (tool.tier === 'destructive' && opts.confirm && !(await opts.confirm(tool, (args ?? {}) as Record<string, unknown>))) {
+    } else if (escalation(tool, args) && !this.config.allowDestructive) {
+      const arg = escalation(tool, args);
+      r = {
+        text: `${name} with ${arg}=true is irreversible; start the server with --allow-destructive to allow it.`,
+        isError: true,
+        category: 'caller',
+        refused: 'destructive',
+      };
+    } else if ((tool.tier === 'destructive' || escalation(tool, args)) && opts.confirm && !(await opts.confirm(tool, (args ?? {}) as Record<string, unknown>))) {
       r = { text: `${name} was not run: the user did not confirm it.`, isError: true, category: 'caller', refused: 'declined' };
     } else {
       this.inFlight++;

@@ -76,6 +76,47 @@ export function compilePick(pick: ResponseSpec['pick']): ((v: unknown) => unknow
   return (v) => (Array.isArray(v) ? v.map(one) : v && typeof v === 'object' ? one(v) : v);
 }
 
+export const HIDDEN = '(hidden)';
+
+/**
+ * Replace the values at dotted paths (`*` = every key, arrays per element) with `fn(value)`, in place,
+ * skipping absent and null values. Answers whether anything was replaced.
+ */
+export function mapPaths(v: unknown, paths: string[], fn: (value: unknown) => unknown): boolean {
+  let changed = false;
+  const walk = (node: unknown, parts: string[]): void => {
+    if (node === null || typeof node !== 'object') return;
+    if (Array.isArray(node)) {
+      node.forEach((e) => walk(e, parts));
+      return;
+    }
+    const obj = node as JsonObject;
+    const [head, ...rest] = parts;
+    const keys = head === '*' ? Object.keys(obj) : head in obj ? [head] : [];
+    for (const k of keys) {
+      if (rest.length) walk(obj[k], rest);
+      else if (obj[k] !== undefined && obj[k] !== null) {
+        obj[k] = fn(obj[k]);
+        changed = true;
+      }
+    }
+  };
+  for (const p of paths) walk(v, p.split('.'));
+  return changed;
+}
+
+/** Secrets: the values at these paths become "(hidden)". */
+export function hideSecrets(v: unknown, paths: string[]): boolean {
+  return mapPaths(v, paths, () => HIDDEN);
+}
+
+/** Nomad times (int64 nanoseconds, or RFC 3339) as compact ISO text; zero times as null. */
+export function isoTime(v: unknown): unknown {
+  if (typeof v === 'number') return v <= 0 ? null : new Date(v > 1e14 ? v / 1e6 : v).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  if (typeof v === 'string' && v.startsWith('0001-01-01')) return null;
+  return v;
+}
+
 /** Compact JSON for a model: arrays one element per line, everything else on one line. */
 export function compactJson(v: unknown): string {
   if (Array.isArray(v)) return v.length === 0 ? '[]' : `[\n${v.map((e) => JSON.stringify(e)).join(',\n')}\n]`;
@@ -118,6 +159,7 @@ export interface ShapeOptions {
 export function shape(data: unknown, spec: ResponseSpec | undefined, opts: ShapeOptions): Shaped {
   let v = spec?.root ? getPath(data, spec.root) : data;
   if (opts.pick) v = opts.pick(v);
+  if (spec?.times) mapPaths(v, spec.times, isoTime);
   const hint = spec?.hint;
   let truncated = false;
   let total: number | undefined;

@@ -31,6 +31,12 @@ export interface ResponseSpec {
   hint?: string;
   /** Text when the shaped answer is an empty list. */
   empty?: string;
+  /** Template: when it renders non-empty text, the call is a tool error with that text. */
+  errorIf?: string;
+  /** Dotted paths (after pick) of Nomad times (nanoseconds) to show as ISO text. */
+  times?: string[];
+  /** Dotted paths whose values are hidden unless the server allows showing them (`--allow-variable-values`). */
+  secrets?: string[];
 }
 
 export interface ToolAnnotations {
@@ -51,6 +57,8 @@ export interface ToolDescriptor {
   description: string;
   tags?: string[];
   tier?: Tier;
+  /** Arguments that make a call irreversible when true (purge): refused without --allow-destructive. */
+  destructiveWhen?: string[];
   annotations?: ToolAnnotations;
   input?: JsonSchema;
   upstream?: string;
@@ -155,6 +163,8 @@ export interface Tool {
   render?: Record<string, (args: JsonObject) => RenderedRequest>;
   /** Response text template compiled at load. */
   responseTemplate?: (ctx: JsonObject) => string;
+  /** `response.errorIf` compiled at load. */
+  errorIf?: (ctx: JsonObject) => string;
   plugin?: string;
 }
 

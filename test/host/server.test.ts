@@ -164,3 +164,35 @@ describe('ToolHost over an in-memory MCP connection', () => {
     expect(r.isError).toBeFalsy();
   });
 });
+
+describe('descriptor safety and correctness switches', () => {
+  it('destructiveWhen: purge=true needs --allow-destructive, purge=false does not', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'nomad-mcp-dw-'));
+    writeFileSync(
+      path.join(dir, 't.yaml'),
+      `tools:
+  - name: stop_it
+    description: Stop a job, purge optional.
+    annotations: { readOnlyHint: false, destructiveHint: true }
+    tier: write
+    destructiveWhen: [purge]
+    input: { type: object, required: [job_id], properties: { job_id: { type: string, description: Job. }, purge: { type: boolean, default: false, description: Purge. } } }
+    request: { method: DELETE, path: "/v1/job/{{job_id}}", query: { purge: "{{purge}}" } }
+    response:
+      errorIf: "{{#unless result.EvalID}}job not found: no job {{args.job_id}}{{/unless}}"
+      template: "stopped {{args.job_id}}"
+`,
+    );
+    const config = await loadConfig({ address: sim.url }, {}, dir);
+    const ups = new UpstreamRegistry(config.upstreams, 2000);
+    const h = new ToolHost({ config, upstreams: ups, plugins, log: createLogger('silent'), tools: loadCatalogOrThrow([dir], { plugins: [...plugins.keys()], upstreams: ups.names() }) });
+    const from = sim.requests.length;
+    const purge = await h.call('stop_it', { job_id: 'api', purge: true });
+    expect(purge.isError).toBe(true);
+    expect(purge.text).toBe('stop_it with purge=true is irreversible; start the server with --allow-destructive to allow it.');
+    expect(sim.requests.slice(from).filter((q) => q.method === 'DELETE')).toEqual([]);
+    const ghost = await h.call('stop_it', { job_id: 'ghost' });
+    expect(ghost).toMatchObject({ isError: true, text: 'job not found: no job ghost' });
+    await ups.close();
+  });
+});

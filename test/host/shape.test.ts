@@ -62,3 +62,18 @@ describe('truncateText', () => {
     expect(t.text).toMatch(/line \d+\n… \[truncated: first \d+ of \d+ bytes;/);
   });
 });
+
+describe('times and secrets', () => {
+  it('shows Nomad nanosecond times as ISO text, zero times as null', () => {
+    const s = shape([{ ID: 'a', ModifyTime: 1795696228462000000 }, { ID: 'b', ModifyTime: 0 }], { times: ['ModifyTime'] }, { args: {}, maxBytes: 1000 });
+    expect(s.structured!.items).toEqual([{ ID: 'a', ModifyTime: '2026-11-26T12:30:28Z' }, { ID: 'b', ModifyTime: null }]);
+  });
+
+  it('hides secret values at paths, every key with *', async () => {
+    const { hideSecrets } = await import('../../src/host/shape.js');
+    const v = { Path: 'app/db', Items: { user: 'u', password: 'p' } };
+    expect(hideSecrets(v, ['Items.*'])).toBe(true);
+    expect(v).toEqual({ Path: 'app/db', Items: { user: '(hidden)', password: '(hidden)' } });
+    expect(hideSecrets({ Path: 'x' }, ['Items.*'])).toBe(false);
+  });
+});
