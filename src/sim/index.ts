@@ -31,6 +31,11 @@ export interface SimOptions {
   heartbeatMs?: number;
   /** How long deployments (and batch allocations) run before succeeding, default 1000 ms. */
   deploymentMs?: number;
+  /**
+   * Additional small batch jobs `bulk-00001`… in namespace default, already complete (one eval, one
+   * allocation with a few virtual log lines each, no deployments), for scale tests. Default 0.
+   */
+  extraJobs?: number;
 }
 
 export interface Simulator {
@@ -80,7 +85,7 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   env.url = url;
-  seedState(state, opts.seed ?? 'empty', url);
+  seedState(state, opts.seed ?? 'empty', url, opts.extraJobs ?? 0);
   if (opts.aclTokens) registerTokens(state, opts.aclTokens);
 
   let closed: Promise<void> | undefined;

@@ -6,8 +6,15 @@
  */
 import { EventEmitter } from 'node:events';
 
-/** Every generated line is exactly this many bytes, newline included. */
-export const LINE_LEN = 100;
+/**
+ * Every generated line is exactly this many bytes, newline included: the complete text, then
+ * spaces up to the width, then the newline. Timestamp (24) + tag (≤ JOB_TAG_MAX + 10) + level (7)
+ * + the longest message (77 with a 9-digit line number) fit, so no message is ever cut.
+ */
+export const LINE_LEN = 160;
+
+/** Longer job names are cut to this many characters (the last one `~`) in the line's tag. */
+export const JOB_TAG_MAX = 40;
 
 export type LogType = 'stdout' | 'stderr';
 export type LogFlavour = 'web' | 'app';
@@ -124,13 +131,17 @@ export class LogStore {
     f.events.emit('truncate');
   }
 
-  /** Generated line `i`, exactly LINE_LEN bytes. */
+  /** Generated line `i`: exactly LINE_LEN bytes of ASCII, a complete message padded with spaces before the newline. */
   line(f: LogFile, i: number): string {
     const gen = f.flavour === 'web' ? (f.type === 'stdout' ? webStdout : webStderr) : f.type === 'stdout' ? appStdout : appStderr;
     const [level, msg] = gen(i);
     const ts = new Date(f.baseTimeMs + i * 1000).toISOString();
-    const text = `${ts} ${f.job}[${f.allocId.slice(0, 8)}] ${level.padEnd(5)} ${msg}`;
-    return (text.length >= LINE_LEN - 1 ? text.slice(0, LINE_LEN - 1) : text.padEnd(LINE_LEN - 1)) + '\n';
+    // Job IDs may hold any character; a line must stay one byte per character to keep its width.
+    const job = f.job.replace(/[^\x20-\x7e]/g, '?');
+    const tag = job.length <= JOB_TAG_MAX ? job : `${job.slice(0, JOB_TAG_MAX - 1)}~`;
+    const text = `${ts} ${tag}[${f.allocId.slice(0, 8)}] ${level.padEnd(5)} ${msg}`;
+    // The width fits every generator's longest message; the cut is only a guard.
+    return (text.length > LINE_LEN - 1 ? text.slice(0, LINE_LEN - 1) : text.padEnd(LINE_LEN - 1)) + '\n';
   }
 
   /** Bytes [start, end) of the file; callers keep ranges small (a frame's worth). */

@@ -12,49 +12,53 @@ export interface ListSpec<T> {
   noPrefix?: boolean;
 }
 
-/** Applies the standard list parameters and sets X-Nomad-NextToken when another page exists. */
+/**
+ * Applies the standard list parameters and sets X-Nomad-NextToken when another page exists.
+ * Items are sorted once by precomputed keys; without a filter only the page's items are turned into
+ * views, so a page of a 20,000-job list costs a sort, not 20,000 stubs.
+ */
 export function listItems<T>(ctx: Ctx, items: Iterable<T>, spec: ListSpec<T>): unknown[] {
   const ns = ctx.namespace();
   const prefix = spec.noPrefix ? '' : ctx.q('prefix');
-  let rows = [...items].filter((item) => {
-    if (spec.namespace && ns !== '*' && spec.namespace(item) !== ns) return false;
-    if (prefix && !spec.id(item).startsWith(prefix)) return false;
-    return true;
-  });
-  const token = (item: T) => (spec.namespace ? `${spec.namespace(item)}.${spec.id(item)}` : spec.id(item));
+  const rows: { item: T; ns: string; id: string }[] = [];
+  for (const item of items) {
+    const itemNs = spec.namespace ? spec.namespace(item) : '';
+    if (spec.namespace && ns !== '*' && itemNs !== ns) continue;
+    const id = spec.id(item);
+    if (prefix && !id.startsWith(prefix)) continue;
+    rows.push({ item, ns: itemNs, id });
+  }
+  const token = (r: { ns: string; id: string }) => (spec.namespace ? `${r.ns}.${r.id}` : r.id);
   rows.sort((a, b) => {
-    if (spec.namespace) {
-      const na = spec.namespace(a);
-      const nb = spec.namespace(b);
-      if (na !== nb) return na < nb ? -1 : 1;
-    }
-    const ia = spec.id(a);
-    const ib = spec.id(b);
-    return ia < ib ? -1 : ia > ib ? 1 : 0;
+    if (a.ns !== b.ns) return a.ns < b.ns ? -1 : 1;
+    return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
   });
-  let views = rows.map((r) => ({ item: r, view: spec.view(r) }));
   const filter = ctx.q('filter');
-  if (filter) {
-    const match = compileFilter(filter);
-    views = views.filter((v) => match(v.view));
-  }
+  const match = filter ? compileFilter(filter) : undefined;
   const reverse = ctx.bool('reverse') === true;
-  if (reverse) views.reverse();
+  if (reverse) rows.reverse();
   const next = ctx.q('next_token');
-  if (next) {
-    views = views.filter((v) => (reverse ? token(v.item) <= next : token(v.item) >= next));
-  }
   const perPageText = ctx.q('per_page');
+  let perPage = 0;
   if (perPageText) {
-    const perPage = Number(perPageText);
+    perPage = Number(perPageText);
     if (!/^-?\d+$/.test(perPageText) || !Number.isSafeInteger(perPage)) {
       throw coded(400, 'Expect a number for `per_page` query string parameter');
     }
-    if (perPage > 0 && views.length > perPage) {
-      ctx.headers['X-Nomad-NextToken'] = token(views[perPage].item);
-      views = views.slice(0, perPage);
-    }
   }
-  rows = [];
-  return views.map((v) => v.view);
+  const out: unknown[] = [];
+  for (const r of rows) {
+    if (next) {
+      const t = token(r);
+      if (reverse ? t > next : t < next) continue;
+    }
+    const view = spec.view(r.item);
+    if (match && !match(view)) continue;
+    if (perPage > 0 && out.length === perPage) {
+      ctx.headers['X-Nomad-NextToken'] = token(r);
+      break;
+    }
+    out.push(view);
+  }
+  return out;
 }

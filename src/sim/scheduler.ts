@@ -49,7 +49,7 @@ export function allocIndex(a: Allocation): number {
   return m ? Number(m[1]) : 0;
 }
 
-function emptyMetric(): AllocationMetric {
+export function emptyMetric(): AllocationMetric {
   return {
     NodesEvaluated: 0, NodesFiltered: 0, NodesInPool: 0, NodesAvailable: {}, ClassFiltered: null, ConstraintFiltered: null,
     NodesExhausted: 0, ClassExhausted: null, DimensionExhausted: null, QuotaExhausted: null, ResourcesExhausted: null,
@@ -298,7 +298,7 @@ function taskEvent(type: string, display: string, details: Record<string, string
   };
 }
 
-function startedTaskState(driver: string): TaskState {
+export function startedTaskState(driver: string): TaskState {
   const events = [
     taskEvent('Received', 'Task received by client'),
     taskEvent('Task Setup', 'Building Task Directory', { message: 'Building Task Directory' }),
@@ -321,7 +321,7 @@ function logFlavour(job: Job, tg: TaskGroup): 'web' | 'app' {
   return /nginx/.test(image) ? 'web' : 'app';
 }
 
-function newAlloc(state: SimState, job: Job, p: Placement, evalID: string, deploymentID: string, index: number): Allocation {
+export function newAlloc(state: SimState, job: Job, p: Placement, evalID: string, deploymentID: string, index: number): Allocation {
   const tg = job.TaskGroups.find((g) => g.Name === p.group)!;
   const now = nowNanos();
   const tasks: Record<string, unknown> = {};

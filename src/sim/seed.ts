@@ -9,8 +9,8 @@ import { makeRepo } from './gitea.js';
 import { LINE_LEN } from './logstore.js';
 import { makeNamespace } from './namespaces.js';
 import { makeNode } from './nodes.js';
-import { completeBatch, evaluateJob, progressDeployment } from './scheduler.js';
-import type { SimState } from './state.js';
+import { completeBatch, emptyMetric, evaluateJob, markTaskDead, newAlloc, newEval, progressDeployment, startedTaskState } from './scheduler.js';
+import { jobKey, type SimState } from './state.js';
 import type { Job, JsonObject } from './types.js';
 import { putVariable } from './variables.js';
 
@@ -93,8 +93,58 @@ function seedDemo(state: SimState): void {
   });
 }
 
-/** Fills a fresh state. `baseUrl` is where the simulator listens (used in Gitea URLs). */
-export function seedState(state: SimState, seed: SeedName, baseUrl: string): void {
+/**
+ * `count` small batch jobs `bulk-00001`… in namespace default, each run to completion: one
+ * complete eval and one complete allocation with a few virtual log lines. They are written
+ * straight into the tables (no scheduler pass, no events, no deployments) so that 20,000 cost
+ * about a second. The jobs share their spec objects (task groups, update, meta): every write path
+ * replaces or clones a stored job before changing it, never edits it in place.
+ */
+export function seedBulk(state: SimState, count: number): void {
+  if (count <= 0) return;
+  const template = canonicalizeJob({
+    ID: 'bulk', Type: 'batch', Datacenters: ['dc1'], Meta: { kind: 'bulk' },
+    TaskGroups: [{ Name: 'work', Count: 1, Tasks: [task('run', 'exec', { command: '/bin/true' }, 50, 32)] }],
+  }, 'default');
+  const nodes = [...state.nodes.values()].filter((n) => n.Status === 'ready');
+  if (nodes.length === 0) return;
+  const width = Math.max(5, String(count).length);
+  const started = Date.now() - count * 1000;
+  for (let i = 1; i <= count; i++) {
+    const id = `bulk-${String(i).padStart(width, '0')}`;
+    const index = state.bump();
+    const job: Job = {
+      ...template, ID: id, Name: id, Status: 'dead', Version: 0, SubmitTime: (started + i * 1000) * 1_000_000,
+      CreateIndex: index, ModifyIndex: index, JobModifyIndex: index,
+    };
+    const key = jobKey(job.Namespace, id);
+    state.jobs.set(key, job);
+    state.jobVersions.set(key, [job]);
+    const ev = newEval(state, job, 'job-register', index);
+    const placed = state.bump();
+    const node = nodes[i % nodes.length];
+    const alloc = newAlloc(state, job, { group: 'work', index: 0, canary: false, node, metric: emptyMetric(), previous: undefined }, ev.ID, '', placed);
+    const ts = startedTaskState('exec');
+    markTaskDead(ts, 'Exit Code: 0', 'Terminated');
+    alloc.TaskStates.run = ts;
+    alloc.ClientStatus = 'complete';
+    alloc.ClientDescription = 'All tasks have completed';
+    const done = state.bump();
+    alloc.ModifyIndex = done;
+    state.allocs.set(alloc.ID, alloc);
+    state.logs.create(alloc.ID, 'run', id, 'app', 3, 0, started + i * 1000);
+    ev.Status = 'complete';
+    ev.QueuedAllocations = { work: 0 };
+    ev.ModifyIndex = done;
+    state.evals.set(ev.ID, ev);
+  }
+}
+
+/**
+ * Fills a fresh state. `baseUrl` is where the simulator listens (used in Gitea URLs); `extraJobs`
+ * adds that many bulk batch jobs (see seedBulk).
+ */
+export function seedState(state: SimState, seed: SeedName, baseUrl: string, extraJobs = 0): void {
   state.namespaces.set('default', makeNamespace('default', 'Default shared namespace', state.bump()));
   const nodes = [
     { name: 'node-1', ip: '10.0.0.11' },
@@ -113,4 +163,5 @@ export function seedState(state: SimState, seed: SeedName, baseUrl: string): voi
   ];
   repos.forEach(([name, desc, updated, stars], i) => state.giteaRepos.push(makeRepo(baseUrl, i + 1, 'acme', name, desc, updated, stars)));
   if (seed === 'demo') seedDemo(state);
+  seedBulk(state, extraJobs);
 }

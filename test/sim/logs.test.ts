@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Simulator } from '../../src/sim/index.js';
+import { JOB_TAG_MAX, LINE_LEN, LogStore } from '../../src/sim/logstore.js';
 import { call, eventually, frameData, readUntil, splitFrames, start } from './helpers.js';
 
 describe('simulator: task logs', () => {
@@ -47,6 +48,49 @@ describe('simulator: task logs', () => {
     expect(text).toContain('AKIAIOSFODNN7EXAMPLE');
     const plain = await call(sim, 'GET', logs('task=server&type=stdout&plain=true'));
     expect(plain.text).toBe(text);
+  });
+
+  it('generates complete lines of one fixed width, padded before the newline', async () => {
+    for (const type of ['stdout', 'stderr']) {
+      const text = (await call(sim, 'GET', logs(`task=server&type=${type}&plain=true`))).text;
+      const lines = text.split('\n').slice(0, -1);
+      expect(lines.length).toBeGreaterThan(100);
+      for (const line of lines) {
+        expect(line).toHaveLength(LINE_LEN - 1);
+        expect(line).toMatch(/^\d{4}-\d\d-\d\dT\S+Z web\[[0-9a-f]{8}\] (INFO |WARN |ERROR|DEBUG) \S.*\S *$/);
+        const msg = line.trimEnd();
+        if (msg.includes(' served in ')) expect(msg).toMatch(/ served in \d+ms status=(200|404|500)$/);
+        if (msg.includes(' took ')) expect(msg).toMatch(/ took \d+ms$/);
+        if (msg.includes('upstream timed out')) expect(msg).toMatch(/reading header$/);
+        if (msg.includes('client closed')) expect(msg).toMatch(/waiting for request$/);
+      }
+    }
+  });
+
+  it('shortens a long or non-ASCII job name in the tag, never the message', () => {
+    const store = new LogStore();
+    const long = 'a-very-long-job-name-that-goes-on-and-on-and-on-and-on-for-quite-a-while';
+    store.create('0123456789abcdef', 'task', long, 'web', 20, 20, Date.UTC(2026, 0, 1));
+    for (const type of ['stdout', 'stderr'] as const) {
+      const f = store.get('0123456789abcdef', 'task', type)!;
+      // Line numbers with 9 digits (a log over 16 GB) still fit.
+      for (const i of [...Array(20).keys(), 123_456_789]) {
+        const line = store.line(f, i);
+        expect(Buffer.byteLength(line)).toBe(LINE_LEN);
+        expect(line.endsWith('\n')).toBe(true);
+        expect(line).toContain(` ${long.slice(0, JOB_TAG_MAX - 1)}~[01234567] `);
+        expect(line.trimEnd()).toMatch(type === 'stdout'
+          ? /(status=\d{3}|took \d+ms|worker processes|0\.0\.0\.0:8080|nginx\.conf)$/
+          : /(reading header|waiting for request|limit: 1024)$/);
+      }
+      // Lines stay contiguous: a byte range spanning lines equals the generated lines.
+      expect(store.read(f, LINE_LEN * 2 + 5, LINE_LEN * 4).toString('latin1')).toBe((store.line(f, 2) + store.line(f, 3)).slice(5));
+    }
+    store.create('fedcba9876543210', 'task', 'jöb-ünïcode', 'app', 5, 5, Date.UTC(2026, 0, 1));
+    const f = store.get('fedcba9876543210', 'task', 'stdout')!;
+    const line = store.line(f, 4);
+    expect(Buffer.byteLength(line)).toBe(LINE_LEN);
+    expect(line).toContain(' j?b-?n?code[fedcba98] INFO  heartbeat 0000004 ok queue_depth=');
   });
 
   it('origin=end&offset=N sends the last N bytes', async () => {
