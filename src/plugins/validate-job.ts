@@ -42,11 +42,45 @@ export function basicJobChecks(job: Job): string[] {
   return problems;
 }
 
-/** Nomad's validation errors as single lines ("1 error occurred:" headers and bullets dropped). */
+const MULTI_HEADER = /^(?:(.*?):\s*)?(\d+) errors? occurred:$/;
+
+/** `Task group web validation failed` → `group web`, `Task server validation failed` → `task server`. */
+function context(prefix: string): string {
+  return prefix.replace(/^Task group (.+) validation failed$/, 'group $1').replace(/^Task (.+) validation failed$/, 'task $1');
+}
+
+/**
+ * Go multierror text (nested ones are flattened into one bullet list, each level announcing its own
+ * count: "Task group app validation failed: 1 error occurred:\n\t* Task x validation failed: 1 error
+ * occurred:\n\t* Missing task driver") as one line per actual error, with its context:
+ * "group app, task x: Missing task driver".
+ */
+export function multiErrorLines(text: string): string[] {
+  const items = text
+    .split('\n')
+    .map((l) => l.trim().replace(/^\*\s*/, ''))
+    .filter((l) => l !== '');
+  let i = 0;
+  const one = (): string[] => {
+    const line = items[i++];
+    const m = MULTI_HEADER.exec(line);
+    if (!m) return [line];
+    const prefix = m[1] ? context(m[1].trim()) : '';
+    const out: string[] = [];
+    for (let n = Number(m[2]); n > 0 && i < items.length; n--) out.push(...one());
+    if (out.length === 0 && prefix) return [prefix];
+    return prefix ? out.map((e) => (/^(group|task) [^:]+: /.test(e) && /^(group|task) /.test(prefix) ? `${prefix}, ${e}` : `${prefix}: ${e}`)) : out;
+  };
+  const out: string[] = [];
+  while (i < items.length) out.push(...one());
+  return out;
+}
+
+/** Nomad's validation errors, one line per error with its group/task context. */
 function errorLines(res: ValidateResponse): string[] {
   const out: string[] = [];
-  for (const e of res.ValidationErrors ?? []) out.push(...warningLines(e));
-  if (out.length === 0 && res.Error) out.push(...warningLines(res.Error));
+  for (const e of res.ValidationErrors ?? []) out.push(...multiErrorLines(e));
+  if (out.length === 0 && res.Error) out.push(...multiErrorLines(res.Error));
   return [...new Set(out)];
 }
 

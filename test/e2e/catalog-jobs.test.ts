@@ -216,6 +216,17 @@ describe('validate_job', () => {
     expect(r.structured).toMatchObject({ valid: false, stage: 'parse' });
   });
 
+  it('an error inside a task is one error, with its group and task', async () => {
+    const r = await mcp.call('validate_job', { content: PLANNED.replace('driver = "docker"', 'driver = ""') });
+    expect(r.isError).toBe(false);
+    expect(r.structured).toMatchObject({ valid: false });
+    if (await simValidates()) {
+      expect(r.text).toBe('Job planned (hcl) is not valid: 1 error:\n  group app, task echo: Missing task driver');
+    } else {
+      expect(r.text).toContain('group "app": task "echo" has no driver');
+    }
+  });
+
   it('a job without task groups is not valid', async () => {
     const r = await mcp.call('validate_job', { content: 'job "empty" {\n  datacenters = ["dc1"]\n}\n' });
     expect(r.isError).toBe(false);

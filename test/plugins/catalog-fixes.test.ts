@@ -4,6 +4,7 @@ import type { JsonObject } from '../../src/host/types.js';
 import { builtinPlugins } from '../../src/plugins/index.js';
 import { conflictText } from '../../src/plugins/put-variable.js';
 import { jobSubmission } from '../../src/plugins/submit-job.js';
+import { multiErrorLines } from '../../src/plugins/validate-job.js';
 import { awaitsPromotion } from '../../src/plugins/wait-for-deployment.js';
 import { type Call, fakeCtx, textOf } from './fake.js';
 
@@ -81,5 +82,27 @@ describe('wait-for-deployment: a promoted deployment no longer awaits promotion'
     expect(awaitsPromotion({ ID: 'd', Status: 'running', StatusDescription: desc, TaskGroups: { api: g(true), web: g(false) } })).toBe(true);
     expect(awaitsPromotion({ ID: 'd', Status: 'running', StatusDescription: desc })).toBe(true);
     expect(awaitsPromotion({ ID: 'd', Status: 'running', StatusDescription: 'Deployment is running', TaskGroups: { api: g(false) } })).toBe(false);
+  });
+});
+
+describe('validate-job: nested multierror text is one line per error', () => {
+  it('keeps the group/task context and counts only real errors', async () => {
+    expect(multiErrorLines('Task group app validation failed: 1 error occurred:\n\t* Task hello validation failed: 1 error occurred:\n\t* Missing task driver\n\n\n\n')).toEqual([
+      'group app, task hello: Missing task driver',
+    ]);
+    expect(
+      multiErrorLines('2 errors occurred:\n\t* Missing job region\n\t* Task group a validation failed: 2 errors occurred:\n\t* Missing tasks for task group\n\t* Task t validation failed: 1 error occurred:\n\t* minimum CPU value is 1; got 0\n\n\n\n\n\n'),
+    ).toEqual(['Missing job region', 'group a: Missing tasks for task group', 'group a, task t: minimum CPU value is 1; got 0']);
+    expect(multiErrorLines('Periodic validation failed: 1 error occurred:\n\t* Must specify a spec\n\n')).toEqual(['Periodic validation failed: Must specify a spec']);
+    expect(multiErrorLines('Missing job task groups')).toEqual(['Missing job task groups']);
+
+    const { ctx } = fakeCtx((c) => {
+      if (c.path === '/v1/validate/job') {
+        return { DriverConfigValidated: true, ValidationErrors: ['Task group app validation failed: 1 error occurred:\n\t* Task hello validation failed: 1 error occurred:\n\t* Missing task driver\n\n\n\n'], Error: 'x', Warnings: '' };
+      }
+      return undefined;
+    });
+    const r = await run('validate-job', { content: JSON.stringify({ ID: 'j', TaskGroups: [{ Name: 'app', Tasks: [{ Name: 'hello' }] }] }) }, ctx);
+    expect(textOf(r)).toBe('Job j (json) is not valid: 1 error:\n  group app, task hello: Missing task driver');
   });
 });

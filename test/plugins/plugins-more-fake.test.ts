@@ -110,10 +110,9 @@ describe('validate-job (scripted)', () => {
     const bad = await run('validate-job', { content: spec }, ctx);
     expect(textOf(bad)).toBe(
       [
-        'Job web (json) is not valid: 3 errors:',
+        'Job web (json) is not valid: 2 errors:',
         '  Missing job datacenters',
-        '  Task group web validation failed: 1 error occurred:',
-        '  Missing tasks for task group',
+        '  group web: Missing tasks for task group',
         'warnings:',
         '  Group "web" has no update block',
       ].join('\n'),

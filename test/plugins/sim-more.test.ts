@@ -86,16 +86,14 @@ describe.skipIf(!HAVE_SIM)('more plugins against the simulator', () => {
     await expect(call('plan-job', { content: '{}', job: {} })).rejects.toThrow(/not both/);
   });
 
-  it('validate_job: without /v1/validate/job the simulator gets parse plus basic checks', async () => {
+  it('validate_job: Nomad validates (/v1/validate/job); nested errors keep their group and task', async () => {
     const ok = await call('validate-job', {
       content: JSON.stringify({ ID: 'v1', TaskGroups: [{ Name: 'g', Tasks: [{ Name: 't', Driver: 'docker' }] }] }),
     });
-    expect(ok.text).toContain('Job v1 (json) parses and passes basic checks');
-    expect(ok.text).toContain('Server-side validation was unavailable');
-    expect(ok.structured).toMatchObject({ valid: true, stage: 'basic', server_validated: false });
+    expect(ok.text).toBe('Job v1 (json) is valid (driver configuration checked too).');
+    expect(ok.structured).toMatchObject({ valid: true, stage: 'server', server_validated: true });
     const bad = await call('validate-job', { content: JSON.stringify({ Job: { ID: 'v2', TaskGroups: [{ Name: 'g', Tasks: [{ Name: 't' }] }] } }) });
-    expect(bad.text).toContain('fails basic checks');
-    expect(bad.text).toContain('group "g": task "t" has no driver');
+    expect(bad.text).toBe('Job v2 (json) is not valid: 1 error:\n  group g, task t: Missing task driver');
     expect(bad.structured.valid).toBe(false);
     const broken = await call('validate-job', { content: 'job "x" {\n  group "g" {\n' });
     expect(broken.text).toMatch(/^The jobspec is not valid: The jobspec does not parse: Failed to parse job/);
