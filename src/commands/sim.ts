@@ -29,12 +29,20 @@ export default class Sim extends Command {
     process.stderr.write(`nomad simulator listening on ${sim.url}\n`);
     await new Promise<void>((resolve) => {
       const stop = () => {
+        // A second signal takes Node's default action and ends the process at once.
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
-        void sim.close().then(resolve);
+        // close() ends every stream, timer and connection of the simulator; give it a bounded
+        // moment, since a connection that will not close must not hold the exit.
+        const guard = setTimeout(resolve, 1000);
+        guard.unref();
+        void sim.close().then(resolve, resolve);
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
     });
+    // Exit explicitly, as serve does: returning would leave the exit to whatever else still holds
+    // the event loop (handles the simulator does not own, such as oclif's or stdout's).
+    process.exit(0);
   }
 }
