@@ -87,7 +87,10 @@ describe('follow_job_logs', () => {
     expect(quiet.text).toMatch(/^No new lines in the log of task server \(stderr\), alloc [0-9a-f]{8}, job web during 1 s\./);
     const unknown = await mcp.call('follow_job_logs', { job_id: 'web', seconds: 1, task: 'nosuch' });
     expect(unknown.isError).toBe(true);
-    expect(unknown.text).toContain('nosuch');
+    expect(unknown.text).toMatch(/unknown task name "nosuch" .*Tasks of this allocation: server\./);
+    const none = await mcp.call('follow_job_logs', { job_id: 'win-app', seconds: 1 });
+    expect(none.isError).toBe(true);
+    expect(none.text).toContain('Job "win-app" has no allocations, so there are no logs.');
   });
 });
 
