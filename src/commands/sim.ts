@@ -9,12 +9,14 @@ export default class Sim extends Command {
     '<%= config.bin %> sim',
     '<%= config.bin %> sim --port 0 --seed empty',
     '<%= config.bin %> sim --acl-token secret-1 --acl-token secret-2',
+    '<%= config.bin %> sim --extra-jobs 20000',
   ];
   static override flags = {
     port: Flags.integer({ description: 'Port to listen on (0 picks a free one)', default: 4646, min: 0, max: 65535 }),
     host: Flags.string({ description: 'Address to listen on', default: '127.0.0.1' }),
     seed: Flags.string({ description: 'Initial cluster state', options: ['demo', 'empty'], default: 'demo' }),
     'acl-token': Flags.string({ description: 'Require this token (X-Nomad-Token or Bearer); repeat for several', multiple: true }),
+    'extra-jobs': Flags.integer({ description: 'Add this many finished batch jobs (bulk-00001…) for scale tests', default: 0, min: 0 }),
   };
 
   async run(): Promise<void> {
@@ -25,6 +27,7 @@ export default class Sim extends Command {
       port: flags.port,
       seed: flags.seed as 'demo' | 'empty',
       aclTokens: flags['acl-token'],
+      extraJobs: flags['extra-jobs'],
     });
     process.stderr.write(`nomad simulator listening on ${sim.url}\n`);
     await new Promise<void>((resolve) => {
