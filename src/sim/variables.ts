@@ -22,7 +22,9 @@ export function putVariable(ctx: { state: Ctx['state'] }, ns: string, path: stri
   const now = nowNanos();
   const existing = state.variables.get(key(ns, path));
   const v: Variable = {
-    Namespace: ns, Path: path, CreateIndex: existing?.CreateIndex ?? index, CreateTime: existing?.CreateTime ?? now, ModifyIndex: index, ModifyTime: now, Items: items,
+    Namespace: ns, Path: path, CreateIndex: existing?.CreateIndex ?? index, CreateTime: existing?.CreateTime ?? now, ModifyIndex: index, ModifyTime: now,
+    // Items is a Go map: encoding/json writes its keys sorted.
+    Items: Object.fromEntries(Object.entries(items).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
   };
   state.variables.set(key(ns, path), v);
   return v;

@@ -15,6 +15,14 @@ describe('simulator: variables', () => {
     expect(Object.keys(r.json[0]).sort()).toEqual(['CreateIndex', 'CreateTime', 'ModifyIndex', 'ModifyTime', 'Namespace', 'Path']);
   });
 
+  it('returns Items with sorted keys, as Go encodes a map', async () => {
+    const seeded = await call(sim, 'GET', '/v1/var/nomad-mcp/configs/web');
+    expect(Object.keys(seeded.json.Items)).toEqual(['description', 'job_id', 'namespace', 'repository']);
+    await call(sim, 'PUT', '/v1/var/sorted/keys', { Items: { zeta: '1', alpha: '2', Mid: '3' } });
+    expect(seeded.text.indexOf('"description"')).toBeLessThan(seeded.text.indexOf('"job_id"'));
+    expect(Object.keys((await call(sim, 'GET', '/v1/var/sorted/keys')).json.Items)).toEqual(['Mid', 'alpha', 'zeta']);
+  });
+
   it('writes with CAS and answers 409 with the current variable on conflict', async () => {
     const created = await call(sim, 'PUT', '/v1/var/nomad-mcp/configs/api?cas=0', { Items: { job_id: 'api' } });
     expect(created.status).toBe(200);
