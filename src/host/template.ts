@@ -140,7 +140,7 @@ export function templateRefs(template: string, deep = false): string[] {
 const SINGLE_EXPR = /^\s*\{\{\s*([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)\s*\}\}\s*$/;
 /** Helpers whose output is JSON: a body leaf that is exactly one call of them keeps the JSON type (`"{{ns deadline}}"` → a number). */
 const TYPED_HELPERS = new Set(['json', 'ns', 'int']);
-const SINGLE_HELPER = /^\s*\{\{\s*([a-z]+)\s[^{}]*\}\}\s*$/;
+const SINGLE_HELPER = /^\s*\{\{\s*([a-z][a-zA-Z0-9]*)\s[^{}]*\}\}\s*$/;
 
 function lookup(ctx: JsonObject, dotted: string): unknown {
   let cur: unknown = ctx;
@@ -193,6 +193,8 @@ function compileValue(v: unknown): ValueRenderer {
         return value === null ? OMIT : value;
       };
     }
+    // a leaf that is exactly one helper call and renders nothing is left out, like an absent argument
+    if (helper) return (ctx) => r(ctx) || OMIT;
     return (ctx) => r(ctx);
   }
   if (Array.isArray(v)) {

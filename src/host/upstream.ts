@@ -78,10 +78,11 @@ function flatHeaders(h: Record<string, string | string[] | undefined>): Record<s
 /** Turns an upstream's error body into one readable line (Nomad: plain text; Gitea: `{message}`). */
 function errorText(body: string): string {
   let text = body.trim();
-  if (text.startsWith('{')) {
+  if (text.startsWith('{') || text.startsWith('[')) {
     try {
       const j = JSON.parse(text) as { message?: string; error?: string };
-      text = j.message ?? j.error ?? text;
+      // a JSON body without a message is data (a CAS conflict answers the current variable, secrets and all): not echoed
+      text = j.message ?? j.error ?? '(the answer carried a JSON object, not shown)';
     } catch {
       /* keep the raw text */
     }

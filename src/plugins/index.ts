@@ -5,7 +5,6 @@ import allocationStatus from './allocation-status.js';
 import createJob from './create-job.js';
 import explainPlacement from './explain-placement.js';
 import followJobLogs from './follow-job-logs.js';
-import getVariable from './get-variable.js';
 import jobEvaluations from './job-evaluations.js';
 import jobLogs from './job-logs.js';
 import jobSpec from './job-spec.js';
@@ -16,7 +15,6 @@ import restartJob from './restart-job.js';
 import saveConfig from './save-config.js';
 import searchJobLogs from './search-job-logs.js';
 import startJob from './start-job.js';
-import stopJob from './stop-job.js';
 import submitJob from './submit-job.js';
 import validateJob from './validate-job.js';
 import waitForDeployment from './wait-for-deployment.js';
@@ -25,7 +23,6 @@ import watchEvents from './watch-events.js';
 const ALL = [
   jobStatus,
   startJob,
-  stopJob,
   restartJob,
   createJob,
   submitJob,
@@ -40,7 +37,6 @@ const ALL = [
   waitForDeployment,
   explainPlacement,
   watchEvents,
-  getVariable,
   putVariable,
   followJobLogs,
   searchJobLogs,

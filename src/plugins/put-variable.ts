@@ -4,7 +4,7 @@
  * Nomad's 409 body carries the current variable *with its values*, so it is never shown.
  */
 import { definePlugin, ToolError, type ToolContext } from '../host/plugin.js';
-import { variablePath } from './get-variable.js';
+import { variablePath } from './lib/variables.js';
 
 interface Args {
   [key: string]: unknown;

@@ -42,11 +42,12 @@ describe('list_variables and get_variable', () => {
     const r = await mcp.call('get_variable', { path: 'nomad-mcp/configs/web' });
     expect(r.isError).toBe(false);
     expect(r.text).toMatch(/^Variable nomad-mcp\/configs\/web \(namespace default\): ModifyIndex \d+, modified \d{4}-/);
-    expect(r.text).toContain('4 keys: description, job_id, namespace, repository');
-    expect(r.text).toContain('Values are hidden');
+    expect(r.text).toContain('4 items:\n');
+    for (const k of ['description', 'job_id', 'namespace', 'repository']) expect(r.text).toContain(`\n  ${k} = "(hidden)"\n`);
+    expect(r.text).toContain('the server shows them only when started with --allow-variable-values');
     expect(r.text).toMatch(/To change it, use put_variable with cas=\d+/);
     expect(JSON.stringify(r)).not.toContain('acme/web');
-    expect(r.structured).toMatchObject({ values_shown: false, keys: ['description', 'job_id', 'namespace', 'repository'] });
+    expect(r.structured).toMatchObject({ path: 'nomad-mcp/configs/web', items: { job_id: '(hidden)', repository: '(hidden)' } });
   });
 
   it('a server started with --allow-variable-values shows them', async () => {
@@ -57,7 +58,8 @@ describe('list_variables and get_variable', () => {
       expect(r.text).toContain('4 items:');
       expect(r.text).toContain('  repository = "acme/web"');
       expect(r.text).toContain('  job_id = "web"');
-      expect(r.structured).toMatchObject({ values_shown: true, items: { repository: 'acme/web' } });
+      expect(r.text).not.toContain('(hidden)');
+      expect(r.structured).toMatchObject({ items: { repository: 'acme/web' } });
     } finally {
       await open.close();
     }
@@ -66,7 +68,7 @@ describe('list_variables and get_variable', () => {
   it('an unknown path says variable not found', async () => {
     const r = await mcp.call('get_variable', { path: 'no/such/var' });
     expect(r.isError).toBe(true);
-    expect(r.text).toContain('variable not found: no variable "no/such/var" in namespace "default"');
+    expect(r.text).toBe('Nomad 404: variable not found (GET /v1/var/no/such/var)');
   });
 });
 

@@ -55,7 +55,7 @@ describe('typed helpers in a body', () => {
   it('ns, int and json keep JSON types; absent values are omitted', () => {
     const r = compileRequest({ method: 'PUT', path: '/x', body: { Deadline: '{{ns deadline}}', N: '{{int n}}', Meta: '{{json meta}}', Payload: '{{base64 p}}' } });
     expect(r({ deadline: '5m', n: '7', meta: { a: 'b' }, p: 'hi' }).body).toEqual({ Deadline: 300e9, N: 7, Meta: { a: 'b' }, Payload: 'aGk=' });
-    expect(r({ deadline: undefined, n: undefined, meta: undefined, p: undefined }).body).toEqual({ Payload: '' });
+    expect(r({ deadline: undefined, n: undefined, meta: undefined, p: undefined }).body).toEqual({});
   });
 });
 
@@ -81,5 +81,13 @@ describe('where, q and multi-segment paths', () => {
     expect(r({ path: 'a/../../acl' }).path).toBe('/v1/var/a/%2E%2E/%2E%2E/acl');
     expect(r({ path: 'a b/c?d' }).path).toBe('/v1/var/a%20b/c%3Fd');
     expect(() => r({ path: 'a//b' })).toThrow(/empty path segment/);
+  });
+});
+
+describe('a body leaf that is one helper call rendering nothing', () => {
+  it('is left out', () => {
+    const r = compileRequest({ method: 'PUT', path: '/x', body: { Payload: '{{base64 payload}}', Meta: '{{json meta}}' } });
+    expect(r({ payload: undefined, meta: undefined }).body).toEqual({});
+    expect(r({ payload: 'hi', meta: undefined }).body).toEqual({ Payload: 'aGk=' });
   });
 });

@@ -122,24 +122,6 @@ describe('job-logs / allocation-logs (scripted)', () => {
 });
 
 describe('job writes (scripted)', () => {
-  it('stop-job refuses purge without --allow-destructive, and reads the job first', async () => {
-    const { ctx, calls } = fakeCtx(webRoutes());
-    await expect(run('stop-job', { job_id: 'web', purge: true }, ctx)).rejects.toThrow(/--allow-destructive/);
-    expect(calls).toHaveLength(0);
-    await expect(run('stop-job', { job_id: 'ghost', purge: false }, ctx)).rejects.toThrow('job not found');
-    expect(calls.some((c) => c.method === 'DELETE')).toBe(false);
-  });
-
-  it('stop-job deletes with purge when allowed', async () => {
-    const { ctx, calls } = fakeCtx(webRoutes((c) => (c.method === 'DELETE' ? { EvalID: 'eeee0000-1', JobModifyIndex: 41 } : undefined)), {
-      config: { allowDestructive: true },
-    });
-    const r = await run('stop-job', { job_id: 'web', purge: true }, ctx);
-    expect(calls.find((c) => c.method === 'DELETE')).toMatchObject({ path: '/v1/job/web', query: { purge: true } });
-    expect(textOf(r)).toContain('stopped and purged');
-    expect(textOf(r)).toContain('eeee0000');
-  });
-
   it('start-job says a running job is already running and restarts a stopped one', async () => {
     const { ctx } = fakeCtx(webRoutes());
     expect(textOf(await run('start-job', { job_id: 'web' }, ctx))).toMatch(/already running/);

@@ -4,7 +4,7 @@ import type { JsonObject } from '../../src/host/types.js';
 import { progressText } from '../../src/plugins/follow-job-logs.js';
 import { builtinPlugins } from '../../src/plugins/index.js';
 import { checkNodes, splitFix } from '../../src/plugins/explain-placement.js';
-import { variablePath } from '../../src/plugins/get-variable.js';
+import { variablePath } from '../../src/plugins/lib/variables.js';
 import { compilePattern, searchOrder } from '../../src/plugins/search-job-logs.js';
 import { summariseEvent } from '../../src/plugins/watch-events.js';
 import { basicJobChecks } from '../../src/plugins/validate-job.js';
@@ -400,36 +400,11 @@ describe('watch-events (scripted)', () => {
   });
 });
 
-describe('get-variable (scripted)', () => {
-  const VAR = { Namespace: 'default', Path: 'app/db', CreateIndex: 5, ModifyIndex: 9, ModifyTime: 1_700_000_000_000_000_000, Items: { user: 'app', password: 's3cret' } };
-
-  it('hides the values unless allowVariableValues is set, in text and structured', async () => {
-    const { ctx, calls } = fakeCtx((c) => (c.path === '/v1/var/app/db' ? VAR : undefined));
-    const hidden = await run('get-variable', { path: 'app/db' }, ctx);
-    expect(calls[0].path).toBe('/v1/var/app/db');
-    expect(textOf(hidden)).toBe(
-      [
-        'Variable app/db (namespace default): ModifyIndex 9, modified 2023-11-14T22:13:20Z.',
-        '2 keys: password, user',
-        'Values are hidden: this server does not show variable values (start it with --allow-variable-values to show them).',
-        'To change it, use put_variable with cas=9 so a concurrent change is not overwritten.',
-      ].join('\n'),
-    );
-    expect(JSON.stringify(structuredOf(hidden))).not.toContain('s3cret');
-    expect(structuredOf(hidden)).toMatchObject({ keys: ['password', 'user'], values_shown: false, modify_index: 9 });
-    const { ctx: c2 } = fakeCtx((c) => (c.path === '/v1/var/app/db' ? VAR : undefined), { config: { allowVariableValues: true } });
-    const shown = await run('get-variable', { path: 'app/db' }, c2);
-    expect(textOf(shown)).toContain('2 items:\n  password = "s3cret"\n  user = "app"');
-    expect(structuredOf(shown)).toMatchObject({ items: { password: 's3cret' }, values_shown: true });
-  });
-
-  it('encodes each part; ".." cannot climb; 404 is "variable not found"', async () => {
+describe('variable paths', () => {
+  it('encode each part; ".." cannot climb', () => {
     expect(variablePath('a/../b c')).toBe('/v1/var/a/%2E%2E/b%20c');
     expect(variablePath('/nomad/jobs/web/')).toBe('/v1/var/nomad/jobs/web');
     expect(() => variablePath('a//b')).toThrow(/empty segment/);
-    const { ctx, calls } = fakeCtx(() => ({ status: 404, error: 'variable not found' }));
-    await expect(run('get-variable', { path: 'x/../y' }, ctx)).rejects.toThrow(/^variable not found: no variable "x\/\.\.\/y" in namespace "default"/);
-    expect(calls[0].path).toBe('/v1/var/x/%2E%2E/y');
   });
 });
 

@@ -151,22 +151,6 @@ describe.skipIf(!HAVE_SIM)('more plugins against the simulator', () => {
     expect(r.text).toContain("Fix: set the job's datacenters to one that has clients");
   });
 
-  it('get_variable hides values unless allowed, encodes each path part, says "variable not found"', async () => {
-    const hidden = await call('get-variable', { path: 'nomad-mcp/configs/web' });
-    expect(hidden.text).toMatch(/^Variable nomad-mcp\/configs\/web \(namespace default\): ModifyIndex \d+/);
-    expect(hidden.text).toContain('4 keys: description, job_id, namespace, repository');
-    expect(hidden.text).toContain('--allow-variable-values');
-    expect(hidden.text).not.toContain('Public web frontend');
-    expect(JSON.stringify(hidden.structured)).not.toContain('Public web frontend');
-    expect(hidden.structured.items).toBeUndefined();
-    const shown = await call('get-variable', { path: 'nomad-mcp/configs/web' }, { config: { allowVariableValues: true } });
-    expect(shown.text).toContain('description = "Public web frontend"');
-    expect(shown.structured.items).toMatchObject({ job_id: 'web' });
-    // (the plugin sends nomad-mcp/%2E%2E/secret — see the scripted test; the simulator's URL parser folds it)
-    await expect(call('get-variable', { path: 'nomad-mcp/../secret' })).rejects.toThrow('variable not found');
-    await expect(call('get-variable', { path: 'nomad-mcp/configs/nope' })).rejects.toThrow(/^variable not found: no variable "nomad-mcp\/configs\/nope" in namespace "default"/);
-  });
-
   it('watch_events summarises events as they arrive and closes the stream', async () => {
     const seen: string[] = [];
     const reqs = since();

@@ -82,7 +82,6 @@ describe.skipIf(!HAVE_SIM)('plugins against the simulator', () => {
       ['job-evaluations', { job_id: 'ghost' }],
       ['allocation-status', { job_id: 'ghost' }],
       ['job-logs', { job_id: 'ghost', type: 'stdout', lines: 5 }],
-      ['stop-job', { job_id: 'ghost', purge: false }],
       ['start-job', { job_id: 'ghost' }],
       ['restart-job', { job_id: 'ghost' }],
     ] as const) {
@@ -197,17 +196,14 @@ describe.skipIf(!HAVE_SIM)('plugins against the simulator', () => {
     await expect(call('create-job', { job: { Name: 'no-id' } })).rejects.toThrow(/has no ID/);
   });
 
-  it('stop, restart and start a job', async () => {
-    await expect(call('stop-job', { job_id: 'web', purge: true })).rejects.toThrow(/--allow-destructive/);
+  it('restart, stop (through Nomad directly: stop_job is declarative now) and start a job', async () => {
     const restarted = await call('restart-job', { job_id: 'web' });
     expect(restarted.text).toMatch(/restarted (\d+) of \1 running allocations/);
     expect(restarted.progress.length).toBe(restarted.structured.total);
     expect(restarted.progress.at(-1)?.[2]).toMatch(/^restarted \w{8}$/);
 
-    const stopped = await call('stop-job', { job_id: 'web', purge: false });
-    expect(stopped.text).toMatch(/^Job web stopped: evaluation \w{8}/);
+    await upstream.delete('/v1/job/web');
     expect((await nomadGet<{ Stop: boolean }>('/v1/job/web')).Stop).toBe(true);
-    expect((await call('stop-job', { job_id: 'web', purge: false })).text).toContain('already stopped');
     await expect(call('restart-job', { job_id: 'web' })).rejects.toThrow(/no running allocations[\s\S]*start_job/);
     expect((await call('job-status', { job_id: 'web' })).text).toContain('verdict: stopped');
 
@@ -216,12 +212,6 @@ describe.skipIf(!HAVE_SIM)('plugins against the simulator', () => {
     expect(started.structured.eval_id).toBeTruthy();
     expect((await nomadGet<{ Stop: boolean }>('/v1/job/web')).Stop).toBe(false);
     expect((await call('start-job', { job_id: 'web' })).text).toContain('already running');
-  });
-
-  it('stop_job purge with --allow-destructive deletes the job', async () => {
-    const r = await call('stop-job', { job_id: 'too-big', purge: true }, 'default', { allowDestructive: true });
-    expect(r.text).toContain('stopped and purged');
-    await expect(nomadGet('/v1/job/too-big')).rejects.toThrow('job not found');
   });
 
   it('save_config writes a variable under nomad-mcp/configs/<name>', async () => {
