@@ -24,14 +24,8 @@ export default class ToolsExport extends Command {
     const tools = buildInventory(loaded.tools, rt.config).visible;
     let out: unknown;
     if (flags.format === 'markdown') {
-      const byTag = new Map<string, typeof tools>();
-      for (const t of tools) byTag.set(t.tags[0] ?? 'other', [...(byTag.get(t.tags[0] ?? 'other') ?? []), t]);
-      let md = '';
-      for (const [tag, list] of byTag) {
-        md += `### ${tag}\n\n| tool | tier | what it does |\n|---|---|---|\n`;
-        for (const t of list) md += `| \`${t.name}\` | ${t.tier}${t.plugin ? ' (plugin)' : ''} | ${t.description.replace(/\|/g, '\\|')} |\n`;
-        md += '\n';
-      }
+      const { catalogMarkdown } = await import('../../cli/markdown.js');
+      const md = catalogMarkdown(tools);
       if (flags.out) writeFileSync(flags.out, md);
       else process.stdout.write(md);
       return;
