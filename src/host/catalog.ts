@@ -89,6 +89,13 @@ function cachedFile(text: string): CachedFile | undefined {
 /** Bumped when the cache's shape changes, so a stale cache is ignored rather than misread. */
 export const CACHE_VERSION = 2;
 
+/** Keep a checked file for the next load (bounded: a long-running server sees many edits). */
+function rememberFile(text: string, entry: CachedFile): void {
+  cachedFile(''); // make sure the built-in cache is loaded first
+  if (builtinCache!.size > 5000) builtinCache!.clear();
+  builtinCache!.set(textHash(text), entry);
+}
+
 export function textHash(text: string): string {
   return createHash('sha1').update(text).digest('hex');
 }
@@ -230,10 +237,19 @@ function loadFile(file: string, display: string, opts: { plugins: Set<string>; u
     for (const e of usefulErrors(validate.errors ?? [])) ctx.at(pointerParts(e.instancePath), ajvMessage(e));
     return NONE;
   }
-  return checkFile(data as DescriptorFile, ctx, { ...opts, trusted: false }, (section, i) => {
+  const namePos = (section: Section, i: number) => {
     const nameNode = ctx.doc.getIn([section, i, section === 'resources' ? 'uriTemplate' : 'name'], true) as YamlNode;
     return ctx.lines.linePos(nameNode?.range?.[0] ?? 0);
-  });
+  };
+  const before = problems.length;
+  const items = checkFile(data as DescriptorFile, ctx, { ...opts, trusted: false }, namePos);
+  if (problems.length === before) {
+    // remember a clean file: a hot reload re-parses only the files that changed
+    const doc = data as DescriptorFile;
+    const names = { tools: (doc.tools ?? []).map((_, i) => namePos('tools', i)), resources: (doc.resources ?? []).map((_, i) => namePos('resources', i)), prompts: (doc.prompts ?? []).map((_, i) => namePos('prompts', i)) };
+    rememberFile(text, { data: doc, names });
+  }
+  return items;
 }
 
 /** Positions of each entry's name per section of a file (for the build-time cache). */
@@ -382,7 +398,8 @@ function checkTools(
             if (!params.includes(ref)) here(where, `template references "${ref}", which the input schema does not declare`);
           }
         }
-        render[key] = compileRequest(spec);
+        // the reference check parsed every template (syntax errors surface here); code generation can wait
+        render[key] = opts.lazy ? lazyFn(() => compileRequest(spec)) : compileRequest(spec);
       } catch (err) {
         here(where, `template: ${(err as Error).message.split('\n')[0]}`);
       }
@@ -399,7 +416,7 @@ function checkTools(
           if (!roots.has(root)) here(['response', key], `response ${key} references "${root}"; use result, results or args`);
           else if (root === 'args' && sub && !params.includes(sub)) here(['response', key], `response ${key} references args.${sub}, which the input schema does not declare`);
         }
-        return compile(template);
+        return opts.lazy ? lazyFn(() => compile(template)) : compile(template);
       } catch (err) {
         here(['response', key], `template: ${(err as Error).message.split('\n')[0]}`);
         return undefined;

@@ -8,6 +8,9 @@ import type { ToolHost } from '../server.js';
 export async function serveStdio(host: ToolHost, onClose: () => Promise<void>): Promise<void> {
   const server = host.createServer();
   const transport = new StdioServerTransport();
+  // the SDK waits for 'drain' once per answer written while stdout is full: a burst of answers legitimately
+  // adds many short-lived listeners, which is not the leak Node's warning is about
+  process.stdout.setMaxListeners(0);
   let closing = false;
   const shutdown = async () => {
     if (closing) return;
