@@ -23,6 +23,10 @@ const url = await new Promise((resolve) => {
     if (m) resolve(m[1]);
   });
 });
+const cpuTicks = () => {
+  const f = readFileSync(`/proc/${srv.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return Number(f[11]) + Number(f[12]); // utime + stime, in clock ticks (100/s)
+};
 const rssMb = () => {
   const status = readFileSync(`/proc/${srv.pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024;
@@ -39,6 +43,7 @@ async function run(clients) {
   for (const c of cs) await c.callTool({ name: 'list_jobs', arguments: {} });
   const lat = [];
   let next = 0;
+  const cpu0 = cpuTicks();
   const t0 = performance.now();
   await Promise.all(
     cs.map(async (c) => {
@@ -52,10 +57,11 @@ async function run(clients) {
     }),
   );
   const secs = (performance.now() - t0) / 1000;
+  const serverCpu = (cpuTicks() - cpu0) / 100 / secs;
   lat.sort((a, b) => a - b);
   const rss = rssMb();
   await Promise.all(cs.map((c) => c.close()));
-  return { clients, calls: CALLS, 'p50 ms': fmt(percentile(lat, 50), 3), 'p99 ms': fmt(percentile(lat, 99), 3), 'calls/s': fmt(CALLS / secs, 0), 'server RSS MB': fmt(rss, 1) };
+  return { clients, calls: CALLS, 'p50 ms': fmt(percentile(lat, 50), 3), 'p99 ms': fmt(percentile(lat, 99), 3), 'calls/s': fmt(CALLS / secs, 0), 'server CPU': `${fmt(serverCpu * 100, 0)}%`, 'server RSS MB': fmt(rss, 1) };
 }
 
 const rows = [];
