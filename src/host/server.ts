@@ -152,11 +152,14 @@ export class ToolHost {
     return this.listing;
   }
 
-  /** Compile lazily-loaded validators in idle time, a few per tick, so the first calls do not pay for it. */
-  warm(): void {
+  /**
+   * Compile lazily-loaded validators and templates in idle time, a few per tick, so the first calls do not
+   * pay for it. It starts after a short delay: a client's first requests (initialize, tools/list) come first.
+   */
+  warm(delayMs = 300): void {
     const pending = [...this.inventory.all];
     const step = () => {
-      for (let i = 0; i < 8 && pending.length; i++) {
+      for (let i = 0; i < 4 && pending.length; i++) {
         const tool = pending.shift()!;
         try {
           (tool.validate as { warm?: () => void }).warm?.();
@@ -169,7 +172,7 @@ export class ToolHost {
       }
       if (pending.length) setImmediate(step);
     };
-    setImmediate(step);
+    setTimeout(step, delayMs).unref();
   }
 
   /** Calls under way (for graceful shutdown). */
