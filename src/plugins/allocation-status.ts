@@ -4,7 +4,7 @@
  */
 import { definePlugin, ToolError, truncateText, type ToolContext } from '../host/plugin.js';
 import { nomadPath } from '../host/template.js';
-import { getAllocation } from './lib/alloc.js';
+import { allocFields, getAllocation } from './lib/alloc.js';
 import { type AllocStub, type TaskState, age, getJob, iso, isoOrNull, newestFirst, short } from './lib/nomad.js';
 
 interface Args {
@@ -125,14 +125,8 @@ export default definePlugin<Args>({
         job_id: job.ID,
         total: allocs.length,
         allocations: shown.map((a) => ({
-          id: a.ID,
-          group: a.TaskGroup ?? null,
-          node_id: a.NodeID ?? null,
-          node_name: a.NodeName ?? null,
-          client_status: a.ClientStatus ?? null,
-          desired_status: a.DesiredStatus ?? null,
+          ...allocFields(a),
           job_version: a.JobVersion ?? null,
-          created: isoOrNull(a.CreateTime),
           tasks: Object.fromEntries(Object.entries(a.TaskStates ?? {}).map(([n, t]) => [n, { state: t.State ?? null, failed: !!t.Failed, restarts: t.Restarts ?? 0 }])),
         })),
       },

@@ -1,6 +1,6 @@
 /** create_job: register a job from a Nomad JSON Job object (bare or wrapped as {"Job": {...}}). */
 import { definePlugin } from '../host/plugin.js';
-import { chooseNamespace, checkEvaluation, registerJob, registeredLines, unwrapJob, warningLines } from './lib/register.js';
+import { chooseNamespace, checkEvaluation, registerJob, registeredLines, registeredStructured, unwrapJob } from './lib/register.js';
 
 interface Args {
   [key: string]: unknown;
@@ -17,16 +17,7 @@ export default definePlugin<Args>({
     const check = await checkEvaluation(ctx, reg.EvalID, namespace, reg.EvalCreateIndex);
     return {
       text: registeredLines(job.ID, namespace, reg, check).join('\n'),
-      structured: {
-        job_id: job.ID,
-        namespace,
-        eval_id: reg.EvalID || null,
-        job_modify_index: reg.JobModifyIndex ?? null,
-        warnings: warningLines(reg.Warnings),
-        eval_status: check.status,
-        placement_failures: check.sentences,
-        blocked_eval: check.blockedEval,
-      },
+      structured: registeredStructured(job.ID, namespace, reg, check),
     };
   },
 });

@@ -5,6 +5,7 @@
 import { definePlugin, truncateText } from '../host/plugin.js';
 import { nomadPath } from '../host/template.js';
 import { type Deployment, type Evaluation, type GroupSummary, type Job, type JobSummary, type AllocStub, age, getJob, isoOrNull, newestFirst, short } from './lib/nomad.js';
+import { allocFields } from './lib/alloc.js';
 import { hasPlacementFailures, placementSentences } from './lib/placement.js';
 
 interface Args {
@@ -193,16 +194,7 @@ export default definePlugin<Args>({
         desired,
         totals: { ...t },
         groups: Object.fromEntries(groupNames.map((g) => [g, { ...(summary?.Summary?.[g] ?? {}), count: groupCounts.get(g) ?? null }])),
-        allocations: sortedAllocs.slice(0, MAX_ALLOCS).map((a) => ({
-          id: a.ID,
-          group: a.TaskGroup ?? null,
-          node_id: a.NodeID ?? null,
-          node_name: a.NodeName ?? null,
-          client_status: a.ClientStatus ?? null,
-          desired_status: a.DesiredStatus ?? null,
-          restarts: restarts(a),
-          created: isoOrNull(a.CreateTime),
-        })),
+        allocations: sortedAllocs.slice(0, MAX_ALLOCS).map((a) => ({ ...allocFields(a), restarts: restarts(a) })),
         allocation_total: allocs.length,
         deployment: deployment
           ? {

@@ -5,9 +5,8 @@
  */
 import { definePlugin, truncateText } from '../host/plugin.js';
 import { parseJobspec } from './lib/jobspec.js';
-import { short } from './lib/nomad.js';
 import { planJob, planStructured, summarisePlan } from './lib/plan.js';
-import { chooseNamespace, checkEvaluation, registerJob, registeredLines, warningLines } from './lib/register.js';
+import { chooseNamespace, checkEvaluation, registerJob, registeredLines, registeredStructured } from './lib/register.js';
 
 interface Args {
   [key: string]: unknown;
@@ -55,19 +54,7 @@ export default definePlugin<Args>({
     for (const n of notes) lines.push(`note: ${n}`);
     return {
       text: lines.join('\n'),
-      structured: {
-        dry_run: false,
-        registered: true,
-        job_id: job.ID,
-        namespace,
-        format,
-        eval_id: reg.EvalID || null,
-        job_modify_index: reg.JobModifyIndex ?? null,
-        warnings: warningLines(reg.Warnings),
-        eval_status: check.status,
-        placement_failures: check.sentences,
-        blocked_eval: check.blockedEval ? short(check.blockedEval) : null,
-      },
+      structured: { dry_run: false, registered: true, format, ...registeredStructured(job.ID, namespace, reg, check) },
     };
   },
 });

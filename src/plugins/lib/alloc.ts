@@ -5,7 +5,7 @@
 import type { ToolContext } from '../../host/plugin.js';
 import { ToolError } from '../../host/errors.js';
 import { nomadPath } from '../../host/template.js';
-import { type AllocStub, short } from './nomad.js';
+import { type AllocStub, isoOrNull, short } from './nomad.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const PREFIX = /^[0-9a-f-]+$/;
@@ -88,4 +88,17 @@ export function pickAllocation(list: AllocStub[]): AllocStub | undefined {
 /** Running allocations that Nomad still wants running: the ones `nomad job restart` restarts. */
 export function runningAllocations(list: AllocStub[]): AllocStub[] {
   return list.filter((a) => a.ClientStatus === 'running' && a.DesiredStatus === 'run');
+}
+
+/** The fields every structured allocation answer carries. */
+export function allocFields(a: AllocStub): Record<string, unknown> {
+  return {
+    id: a.ID,
+    group: a.TaskGroup ?? null,
+    node_id: a.NodeID ?? null,
+    node_name: a.NodeName ?? null,
+    client_status: a.ClientStatus ?? null,
+    desired_status: a.DesiredStatus ?? null,
+    created: isoOrNull(a.CreateTime),
+  };
 }

@@ -113,3 +113,17 @@ export function registeredLines(jobId: string, namespace: string, reg: RegisterR
   else if (reg.EvalID) lines.push(`No placement failures${check.status ? ` (evaluation ${check.status})` : ''}. Follow with get_job_status.`);
   return lines;
 }
+
+/** The structured answer of a registration (create_job, submit_job_file). */
+export function registeredStructured(jobId: string, namespace: string, reg: RegisterResponse, check: EvalCheck): Record<string, unknown> {
+  return {
+    job_id: jobId,
+    namespace,
+    eval_id: reg.EvalID || null,
+    job_modify_index: reg.JobModifyIndex ?? null,
+    warnings: warningLines(reg.Warnings),
+    eval_status: check.status,
+    placement_failures: check.sentences,
+    blocked_eval: check.blockedEval,
+  };
+}
