@@ -57,6 +57,17 @@ describe('nomad-mcp tools list', () => {
     expect(rows[0].source).toMatch(/tools\.d\/logs\.yaml:\d+/);
   });
 
+  it('--all prints why each hidden tool is hidden, under its row', () => {
+    const r = run(['tools', 'list', '--all', '--read-only']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^stop_job\s.*\(hidden\)\n {4}hidden: The tool "stop_job" changes the cluster and the server runs read-only \(--read-only \/ NOMAD_MCP_READ_ONLY\)\.$/m);
+    expect(r.out).toMatch(/^drain_node\s.*\(hidden\)\n {4}hidden: .*--read-only/m);
+    expect(r.out).toMatch(/^list_jobs\s.*tools\.d\/jobs\.yaml:\d+\n(?! {4}hidden)/m);
+    expect(r.out).toMatch(/^\d+ tools \(\d+ hidden by switches\)$/m);
+    const rows = JSON.parse(run(['tools', 'list', '--all', '--read-only', '--json']).out) as { name: string; hidden?: string }[];
+    expect(rows.find((x) => x.name === 'stop_job')?.hidden).toMatch(/read-only/);
+  });
+
   it('prints a table that includes a team directory', () => {
     const r = run(['tools', 'list', '--tools-dir', dirWith({ 'team.yaml': teamTool })]);
     expect(r.code, r.err).toBe(0);

@@ -37,7 +37,10 @@ export default class ToolsList extends Command {
     for (const r of rows) {
       const hidden = 'hidden' in r ? '  (hidden)' : '';
       this.log(`${r.name.padEnd(wn)}  ${r.tags.join(',').padEnd(wg)}  ${r.tier.padEnd(wt)}  ${r.kind.padEnd(wk)}  ${r.source}${hidden}`);
+      // The reason a switch hides the tool, on its own indented line (the JSON form has it as `hidden`).
+      if ('hidden' in r && r.hidden) this.log(`    hidden: ${r.hidden}`);
     }
-    this.log(`${rows.length} tools${inv.hidden.size && !flags.all ? ` (${inv.hidden.size} hidden by switches; --all shows them)` : ''}`);
+    const note = !inv.hidden.size ? '' : flags.all ? ` (${inv.hidden.size} hidden by switches)` : ` (${inv.hidden.size} hidden by switches; --all shows them and why)`;
+    this.log(`${rows.length} tools${note}`);
   }
 }
