@@ -4,7 +4,7 @@ import type { Tool } from '../host/types.js';
 export function catalogMarkdown(tools: Tool[]): string {
   let md =
     '# Tool reference\n\n' +
-    'Generated from the catalog by `npx nomad-mcp tools export --format markdown --allow-destructive`; a test keeps it in sync.\n' +
+    'Generated from the catalog by `nomad-mcp tools export --format markdown`; a test keeps docs/tools.md in sync.\n' +
     'Tiers: **read** tools only read; **write** tools change the cluster (hidden by `--read-only`); **destructive** ones are ' +
     'irreversible and served only with `--allow-destructive`. Every tool also takes an optional `namespace`.\n\n';
   const byTag = new Map<string, Tool[]>();

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -105,6 +105,20 @@ describe('nomad-mcp tools export', () => {
     expect(o.map((t) => t.function.name)).not.toContain('stop_job');
     const m = JSON.parse(run(['tools', 'export', '--format', 'mcp']).out) as { tools: { name: string; annotations: object }[] };
     expect(m.tools.find((t) => t.name === 'list_jobs')?.annotations).toMatchObject({ readOnlyHint: true });
+  });
+});
+
+describe('nomad-mcp tools export --format markdown', () => {
+  it('writes the file with a generic header and says so on stderr', () => {
+    const file = path.join(dirWith({}), 'tools.md');
+    const r = run(['tools', 'export', '--format', 'markdown', '--read-only', '--out', file]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toBe('');
+    expect(r.err).toMatch(/^wrote \d+ tools to .*tools\.md$/m);
+    const md = readFileSync(file, 'utf8');
+    expect(md).toContain('Generated from the catalog by `nomad-mcp tools export --format markdown`; a test keeps docs/tools.md in sync.');
+    expect(md).not.toContain('`stop_job`');
+    expect(Number(/^wrote (\d+) tools/m.exec(r.err)![1])).toBe(md.split('\n').filter((l) => l.startsWith('| `')).length);
   });
 });
 

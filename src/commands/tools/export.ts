@@ -26,8 +26,10 @@ export default class ToolsExport extends Command {
     if (flags.format === 'markdown') {
       const { catalogMarkdown } = await import('../../cli/markdown.js');
       const md = catalogMarkdown(tools);
-      if (flags.out) writeFileSync(flags.out, md);
-      else process.stdout.write(md);
+      if (flags.out) {
+        writeFileSync(flags.out, md);
+        this.logToStderr(`wrote ${tools.length} tools to ${flags.out}`);
+      } else process.stdout.write(md);
       return;
     }
     if (flags.format === 'anthropic') out = tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.inputSchema }));
