@@ -23,7 +23,15 @@ export interface Runtime {
 /** A team's plugin module: a path relative to the config file, or a package name. */
 async function importPlugin(spec: string): Promise<Plugin> {
   const target = spec.startsWith('.') || path.isAbsolute(spec) ? pathToFileURL(path.resolve(spec)).href : spec;
-  const mod = (await import(target)) as { default?: Plugin };
+  let mod: { default?: Plugin };
+  try {
+    mod = (await import(target)) as { default?: Plugin };
+  } catch (err) {
+    const hint = /Cannot find (package|module) 'nomad-mcp/.test((err as Error).message)
+      ? ' It imports nomad-mcp/plugin: install nomad-mcp next to it, or export a plain { name, call } object instead (definePlugin only adds types).'
+      : '';
+    throw new Error(`the plugin ${spec} (plugins: in the config file) could not be loaded: ${(err as Error).message.split('\n')[0]}.${hint}`);
+  }
   const plugin = mod.default;
   if (!plugin || typeof plugin.call !== 'function' || typeof plugin.name !== 'string') {
     throw new Error(`plugin module ${spec} must default-export definePlugin({ name, call })`);

@@ -103,7 +103,7 @@ export function textHash(text: string): string {
 let inputAjvInstance: Ajv | undefined;
 /** One ajv instance for every tool's input schema; `useDefaults` fills declared defaults. */
 function inputAjv(): Ajv {
-  inputAjvInstance ??= newAjv({ allErrors: false, useDefaults: true, strict: true, strictTypes: false, strictTuples: false, strictRequired: false });
+  inputAjvInstance ??= newAjv({ allErrors: true, useDefaults: true, strict: true, strictTypes: false, strictTuples: false, strictRequired: false });
   return inputAjvInstance;
 }
 
@@ -141,6 +141,9 @@ export function descriptorFiles(target: string): string[] {
     .sort()
     .map((f) => path.join(target, f));
 }
+
+/** POST endpoints that only read (Nomad's search takes its query as a body). */
+const READ_POSTS = /^\/v1\/search(\/fuzzy)?$/;
 
 /** Tier from an explicit `tier` or the annotations. */
 export function tierOf(d: ToolDescriptor): Tier {
@@ -310,8 +313,14 @@ function checkResource(r: ResourceDescriptor, i: number, fileDoc: DescriptorFile
       here(['list'], `template: ${(err as Error).message.split('\n')[0]}`);
     }
   }
-  if (ctx.problems.length > before || !tool) return undefined;
-  const matcher = new UriTemplate(r.uriTemplate);
+  let matcher: UriTemplate | undefined;
+  try {
+    matcher = new UriTemplate(r.uriTemplate);
+  } catch (err) {
+    here(['uriTemplate'], `invalid URI template: ${(err as Error).message}`);
+  }
+  if (ctx.problems.length > before || !tool || !matcher) return undefined;
+  const uriMatcher = matcher;
   return {
     name: r.name,
     title: r.title,
@@ -319,7 +328,7 @@ function checkResource(r: ResourceDescriptor, i: number, fileDoc: DescriptorFile
     mimeType: r.mimeType ?? 'application/json',
     uriTemplate: r.uriTemplate,
     match: (uri) => {
-      const m = matcher.match(uri) as Record<string, string | string[]> | null;
+      const m = uriMatcher.match(uri) as Record<string, string | string[]> | null;
       if (!m) return null;
       const out: Record<string, string> = {};
       for (const [k, v] of Object.entries(m)) out[k] = decodeURIComponent(Array.isArray(v) ? v.join(',') : v);
@@ -373,14 +382,26 @@ function checkTools(
       here(d.upstream ? ['upstream'] : [], `unknown upstream "${upstream}" (declared: ${[...opts.upstreams].join(', ')}); add it under upstreams: in the config file`);
     }
     if (d.plugin && !opts.plugins.has(d.plugin)) {
-      here(['plugin'], `unknown plugin "${d.plugin}" (known: ${[...opts.plugins].sort().join(', ') || 'none'})`);
+      here(['plugin'], `unknown plugin "${d.plugin}" (known: ${[...opts.plugins].sort().join(', ') || 'none'}); load a team plugin with plugins: in the config file`);
+    }
+    // --read-only trusts the tier, so a "read" tool must not be able to write
+    if (tierOf(d) === 'read') {
+      const specs = d.request ? { request: d.request } : (d.requests ?? {});
+      for (const [key, spec] of Object.entries(specs)) {
+        if (spec.method !== 'GET' && spec.method !== 'HEAD' && !(spec.method === 'POST' && READ_POSTS.test(spec.path))) {
+          here(d.request ? ['request', 'method'] : ['requests', key, 'method'], `a read-only tool (readOnlyHint: true) may not send ${spec.method}; mark it readOnlyHint: false`);
+        }
+      }
     }
     const input: JsonSchema = d.input ?? { type: 'object', properties: {}, additionalProperties: false };
     const params = Object.keys((input.properties as Record<string, unknown>) ?? {});
     let validateInput: ValidateFunction | undefined;
     try {
-      // lazy (serve): compiled in idle time after start-up; a broken schema is logged with its position then
-      validateInput = opts.lazy ? lazyValidator(input) : inputAjv().compile(input);
+      // lazy (serve): compiled in idle time after start-up. A team's file is still checked against the
+      // JSON Schema meta-schema now; the built-in ones were compiled at build.
+      if (!opts.lazy) validateInput = inputAjv().compile(input);
+      else if (opts.trusted || inputAjv().validateSchema(input)) validateInput = lazyValidator(input);
+      else here(['input'], `invalid input schema: ${inputAjv().errorsText(inputAjv().errors, { dataVar: 'input' })}`);
     } catch (err) {
       here(['input'], `invalid input schema: ${(err as Error).message}`);
     }
@@ -487,7 +508,14 @@ export function loadCatalog(targets: string[], options: LoadOptions, cwd = proce
     for (const file of list) {
       files.push(file);
       const display = path.relative(cwd, file) || file;
-      const items = loadFile(file, display, opts, problems);
+      let items: FileItems;
+      try {
+        items = loadFile(file, display, opts, problems);
+      } catch (err) {
+        // a loader bug must surface as a problem with a position, never as a crash of validate, doctor or a reload
+        problems.push({ file: display, line: 1, col: 1, message: `cannot load this file: ${(err as Error).message}` });
+        continue;
+      }
       for (const r of items.resources) unique('resource', r, resources);
       for (const p of items.prompts) unique('prompt', p, prompts);
       for (const t of items.tools) {

@@ -1,5 +1,7 @@
 import { cosmiconfig } from 'cosmiconfig';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { suggest } from './suggest.js';
 
 /** TLS settings for one upstream, named after the Nomad CLI's env vars. */
 export interface TlsConfig {
@@ -23,8 +25,24 @@ export interface UpstreamConfig {
   /** Prefix before the token value, default `Bearer ` (Gitea uses `token `). */
   tokenPrefix?: string;
   tls?: TlsConfig;
+  /** `user:password` for HTTP basic auth (NOMAD_HTTP_AUTH, or credentials in the address); never logged. */
+  basicAuth?: string;
   /** Human hint shown when `url` is missing. */
   missingHint?: string;
+}
+
+/** An address without its user:password part, which moves to `basicAuth` (so it is never displayed). */
+export function splitCredentials(address: string): { url: string; basicAuth?: string } {
+  try {
+    const u = new URL(address);
+    if (!u.username && !u.password) return { url: address };
+    const basicAuth = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
+    u.username = '';
+    u.password = '';
+    return { url: u.toString().replace(/\/$/, ''), basicAuth };
+  } catch {
+    return { url: address };
+  }
 }
 
 export interface HostConfig {
@@ -81,6 +99,11 @@ interface FileConfig {
 
 const TRUE = /^(1|true|yes|on)$/i;
 
+/** An env value, or undefined when unset or empty (`NOMAD_ADDR=` means "not set", as for the Nomad CLI). */
+function nonEmpty(v: string | undefined): string | undefined {
+  return v === undefined || v.trim() === '' ? undefined : v;
+}
+
 function envBool(v: string | undefined): boolean | undefined {
   if (v === undefined || v === '') return undefined;
   return TRUE.test(v);
@@ -114,9 +137,58 @@ async function readConfigFile(cwd: string, explicit?: string): Promise<{ config:
     ],
     stopDir: cwd,
   });
+  if (explicit && !existsSync(explicit)) throw new Error(`config file ${explicit} not found`);
   const found = explicit ? await explorer.load(explicit) : await explorer.search(cwd);
   if (!found || found.isEmpty) return { config: {}, file: found?.filepath };
-  return { config: (found.config ?? {}) as FileConfig, file: found.filepath };
+  const config = (found.config ?? {}) as FileConfig;
+  checkFileConfig(config, path.basename(found.filepath));
+  return { config, file: found.filepath };
+}
+
+type Kind = 'string' | 'number' | 'boolean' | 'string[]' | Record<string, unknown>;
+const TLS_SHAPE: Record<string, Kind> = { caCert: 'string', caPath: 'string', clientCert: 'string', clientKey: 'string', serverName: 'string', skipVerify: 'boolean' };
+const UPSTREAM_SHAPE: Record<string, Kind> = { url: 'string', token: 'string', tokenEnv: 'string', tokenHeader: 'string', tokenPrefix: 'string', tls: TLS_SHAPE };
+const FILE_SHAPE: Record<string, Kind> = {
+  nomad: { address: 'string', namespace: 'string', region: 'string', tokenEnv: 'string', tls: TLS_SHAPE },
+  upstreams: { '*': UPSTREAM_SHAPE },
+  requestTimeout: 'number',
+  toolsDirs: 'string[]',
+  plugins: 'string[]',
+  readOnly: 'boolean',
+  allowDestructive: 'boolean',
+  allowVariableValues: 'boolean',
+  tags: 'string[]',
+  namespaces: 'string[]',
+  maxResultBytes: 'number',
+  maxLogBytes: 'number',
+};
+
+/** A config file is checked like a descriptor: a typo'd key or a wrong type is an error naming it, not ignored. */
+function checkFileConfig(value: unknown, file: string): void {
+  const problems: string[] = [];
+  const walk = (v: unknown, shape: Kind, where: string) => {
+    if (typeof shape === 'string') {
+      const ok =
+        shape === 'string[]' ? Array.isArray(v) && v.every((x) => typeof x === 'string') : typeof v === shape && (shape !== 'number' || Number.isFinite(v));
+      if (!ok) problems.push(`${where}: must be ${shape === 'string[]' ? 'a list of strings' : `a ${shape}`}, got ${JSON.stringify(v)}`);
+      return;
+    }
+    if (!v || typeof v !== 'object' || Array.isArray(v)) {
+      problems.push(`${where || 'the file'}: must be a mapping`);
+      return;
+    }
+    for (const [k, sub] of Object.entries(v as Record<string, unknown>)) {
+      const inner = shape['*'] ?? shape[k];
+      const at = where ? `${where}.${k}` : k;
+      if (inner === undefined) {
+        const known = Object.keys(shape);
+        const near = suggest(k, known);
+        problems.push(`${at}: unknown key${near ? ` (did you mean ${where ? `${where}.` : ''}${near}?)` : ''}; known: ${known.join(', ')}`);
+      } else walk(sub, inner as Kind, at);
+    }
+  };
+  walk(value, FILE_SHAPE, '');
+  if (problems.length) throw new Error(`${file}: ${problems.join('; ')}`);
 }
 
 /**
@@ -128,15 +200,27 @@ export async function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
   cwd: string = process.cwd(),
 ): Promise<HostConfig> {
-  const { config: file, file: fileName } = await readConfigFile(cwd, flags.configFile);
+  const { config: file, file: fileName } = await readConfigFile(cwd, flags.configFile ?? nonEmpty(env.NOMAD_MCP_CONFIG));
   const base = fileName ? path.dirname(fileName) : cwd;
-  const rel = (p: string) => (path.isAbsolute(p) || !p.startsWith('.') ? p : path.resolve(base, p));
+  // paths in a config file are relative to that file; a plugin that is not a path is a package name
+  const rel = (p: string) => path.resolve(base, p);
+  const pluginRef = (p: string) => (path.isAbsolute(p) || p.startsWith('.') ? path.resolve(base, p) : p);
+  const relTls = (t: TlsConfig | undefined): TlsConfig | undefined =>
+    t && {
+      ...t,
+      caCert: t.caCert && rel(t.caCert),
+      caPath: t.caPath && rel(t.caPath),
+      clientCert: t.clientCert && rel(t.clientCert),
+      clientKey: t.clientKey && rel(t.clientKey),
+    };
 
-  const fileTls = file.nomad?.tls ?? {};
+  const fileTls = relTls(file.nomad?.tls) ?? {};
   const nomadTokenFromFileEnv = file.nomad?.tokenEnv ? env[file.nomad.tokenEnv] : undefined;
+  const address = splitCredentials(flags.address ?? nonEmpty(env.NOMAD_ADDR) ?? file.nomad?.address ?? 'http://127.0.0.1:4646');
   const nomad: UpstreamConfig = {
-    url: flags.address ?? env.NOMAD_ADDR ?? file.nomad?.address ?? 'http://127.0.0.1:4646',
-    token: flags.token ?? env.NOMAD_TOKEN ?? nomadTokenFromFileEnv,
+    url: address.url,
+    basicAuth: nonEmpty(env.NOMAD_HTTP_AUTH) ?? address.basicAuth,
+    token: flags.token ?? nonEmpty(env.NOMAD_TOKEN) ?? nomadTokenFromFileEnv,
     tokenHeader: 'X-Nomad-Token',
     tokenPrefix: '',
     tls: {
@@ -151,7 +235,7 @@ export async function loadConfig(
 
   const upstreams: Record<string, UpstreamConfig> = {};
   for (const [name, u] of Object.entries(file.upstreams ?? {})) {
-    upstreams[name] = { ...u, token: u.token ?? (u.tokenEnv ? env[u.tokenEnv] : undefined) };
+    upstreams[name] = { ...u, ...(u.url ? splitCredentials(u.url) : {}), tls: relTls(u.tls), token: u.token ?? (u.tokenEnv ? nonEmpty(env[u.tokenEnv]) : undefined) };
   }
   const gitea = upstreams.gitea ?? {};
   upstreams.gitea = {
@@ -167,15 +251,15 @@ export async function loadConfig(
   const envDirs = envList(env.NOMAD_MCP_TOOLS_DIR, path.delimiter) ?? [];
   return {
     upstreams,
-    namespace: flags.namespace ?? env.NOMAD_NAMESPACE ?? file.nomad?.namespace ?? 'default',
-    region: flags.region ?? env.NOMAD_REGION ?? file.nomad?.region,
+    namespace: flags.namespace ?? nonEmpty(env.NOMAD_NAMESPACE) ?? file.nomad?.namespace ?? 'default',
+    region: flags.region ?? nonEmpty(env.NOMAD_REGION) ?? file.nomad?.region,
     requestTimeoutMs:
       flags.requestTimeout ??
       envInt('NOMAD_MCP_REQUEST_TIMEOUT', env.NOMAD_MCP_REQUEST_TIMEOUT) ??
       file.requestTimeout ??
       30_000,
     toolsDirs: [...(file.toolsDirs ?? []).map(rel), ...envDirs, ...(flags.toolsDir ?? [])],
-    plugins: (file.plugins ?? []).map(rel),
+    plugins: (file.plugins ?? []).map(pluginRef),
     readOnly: flags.readOnly || (envBool(env.NOMAD_MCP_READ_ONLY) ?? file.readOnly ?? false),
     allowDestructive:
       flags.allowDestructive || (envBool(env.NOMAD_MCP_ALLOW_DESTRUCTIVE) ?? file.allowDestructive ?? false),

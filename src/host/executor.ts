@@ -5,6 +5,8 @@ import type { Plugin, PluginResult, ToolContext } from './plugin.js';
 import { compilePick, hideSecrets, shape } from './shape.js';
 import type { JsonObject, RenderedRequest, Tool } from './types.js';
 import type { Upstream, UpstreamRegistry } from './upstream.js';
+import { NamespaceGuard } from './namespace-guard.js';
+import { fingerprint } from './audit.js';
 
 /** What a tool call produces, before it becomes an MCP CallToolResult or a REST answer. */
 export interface CallResult {
@@ -33,25 +35,34 @@ export interface CallOptions {
 
 /** ajv's first error as one sentence naming the field. */
 function argumentError(tool: Tool): string {
-  const e = tool.validate.errors?.[0];
-  if (!e) return `Invalid arguments for ${tool.name}.`;
-  const field = e.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : '';
-  let what: string;
-  switch (e.keyword) {
-    case 'required':
-      what = `missing required argument "${(e.params as { missingProperty: string }).missingProperty}"`;
-      break;
-    case 'additionalProperties':
-      what = `unknown argument "${(e.params as { additionalProperty: string }).additionalProperty}"${field ? ` in "${field}"` : ''}`;
-      break;
-    case 'enum':
-      what = `argument "${field}" must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
-      break;
-    default:
-      what = `argument "${field}" ${e.message}`;
+  const errors = tool.validate.errors ?? [];
+  if (!errors.length) return `Invalid arguments for ${tool.name}.`;
+  // every missing argument at once, then the other problems (a model fixes them in one retry)
+  const missing = errors.filter((e) => e.keyword === 'required' && !e.instancePath).map((e) => `"${(e.params as { missingProperty: string }).missingProperty}"`);
+  const parts: string[] = [];
+  if (missing.length) parts.push(`missing required argument${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+  for (const e of errors) {
+    if (e.keyword === 'required' && !e.instancePath) continue;
+    const field = e.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : '';
+    let what: string;
+    switch (e.keyword) {
+      case 'required':
+        what = `missing "${(e.params as { missingProperty: string }).missingProperty}" in "${field}"`;
+        break;
+      case 'additionalProperties':
+        what = `unknown argument "${(e.params as { additionalProperty: string }).additionalProperty}"${field ? ` in "${field}"` : ''}`;
+        break;
+      case 'enum':
+        what = `argument "${field}" must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+        break;
+      default:
+        what = `argument "${field}" ${e.message}`;
+    }
+    if (!parts.includes(what)) parts.push(what);
+    if (parts.length >= 4) break;
   }
   const expected = tool.params.length ? ` It takes: ${tool.params.join(', ')}.` : '';
-  return `Invalid arguments for ${tool.name}: ${what}.${expected}`;
+  return `Invalid arguments for ${tool.name}: ${parts.join('; ')}.${expected}`;
 }
 
 const picks = new WeakMap<Tool, ((v: unknown) => unknown) | undefined>();
@@ -62,7 +73,35 @@ function pickOf(tool: Tool) {
 
 /** Runs tools: validation, namespace policy, then the declarative request(s) or the plugin. */
 export class Executor {
-  constructor(private readonly deps: ExecutorDeps) {}
+  private readonly guard?: NamespaceGuard;
+  /** Passthrough tokens Nomad accepted recently (by fingerprint), so other upstreams may be used for them. */
+  private readonly acceptedTokens = new Map<string, number>();
+  constructor(private readonly deps: ExecutorDeps) {
+    if (deps.config.allowedNamespaces.length) this.guard = new NamespaceGuard(deps.config.allowedNamespaces);
+  }
+
+  /**
+   * With per-user passthrough, the server's credentials for other upstreams (Gitea, a team's API) are
+   * only used for callers whose token Nomad accepts: an arbitrary bearer string gets nothing.
+   */
+  private async checkPassthrough(token: string, upstream: string, signal?: AbortSignal): Promise<void> {
+    const key = fingerprint(token)!;
+    const until = this.acceptedTokens.get(key);
+    if (until && until > Date.now()) return;
+    try {
+      await this.deps.upstreams.get('nomad').get('/v1/acl/token/self', { token, signal, timeoutMs: 5000 });
+    } catch (err) {
+      const acl = err instanceof ToolError && err.status === 400 && /ACL support disabled/i.test(err.message);
+      if (!acl) {
+        if (err instanceof ToolError && err.status === 403) {
+          throw new ToolError(`Permission denied: Nomad does not accept your token, so this server does not use its ${upstream} credentials for you.`, 'caller', 403);
+        }
+        throw err;
+      }
+    }
+    if (this.acceptedTokens.size > 10_000) this.acceptedTokens.clear();
+    this.acceptedTokens.set(key, Date.now() + 60_000);
+  }
 
   /** The tool's upstream; Nomad is bound to the call's namespace, region and (passthrough) token. */
   private upstreamFor(name: string, tool: Tool, namespace: string, args: JsonObject, token?: string): Upstream {
@@ -70,7 +109,7 @@ export class Executor {
     if (name !== 'nomad') return u;
     // only a declared `region` argument routes a call elsewhere (not a free-form extra key)
     const region = (tool.params.includes('region') ? (args.region as string | undefined) : undefined) || this.deps.config.region;
-    return u.with({ namespace, region }, token);
+    return u.with({ namespace, region }, token, this.guard);
   }
 
   async call(tool: Tool, rawArgs: unknown, opts: CallOptions = {}): Promise<CallResult> {
@@ -78,7 +117,14 @@ export class Executor {
     if (rawArgs !== undefined && rawArgs !== null && (typeof rawArgs !== 'object' || Array.isArray(rawArgs))) {
       return { text: `Invalid arguments for ${tool.name}: arguments must be a JSON object.`, isError: true, category: 'caller', refused: 'invalid-arguments' };
     }
-    if (!tool.validate(args)) return { text: argumentError(tool), isError: true, category: 'caller', refused: 'invalid-arguments' };
+    let valid: boolean;
+    try {
+      valid = tool.validate(args) as boolean;
+    } catch (err) {
+      // a lazily compiled schema that ajv refuses (an unknown keyword): the tool cannot run, the server lives
+      return { text: `${tool.name} cannot run: its input schema is invalid (${messageOf(err)}).`, isError: true, category: 'internal' };
+    }
+    if (!valid) return { text: argumentError(tool), isError: true, category: 'caller', refused: 'invalid-arguments' };
     const config = this.deps.config;
     // args keep what the caller gave; the resolved namespace goes to the upstream (and ctx.namespace)
     const namespace = (args.namespace as string | undefined) || config.namespace;
@@ -95,12 +141,20 @@ export class Executor {
       return await this.runDeclarative(tool, args, namespace, opts);
     } catch (err) {
       if (err instanceof ToolError) return { text: err.message, isError: true, category: err.category };
+      const missing = /^"([^"]+)" not defined in/.exec(messageOf(err));
+      if (missing) {
+        // a strict-mode template met an answer without a field it reads: a descriptor bug, said plainly
+        const text = `${tool.name}: its response template reads "${missing[1]}", which this answer does not have; wrap optional fields as {{default ${missing[1]} "-"}} (${tool.source.file}:${tool.source.line}).`;
+        this.deps.log.warn(text);
+        return { text, isError: true, category: 'internal' };
+      }
       this.deps.log.error(`tool ${tool.name} failed`, { error: messageOf(err) });
       return { text: `${tool.name} failed: ${messageOf(err)}`, isError: true, category: 'internal' };
     }
   }
 
   private async runDeclarative(tool: Tool, args: JsonObject, namespace: string, opts: CallOptions): Promise<CallResult> {
+    if (opts.token && tool.upstream !== 'nomad') await this.checkPassthrough(opts.token, tool.upstream, opts.signal);
     // Every declared argument is present (maybe undefined) so strict templates only fail on real typos.
     const ctx: JsonObject = {};
     for (const p of tool.params) ctx[p] = args[p];
@@ -148,6 +202,7 @@ export class Executor {
     const limit = Math.max(config.requestTimeoutMs, plugin.maxDurationMs?.(args, config) ?? 0);
     const deadline = new AbortController();
     const signal = opts.signal ? AbortSignal.any([opts.signal, deadline.signal]) : deadline.signal;
+    if (opts.token && tool.upstream !== 'nomad') await this.checkPassthrough(opts.token, tool.upstream, opts.signal);
     const ctx: ToolContext = {
       nomad: this.upstreamFor('nomad', tool, namespace, args, opts.token),
       upstream: (name) => this.upstreamFor(name, tool, namespace, args, opts.token),

@@ -14,6 +14,7 @@ export class RateLimiter {
   take(client: string, now = Date.now()): number {
     let b = this.buckets.get(client);
     if (!b) {
+      if (this.buckets.size >= 10_000) this.prune(now);
       b = { tokens: this.perMinute, at: now };
       this.buckets.set(client, b);
     }
@@ -23,11 +24,20 @@ export class RateLimiter {
       b.tokens -= 1;
       return 0;
     }
-    if (this.buckets.size > 10_000) this.prune(now);
     return Math.ceil((1 - b.tokens) / this.ratePerMs / 1000);
   }
 
+  /**
+   * Drop buckets idle for a minute: they have refilled, so forgetting one changes nothing. If every
+   * bucket is busy (many clients at once), drop the oldest half rather than grow without bound.
+   */
   private prune(now: number): void {
-    for (const [k, b] of this.buckets) if (now - b.at > 120_000) this.buckets.delete(k);
+    for (const [k, b] of this.buckets) if (now - b.at >= 60_000) this.buckets.delete(k);
+    if (this.buckets.size < 10_000) return;
+    let drop = this.buckets.size / 2;
+    for (const k of this.buckets.keys()) {
+      if (drop-- <= 0) break;
+      this.buckets.delete(k);
+    }
   }
 }

@@ -7,11 +7,11 @@ import {
   ListResourcesRequestSchema,
   ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
-  McpError,
   ReadResourceRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult, GetPromptResult, Resource, Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
 import { getPath } from './shape.js';
+import { suggest } from './suggest.js';
 import type { HostConfig } from './config.js';
 import { type CallResult, Executor, type ExecutorDeps } from './executor.js';
 import { type Inventory, buildInventory } from './inventory.js';
@@ -53,6 +53,17 @@ export interface HostCallOptions {
   caller?: Caller;
   /** Asked before a destructive tool runs (MCP elicitation); false = the user declined. */
   confirm?: (tool: Tool, args: Record<string, unknown>) => Promise<boolean>;
+}
+
+/** MCP's code for a resource that does not exist. */
+const RESOURCE_NOT_FOUND = -32002;
+
+/**
+ * A JSON-RPC error for the SDK to send. (McpError prefixes its message with "MCP error N:", and the
+ * client adds the same prefix again when it re-creates the error, so the text would read it twice.)
+ */
+function protocolError(code: number, message: string): Error {
+  return Object.assign(new Error(message), { code });
 }
 
 /** The argument (from `destructiveWhen`) that makes this call irreversible, if any. */
@@ -188,36 +199,47 @@ export class ToolHost {
 
   /** Look a tool up and run it; hidden, unknown and rate-limited calls are answered here too. */
   async call(name: string, args: unknown, opts: HostCallOptions = {}): Promise<CallResult & { retryAfter?: number }> {
-    const started = performance.now();
     const inv = this.inventory; // calls finish on the catalog they started with
     const tool = inv.byName.get(name);
+    return this.guarded(name, args, opts, async () => {
+      if (!tool) {
+        const near = suggest(name, inv.visible.map((t) => t.name));
+        return { text: `Unknown tool "${name}".${near ? ` Did you mean ${near}?` : ''}`, isError: true, category: 'caller', refused: 'unknown' };
+      }
+      if (inv.hidden.has(name)) return { text: inv.hidden.get(name)!, isError: true, category: 'caller', refused: 'hidden' };
+      const arg = escalation(tool, args);
+      if (arg && !this.config.allowDestructive) {
+        return { text: `${name} with ${arg}=true is irreversible; start the server with --allow-destructive to allow it.`, isError: true, category: 'caller', refused: 'destructive' };
+      }
+      if ((tool.tier === 'destructive' || arg) && opts.confirm && !(await opts.confirm(tool, (args ?? {}) as Record<string, unknown>))) {
+        return { text: `${name} was not run: the user did not confirm it.`, isError: true, category: 'caller', refused: 'declined' };
+      }
+      return this.executor.call(tool, args, opts);
+    });
+  }
+
+  /**
+   * What every tool call and resource read goes through: the rate limit, in-flight tracking (graceful
+   * shutdown waits for these) and one audit line.
+   */
+  private async guarded(
+    name: string,
+    args: unknown,
+    opts: HostCallOptions,
+    run: () => Promise<CallResult>,
+  ): Promise<CallResult & { retryAfter?: number }> {
+    const started = performance.now();
     let r: CallResult & { retryAfter?: number };
-    let outcome: 'ok' | 'error' | 'denied' = 'denied';
     const wait = this.rateLimiter?.take(opts.caller?.client ?? 'anonymous') ?? 0;
     if (wait > 0) {
       r = { text: `Rate limit exceeded for this client; retry in ${wait} s.`, isError: true, category: 'caller', retryAfter: wait, refused: 'rate-limited' };
-    } else if (!tool) {
-      r = { text: `Unknown tool "${name}".`, isError: true, category: 'caller', refused: 'unknown' };
-    } else if (inv.hidden.has(name)) {
-      r = { text: inv.hidden.get(name)!, isError: true, category: 'caller', refused: 'hidden' };
-    } else if (escalation(tool, args) && !this.config.allowDestructive) {
-      const arg = escalation(tool, args);
-      r = {
-        text: `${name} with ${arg}=true is irreversible; start the server with --allow-destructive to allow it.`,
-        isError: true,
-        category: 'caller',
-        refused: 'destructive',
-      };
-    } else if ((tool.tier === 'destructive' || escalation(tool, args)) && opts.confirm && !(await opts.confirm(tool, (args ?? {}) as Record<string, unknown>))) {
-      r = { text: `${name} was not run: the user did not confirm it.`, isError: true, category: 'caller', refused: 'declined' };
     } else {
       this.inFlight++;
       try {
-        r = await this.executor.call(tool, args, opts);
+        r = await run();
       } finally {
         if (--this.inFlight === 0) this.idleWaiters.splice(0).forEach((w) => w());
       }
-      outcome = r.isError ? 'error' : 'ok';
     }
     this.audit?.write({
       time: new Date().toISOString(),
@@ -226,7 +248,7 @@ export class ToolHost {
       client: opts.caller?.client,
       tool: name,
       args: argsDigest(args),
-      outcome,
+      outcome: r.refused ? 'denied' : r.isError ? 'error' : 'ok',
       category: r.isError ? r.category : undefined,
       ms: Math.round((performance.now() - started) * 100) / 100,
     });
@@ -262,19 +284,21 @@ export class ToolHost {
     for (const r of this.resources) {
       const vars = r.match(uri);
       if (!vars) continue;
-      const res = await this.executor.call(r.tool, { ...r.defaults, ...vars }, opts);
-      if (res.isError) throw new McpError(ErrorCode.InvalidParams, `${uri}: ${res.text}`);
+      const args = { ...r.defaults, ...vars };
+      const res = await this.guarded(`resource:${r.name}`, args, opts, () => this.executor.call(r.tool, args, opts));
+      if (res.refused === 'rate-limited') throw protocolError(ErrorCode.InvalidRequest, res.text);
+      if (res.isError) throw protocolError(RESOURCE_NOT_FOUND, `${uri}: ${res.text}`);
       return { uri, mimeType: r.mimeType, text: res.text };
     }
-    throw new McpError(-32002, `Resource not found: ${uri} matches no resource template (see resources/templates/list).`);
+    throw protocolError(RESOURCE_NOT_FOUND, `Resource not found: ${uri} matches no resource template (see resources/templates/list).`);
   }
 
   /** Render a prompt; missing required arguments are an InvalidParams error naming them. */
   getPrompt(name: string, args: Record<string, string> = {}): GetPromptResult {
     const p = this.prompts.find((x) => x.name === name);
-    if (!p) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${name}`);
+    if (!p) throw protocolError(ErrorCode.InvalidParams, `Unknown prompt: ${name}`);
     const missing = p.arguments.filter((a) => a.required && !args[a.name]).map((a) => a.name);
-    if (missing.length) throw new McpError(ErrorCode.InvalidParams, `Prompt ${name} needs: ${missing.join(', ')}`);
+    if (missing.length) throw protocolError(ErrorCode.InvalidParams, `Prompt ${name} needs: ${missing.join(', ')}`);
     const ctx: Record<string, unknown> = {};
     for (const a of p.arguments) ctx[a.name] = args[a.name];
     return { description: p.description, messages: [{ role: 'user', content: { type: 'text', text: p.render(ctx) } }] };
@@ -342,7 +366,7 @@ export class ToolHost {
         caller: { transport, session: extra.sessionId, client: auth?.client },
         confirm,
       });
-      if (r.refused === 'unknown') throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${req.params.name}`);
+      if (r.refused === 'unknown') throw protocolError(ErrorCode.InvalidParams, `Unknown tool: ${req.params.name}.${r.text.includes('Did you mean') ? r.text.slice(r.text.indexOf(' Did you mean')) : ''}`);
       const result: CallToolResult = { content: [{ type: 'text', text: r.text }] };
       if (r.structured && !r.isError) result.structuredContent = r.structured;
       if (r.isError) result.isError = true;

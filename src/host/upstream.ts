@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TlsConfig, UpstreamConfig } from './config.js';
 import { ToolError } from './errors.js';
+import type { NamespaceGuard } from './namespace-guard.js';
 import type { HttpMethod } from './types.js';
 
 /** A query value; an array repeats the key (`topic=a&topic=b`); null/undefined/'' leave it out. */
@@ -136,6 +137,7 @@ export class Upstream {
     defaultQuery: Record<string, QueryValue> = {},
     shared?: { pool?: Pool },
     private readonly tokenOverride?: string,
+    private readonly guard?: NamespaceGuard,
   ) {
     this.name = name;
     this.label = name === 'nomad' ? 'Nomad' : name;
@@ -150,8 +152,17 @@ export class Upstream {
    * A view with extra default query values (e.g. `{namespace, region}`) and optionally another
    * token (per-user passthrough), sharing this pool.
    */
-  with(defaultQuery: Record<string, QueryValue>, token?: string): Upstream {
-    return new Upstream(this.name, this.cfg, this.timeoutMs, { ...this.defaultQuery, ...defaultQuery }, this.shared, token ?? this.tokenOverride);
+  with(defaultQuery: Record<string, QueryValue>, token?: string, guard?: NamespaceGuard): Upstream {
+    return new Upstream(this.name, this.cfg, this.timeoutMs, { ...this.defaultQuery, ...defaultQuery }, this.shared, token ?? this.tokenOverride, guard ?? this.guard);
+  }
+
+  /** Before a call on an object by ID, read it to check its namespace against the guard. */
+  private async guardTarget(method: HttpMethod, p: string, signal?: AbortSignal): Promise<void> {
+    const lookup = this.guard?.lookupFor(method, p);
+    if (!lookup) return;
+    const unguarded = new Upstream(this.name, this.cfg, this.timeoutMs, this.defaultQuery, this.shared, this.tokenOverride);
+    const r = await unguarded.get<{ Namespace?: string } | null>(lookup, { signal });
+    this.guard!.checkNamespace(r.data?.Namespace);
   }
 
   /** The keep-alive pool, created on the first request (undici loads then, not at start-up). */
@@ -193,6 +204,7 @@ export class Upstream {
 
   private buildHeaders(opts: CallOptions, hasBody: boolean): Record<string, string> {
     const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
+    if (this.cfg.basicAuth) headers.authorization = `Basic ${Buffer.from(this.cfg.basicAuth).toString('base64')}`;
     const token = opts.token === undefined ? (this.tokenOverride ?? this.cfg.token) : opts.token;
     if (token) headers[this.cfg.tokenHeader ?? 'authorization'] = `${this.cfg.tokenPrefix ?? 'Bearer '}${token}`;
     if (hasBody) headers['content-type'] ??= 'application/json';
@@ -216,6 +228,15 @@ export class Upstream {
 
   /** One JSON request. Non-2xx answers and transport failures throw a ToolError with a readable message. */
   async request<T = unknown>(method: HttpMethod, p: string, opts: CallOptions = {}): Promise<UpstreamResponse<T>> {
+    if (this.guard) {
+      await this.guardTarget(method, p, opts.signal);
+      const r = await this.requestUnguarded<T>(method, p, opts);
+      return { ...r, data: this.guard.filter(r.data) };
+    }
+    return this.requestUnguarded<T>(method, p, opts);
+  }
+
+  private async requestUnguarded<T>(method: HttpMethod, p: string, opts: CallOptions): Promise<UpstreamResponse<T>> {
     const retries = method === 'GET' || method === 'HEAD' ? 2 : 0;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -288,7 +309,8 @@ export class Upstream {
     const headers = flatHeaders(res.headers);
     if (res.statusCode >= 400) {
       const category = res.statusCode >= 500 ? 'upstream' : 'caller';
-      const te = new ToolError(`${this.label} ${res.statusCode}: ${errorText(text)} (${this.where(method, p)})`, category, res.statusCode);
+      const hint = res.statusCode === 403 && this.name === 'nomad' ? ' The token is unknown or lacks a policy for this; get_token_self shows what it grants.' : '';
+      const te = new ToolError(`${this.label} ${res.statusCode}: ${errorText(text)} (${this.where(method, p)})${hint}`, category, res.statusCode);
       if (RETRYABLE_STATUS.has(res.statusCode)) throw new RetryableError(te);
       throw te;
     }
@@ -328,6 +350,7 @@ export class Upstream {
    * The timeout applies until the response headers arrive.
    */
   async stream(p: string, opts: CallOptions = {}): Promise<StreamResponse> {
+    await this.guardTarget('GET', p, opts.signal);
     const ms = opts.timeoutMs ?? this.timeoutMs;
     const timeout = AbortSignal.timeout(ms);
     const controller = new AbortController();

@@ -22,6 +22,9 @@ export function watchCatalog(targets: string[], onChange: () => void | Promise<v
     running = true;
     try {
       await onChange();
+    } catch (err) {
+      // a reload must never take the server down: keep serving the last good catalog
+      process.stderr.write(`nomad-mcp error: catalog reload failed: ${(err as Error).message}\n`);
     } finally {
       running = false;
       if (again) {

@@ -73,3 +73,29 @@ describe('a config file found in the working directory', () => {
     expect((JSON.parse(r.out) as { name: string }[]).map((t) => t.name)).toContain('env_dir_tool');
   });
 });
+
+describe('config file checks', () => {
+  it('a typo or a wrong type is an error naming it', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'nomad-mcp-badcfg-'));
+    writeFileSync(path.join(dir, 'nomad-mcp.config.yaml'), 'toolDirs: [./tools]\nreadOnly: "false"\nnomad: { adress: http://x }\n');
+    const r = run(dir, ['tools', 'list']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('toolDirs: unknown key (did you mean toolsDirs?)');
+    expect(r.err).toContain('readOnly: must be a boolean, got "false"');
+    expect(r.err).toContain('nomad.adress: unknown key (did you mean nomad.address?)');
+  });
+
+  it('NOMAD_MCP_CONFIG names the file; a missing one says so; TLS paths are relative to it', () => {
+    const dir = teamProject();
+    const sub = path.join(dir, 'elsewhere');
+    mkdirSync(sub);
+    const viaEnv = run(sub, ['tools', 'call', 'team_echo', '--demo', '--arg', 'word=hi'], { NOMAD_MCP_CONFIG: path.join(dir, 'nomad-mcp.config.yaml') });
+    expect(viaEnv.out.trim()).toBe('echo hi from default');
+    const missing = run(sub, ['tools', 'list'], { NOMAD_MCP_CONFIG: path.join(dir, 'nope.yaml') });
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain(`config file ${path.join(dir, 'nope.yaml')} not found`);
+    writeFileSync(path.join(dir, 'tls.yaml'), 'nomad: { address: "https://127.0.0.1:1", tls: { caCert: ./certs/ca.pem } }\n');
+    const tls = run(sub, ['tools', 'call', 'list_jobs', '--config', path.join(dir, 'tls.yaml')]);
+    expect(tls.out).toContain(`NOMAD_CACERT: cannot read ${path.join(dir, 'certs', 'ca.pem')}`);
+  });
+});

@@ -105,6 +105,29 @@ describe('safety switches', () => {
     }
   });
 
+  it('--namespaces also holds for objects addressed by ID', async () => {
+    const mcp = await connectStdio({ NOMAD_ADDR: sim.url }, ['--namespaces', 'default']);
+    try {
+      const staged = (await (await fetch(`${sim.url}/v1/job/api/allocations?namespace=staging`)).json()) as { ID: string }[];
+      const id = staged[0].ID;
+      expect((await mcp.call('list_jobs', { namespace: 'staging' })).text).toContain('Namespace "staging" is not allowed on this server (allowed: default).');
+      const read = await mcp.call('get_allocation_status', { alloc_id: id });
+      expect(read.isError).toBe(true);
+      expect(read.text).toMatch(/no allocation with ID prefix|not allowed/);
+      const from = sim.requests.length;
+      const write = await mcp.call('restart_allocation', { alloc_id: id });
+      expect(write.isError).toBe(true);
+      expect(write.text).toContain('Namespace "staging" is not allowed');
+      expect(sim.requests.slice(from).filter((q) => q.path.endsWith('/restart'))).toEqual([]);
+      const logs = await mcp.call('get_allocation_logs', { alloc_id: id, task: 'api' });
+      expect(logs.isError).toBe(true);
+      const all = await mcp.call('list_allocations');
+      expect(all.text).not.toContain(id);
+    } finally {
+      await mcp.close();
+    }
+  });
+
   it('an unknown tool is an InvalidParams protocol error', async () => {
     const mcp = await connectStdio({ NOMAD_ADDR: sim.url });
     try {

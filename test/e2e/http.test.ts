@@ -3,6 +3,7 @@ import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,6 +77,17 @@ describe('serve --sse with a bearer token', () => {
     expect(r.status).toBe(403);
     const local = await fetch(`${srv.url}/api/tools`, { headers: { authorization: `Bearer ${TOKEN}`, origin: 'http://localhost:3000' } });
     expect(local.status).toBe(200);
+    // a DNS name that merely starts with 127. is not loopback (DNS rebinding)
+    const port = new URL(srv.url).port;
+    const rebound = await new Promise<number>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, path: '/api/tools', headers: { host: `127.evil.example:${port}`, authorization: `Bearer ${TOKEN}` } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(rebound).toBe(403);
   });
 
   it('answers 404 to an unknown session and 400 to malformed JSON', async () => {
@@ -101,6 +113,11 @@ describe('serve --sse with a bearer token', () => {
     expect(((await invalid.json()) as { text: string }).text).toContain('job_id');
     const missing = await fetch(`${srv.url}/api/tools/no_such_tool`, { method: 'POST', headers: h, body: '{}' });
     expect(missing.status).toBe(404);
+    const badJson = await fetch(`${srv.url}/api/tools/get_job`, { method: 'POST', headers: h, body: '{x' });
+    expect(badJson.status).toBe(400);
+    expect(await badJson.json()).toMatchObject({ isError: true, text: expect.stringContaining('not valid JSON') });
+    const badName = await fetch(`${srv.url}/api/tools/%E0%A4%A`, { method: 'POST', headers: h, body: '{}' });
+    expect(badName.status).toBe(404);
     const notFound = await fetch(`${srv.url}/api/tools/get_job`, { method: 'POST', headers: h, body: JSON.stringify({ job_id: 'ghost' }) });
     expect(notFound.status).toBe(200);
     expect(((await notFound.json()) as { isError: boolean }).isError).toBe(true);
@@ -152,7 +169,7 @@ describe('serve --sse --auth nomad (per-user passthrough)', () => {
   const users = Array.from({ length: 100 }, (_, i) => `user-${String(i).padStart(3, '0')}-nomad-token`);
   beforeAll(async () => {
     acl = await startSimulator({ port: 0, seed: 'demo', aclTokens: ['alice-nomad-token', 'bob-nomad-token', ...users] });
-    srv = await spawnServe(['--auth', 'nomad'], { NOMAD_ADDR: acl.url, NOMAD_TOKEN: 'server-own-token' });
+    srv = await spawnServe(['--auth', 'nomad'], { NOMAD_ADDR: acl.url, NOMAD_TOKEN: 'server-own-token', GITEA_URL: acl.url });
   });
   afterAll(async () => {
     await srv?.stop();
@@ -212,6 +229,18 @@ describe('serve --sse --auth nomad (per-user passthrough)', () => {
     expect(r.isError).toBe(true);
     expect(text(r)).toContain('Permission denied');
     await mallory.close();
+  });
+
+  it('the server\'s Gitea credentials serve only callers whose token Nomad accepts', async () => {
+    const mallory = await streamableClient(srv.url, 'mallory-token');
+    const denied = (await mallory.callTool({ name: 'list_repositories', arguments: {} })) as CallToolResult;
+    expect(denied.isError).toBe(true);
+    expect(text(denied)).toContain('Permission denied: Nomad does not accept your token');
+    await mallory.close();
+    const alice = await streamableClient(srv.url, 'alice-nomad-token');
+    const ok = (await alice.callTool({ name: 'list_repositories', arguments: {} })) as CallToolResult;
+    expect(ok.isError, text(ok)).toBeFalsy();
+    await alice.close();
   });
 
   it('no token at all is a 401', async () => {

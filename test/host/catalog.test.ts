@@ -164,3 +164,15 @@ prompts:
     expect(r.problems.map(formatProblem)).toEqual([expect.stringMatching(/b\.yaml:7:\d+: duplicate prompt name "ask" \(first defined at .*a\.yaml:7:\d+\)/)]);
   });
 });
+
+describe('loader robustness', () => {
+  it('a malformed URI template is a problem, not a crash', () => {
+    const p = problems({ 'r.yaml': 'resources:\n  - uriTemplate: "team://thing/{id"\n    name: thing\n    description: One broken thing.\n    request: { method: GET, path: "/x" }\n' });
+    expect(p[0]).toMatch(/^r\.yaml:2:\d+: thing: invalid URI template/);
+  });
+
+  it('a read-only tool may not write', () => {
+    const p = problems({ 'a.yaml': good.replace('method: GET', 'method: DELETE') });
+    expect(p).toEqual([expect.stringMatching(/^a\.yaml:6:\d+: list_things: a read-only tool \(readOnlyHint: true\) may not send DELETE; mark it readOnlyHint: false$/)]);
+  });
+});

@@ -1,6 +1,7 @@
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { isIPv4 } from 'node:net';
 import { fingerprint } from '../audit.js';
 import type { AuthExtra } from '../server.js';
 
@@ -51,8 +52,9 @@ export function authenticate(req: IncomingMessage, mode: AuthMode): AuthResult {
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
+/** localhost, ::1 or an IPv4 address in 127/8 (not a name like 127.evil.example, which DNS can point anywhere). */
 export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK_HOSTS.has(host) || host.startsWith('127.');
+  return LOOPBACK_HOSTS.has(host) || (isIPv4(host) && host.startsWith('127.'));
 }
 
 function hostnameOf(hostHeader: string | undefined): string | undefined {

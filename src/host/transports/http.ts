@@ -22,6 +22,10 @@ export interface HttpOptions {
   nomad: Upstream;
   /** Largest accepted request body. */
   maxBodyBytes?: number;
+  /** A Streamable HTTP session unused this long is closed (default 30 minutes). */
+  sessionIdleMs?: number;
+  /** At most this many sessions at once; a new initialize beyond it gets 503 (default 10,000). */
+  maxSessions?: number;
 }
 
 export interface HttpServer {
@@ -88,7 +92,19 @@ function requestIds(body: unknown): (string | number)[] {
 export async function serveHttp(host: ToolHost, opts: HttpOptions): Promise<HttpServer> {
   const maxBody = opts.maxBodyBytes ?? 4 * 1024 * 1024;
   const loopback = isLoopbackHost(opts.host);
+  const idleMs = opts.sessionIdleMs ?? 30 * 60_000;
+  const maxSessions = opts.maxSessions ?? 10_000;
   const streamable = new Map<string, StreamableHTTPServerTransport>();
+  const lastSeen = new Map<string, number>();
+  // sessions a client never DELETEs (a crashed client, a closed laptop) are closed once idle
+  const sweeper = setInterval(() => {
+    const now = Date.now();
+    for (const [id, at] of lastSeen) {
+      if (now - at < idleMs) continue;
+      lastSeen.delete(id);
+      streamable.get(id)?.close().catch(() => {});
+    }
+  }, Math.min(60_000, idleMs)).unref();
   const sse = new Map<string, SSEServerTransport>();
   let closing = false;
 
@@ -99,8 +115,8 @@ export async function serveHttp(host: ToolHost, opts: HttpOptions): Promise<Http
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: false });
       const server = host.createServer('streamable-http');
       res.on('close', () => {
-        void transport.close();
-        void server.close();
+        transport.close().catch(() => {});
+        server.close().catch(() => {});
       });
       await server.connect(transport);
       await transport.handleRequest(req, res, body);
@@ -111,21 +127,32 @@ export async function serveHttp(host: ToolHost, opts: HttpOptions): Promise<Http
     if (typeof sid === 'string' && !transport) {
       return sendJson(res, 404, { jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null });
     }
+    if (typeof sid === 'string') lastSeen.set(sid, Date.now());
+    let fresh: { transport: StreamableHTTPServerTransport; server: ReturnType<ToolHost['createServer']> } | undefined;
     if (!transport) {
       if (req.method !== 'POST' || !isInitialize(body)) {
         return sendJson(res, 400, { jsonrpc: '2.0', error: { code: -32000, message: 'Bad Request: no valid session ID; start with an initialize request' }, id: null });
+      }
+      if (streamable.size >= maxSessions) {
+        return sendJson(res, 503, { jsonrpc: '2.0', error: { code: -32000, message: `Too many sessions (${maxSessions}); retry later` }, id: null }, { 'retry-after': '60' });
       }
       const t = new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
         onsessioninitialized: (id) => {
           streamable.set(id, t);
+          lastSeen.set(id, Date.now());
         },
       });
       t.onclose = () => {
-        if (t.sessionId) streamable.delete(t.sessionId);
+        if (t.sessionId) {
+          streamable.delete(t.sessionId);
+          lastSeen.delete(t.sessionId);
+        }
       };
-      await host.createServer('streamable-http').connect(t);
+      const server = host.createServer('streamable-http');
+      await server.connect(t);
       transport = t;
+      fresh = { transport: t, server };
     }
     // A client that disconnects mid-call cancels its requests, so Nomad requests and streams stop.
     const ids = requestIds(body);
@@ -137,6 +164,11 @@ export async function serveHttp(host: ToolHost, opts: HttpOptions): Promise<Http
       });
     }
     await transport.handleRequest(req, res, body);
+    // an initialize the SDK refused (bad Accept header, a batch…) created no session: free its server now
+    if (fresh && !fresh.transport.sessionId) {
+      await fresh.transport.close().catch(() => {});
+      await fresh.server.close().catch(() => {});
+    }
   }
 
   async function handleSse(req: AuthedRequest, res: ServerResponse, url: URL): Promise<void> {
@@ -161,8 +193,9 @@ export async function serveHttp(host: ToolHost, opts: HttpOptions): Promise<Http
     try {
       const r = await opts.nomad.get<string>('/v1/status/leader', { timeoutMs: 3000 });
       sendJson(res, r.data ? 200 : 503, { ready: Boolean(r.data), leader: r.data || null });
-    } catch (err) {
-      sendJson(res, 503, { ready: false, error: (err as Error).message });
+    } catch {
+      // unauthenticated: say no more than that (an upstream error names addresses)
+      sendJson(res, 503, { ready: false, reason: 'Nomad leader not reachable' });
     }
   }
 
@@ -212,6 +245,7 @@ export async function serveHttp(host: ToolHost, opts: HttpOptions): Promise<Http
     sessions: () => streamable.size + sse.size,
     async close(graceMs = 10_000) {
       closing = true;
+      clearInterval(sweeper);
       server.close();
       server.closeIdleConnections();
       await host.idle(graceMs);

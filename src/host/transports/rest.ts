@@ -24,8 +24,21 @@ export async function handleRest(
     return send(res, 200, host.listTools());
   }
   if (req.method !== 'POST') return send(res, 405, { error: 'use POST with the arguments as a JSON object' }, { allow: 'POST' });
-  const name = decodeURIComponent(path.slice('/api/tools/'.length));
-  const args = (await readJson()) ?? {};
+  let name: string;
+  try {
+    name = decodeURIComponent(path.slice('/api/tools/'.length));
+  } catch {
+    return send(res, 404, { isError: true, text: 'Unknown tool (the name is not valid URL encoding).', structured: null });
+  }
+  let args: unknown;
+  try {
+    args = (await readJson()) ?? {};
+  } catch (err) {
+    if ((err as { status?: number }).status === 400) {
+      return send(res, 400, { isError: true, text: 'Invalid arguments: the body is not valid JSON (send the arguments as a JSON object).', structured: null });
+    }
+    throw err;
+  }
   const ac = new AbortController();
   res.on('close', () => {
     if (!res.writableFinished) ac.abort();

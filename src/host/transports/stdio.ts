@@ -15,6 +15,7 @@ export async function serveStdio(host: ToolHost, onClose: () => Promise<void>): 
   const shutdown = async () => {
     if (closing) return;
     closing = true;
+    await host.idle(10_000); // answer what is in flight before closing (a client that pipes requests then EOF)
     await server.close().catch(() => {});
     await onClose().catch(() => {});
     process.exit(0);
