@@ -58,7 +58,10 @@ export default class Doctor extends Command {
         await nomad.get(nomadPath`/v1/namespace/${cfg.namespace}`);
         line('ok', 'namespace', `${cfg.namespace} exists`);
       } catch (err) {
-        line(/404/.test(messageOf(err)) ? 'fail' : 'warn', 'namespace', `${cfg.namespace}: ${messageOf(err)}`);
+        // A namespace that does not exist makes every call without an explicit namespace fail.
+        const missing = /404/.test(messageOf(err));
+        line(missing ? 'fail' : 'warn', 'namespace', `${cfg.namespace}: ${messageOf(err)}${missing ? ' (set NOMAD_NAMESPACE or --namespace to an existing one)' : ''}`);
+        if (missing) unusable = true;
       }
     }
     const loaded = rt.load();

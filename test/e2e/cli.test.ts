@@ -135,4 +135,11 @@ describe('nomad-mcp doctor', () => {
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/✘ reachable\s+Cannot reach Nomad at http:\/\/127\.0\.0\.1:1 \(connection refused\)/);
   });
+
+  it('a namespace that does not exist is unusable: ✘ and exit 1', () => {
+    const r = run(['doctor', '--demo', '--namespace', 'nope']);
+    expect(r.code, r.out).toBe(1);
+    expect(r.out).toMatch(/✘ namespace\s+nope: Nomad 404/);
+    expect(r.err).toContain('Nomad is not usable with this configuration.');
+  });
 });
