@@ -17,7 +17,8 @@ export default class Doctor extends Command {
     const rt = await bootstrap(toConfigFlags(flags), { demo: flags.demo, logLevel: 'warn' });
     const cfg = rt.config;
     const nomadCfg = cfg.upstreams.nomad;
-    let unusable = false;
+    let unusable = false; // Nomad itself
+    let catalogUnusable = false;
     const line = (s: Status, what: string, detail: string) => this.log(`${s === 'ok' ? '✔' : s === 'warn' ? '!' : '✘'} ${what.padEnd(12)} ${detail}`);
 
     line('ok', 'config', cfg.sources.length ? cfg.sources.join(', ') : 'no config file (env and flags only)');
@@ -68,6 +69,7 @@ export default class Doctor extends Command {
     if (loaded.problems.length) {
       line('fail', 'catalog', `${loaded.problems.length} problem(s):`);
       for (const p of loaded.problems) this.log(`    ${formatProblem(p)}`);
+      catalogUnusable = true; // serve refuses to start on an invalid catalog
     } else {
       const inv = buildInventory(loaded.tools, cfg);
       line('ok', 'catalog', `${loaded.tools.length} tools from ${loaded.files.length} files; ${inv.visible.length} served`);
@@ -79,13 +81,24 @@ export default class Doctor extends Command {
         }
         for (const [k, names] of reasons) line('warn', 'hidden', `${names.length} by ${k}: ${names.join(', ')}`);
       }
+      // Tags that match no tool: with none left, the server would serve nothing.
+      const known = [...new Set(loaded.tools.flatMap((t) => t.tags))].sort();
+      const unknownTags = cfg.tags.filter((t) => !known.includes(t));
+      const tagsHelp = `the tags are: ${known.join(', ')}`;
+      const tagsFrom = '--tags / NOMAD_MCP_TOOLSETS';
+      if (inv.visible.length === 0) {
+        const why = unknownTags.length ? `no tool is tagged ${unknownTags.join(', ')} (${tagsFrom})` : `no tool is left by these switches (${tagsFrom}: ${cfg.tags.join(', ')})`;
+        line('fail', 'toolsets', `${why}: the server would serve 0 tools; ${tagsHelp}`);
+        catalogUnusable = true;
+      } else if (unknownTags.length) {
+        line('warn', 'toolsets', `no tool is tagged ${unknownTags.join(', ')} (${tagsFrom}); ${tagsHelp}`);
+      }
     }
     const gitea = cfg.upstreams.gitea;
     line(gitea.url ? 'ok' : 'warn', 'gitea', gitea.url ? `${gitea.url}; token ${gitea.token ? 'set' : 'not set'}` : 'GITEA_URL not set: repository tools will say so');
     await rt.close();
-    if (unusable) {
-      this.logToStderr('Nomad is not usable with this configuration.');
-      this.exit(1);
-    }
+    if (unusable) this.logToStderr('Nomad is not usable with this configuration.');
+    if (catalogUnusable) this.logToStderr('The catalog is not usable with this configuration: the server would not serve it.');
+    if (unusable || catalogUnusable) this.exit(1);
   }
 }

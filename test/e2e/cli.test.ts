@@ -142,4 +142,16 @@ describe('nomad-mcp doctor', () => {
     expect(r.out).toMatch(/✘ namespace\s+nope: Nomad 404/);
     expect(r.err).toContain('Nomad is not usable with this configuration.');
   });
+
+  it('tags that match no tool: ✘ naming the tags that exist, exit 1', () => {
+    for (const [args, env] of [[['--tags', 'nope']], [[], { NOMAD_MCP_TOOLSETS: 'nope,other' }]] as [string[], Record<string, string>?][]) {
+      const r = run(['doctor', '--demo', ...args], env);
+      expect(r.code, r.out).toBe(1);
+      expect(r.out).toMatch(/✘ toolsets\s+no tool is tagged nope(, other)? \(--tags \/ NOMAD_MCP_TOOLSETS\): the server would serve 0 tools; the tags are: acl, allocations, .*jobs, logs, nodes/);
+      expect(r.err).toContain('not usable');
+    }
+    const some = run(['doctor', '--demo', '--tags', 'jobs,nope']);
+    expect(some.code, some.out).toBe(0);
+    expect(some.out).toMatch(/! toolsets\s+no tool is tagged nope /);
+  });
 });
