@@ -88,6 +88,13 @@ describe('serve --sse with a bearer token', () => {
       req.end();
     });
     expect(rebound).toBe(403);
+    // a same-host browser origin gets CORS headers and a preflight answer
+    const pre = await fetch(`${srv.url}/mcp`, { method: 'OPTIONS', headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'POST' } });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
+    expect(pre.headers.get('access-control-allow-headers')).toContain('Mcp-Session-Id');
+    const foreign = await fetch(`${srv.url}/mcp`, { method: 'OPTIONS', headers: { origin: 'https://evil.example' } });
+    expect(foreign.status).toBe(403);
   });
 
   it('answers 404 to an unknown session and 400 to malformed JSON', async () => {

@@ -209,6 +209,22 @@ export async function serveHttp(host: ToolHost, opts: HttpOptions): Promise<Http
     if (!isMcp && !isRest) return sendJson(res, 404, { error: `no route for ${p}` });
     const bad = originProblem(req, opts.allowedOrigins, loopback);
     if (bad) return sendJson(res, 403, { error: bad });
+    // an allowed browser origin gets CORS headers, and its preflight an answer without auth
+    const origin = req.headers.origin;
+    if (origin && origin !== 'null') {
+      res.setHeader('access-control-allow-origin', origin);
+      res.setHeader('vary', 'Origin');
+      res.setHeader('access-control-expose-headers', 'Mcp-Session-Id, WWW-Authenticate, Retry-After');
+    }
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, {
+        'access-control-allow-methods': 'GET, POST, DELETE, OPTIONS',
+        'access-control-allow-headers': 'Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID, X-Nomad-Token',
+        'access-control-max-age': '600',
+      });
+      res.end();
+      return;
+    }
     const a = authenticate(req, opts.auth);
     if (!a.ok) return sendJson(res, 401, { error: a.message }, { 'www-authenticate': 'Bearer realm="nomad-mcp"' });
     req.auth = a.auth;
