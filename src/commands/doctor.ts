@@ -1,5 +1,7 @@
 import { Command, Flags } from '@oclif/core';
 import { catalogFlags, nomadFlags, toConfigFlags } from '../cli/flags.js';
+import type { UpstreamConfig } from '../host/config.js';
+import type { Upstream } from '../host/upstream.js';
 
 type Status = 'ok' | 'warn' | 'fail';
 
@@ -94,11 +96,45 @@ export default class Doctor extends Command {
         line('warn', 'toolsets', `no tool is tagged ${unknownTags.join(', ')} (${tagsFrom}); ${tagsHelp}`);
       }
     }
-    const gitea = cfg.upstreams.gitea;
-    line(gitea.url ? 'ok' : 'warn', 'gitea', gitea.url ? `${gitea.url}; token ${gitea.token ? 'set' : 'not set'}` : 'GITEA_URL not set: repository tools will say so');
+
+    // Every other upstream (gitea, and `upstreams:` in the config): does it answer, is its token there?
+    const timeoutMs = Math.min(cfg.requestTimeoutMs, 3000);
+    const others = Object.entries(cfg.upstreams).filter(([name]) => name !== 'nomad');
+    const checks = await Promise.all(others.map(([name, u]) => checkUpstream(rt.upstreams.get(name), u, timeoutMs)));
+    others.forEach(([name, u], i) => {
+      const tokenEnvUnset = u.tokenEnv && !process.env[u.tokenEnv];
+      if (!u.url) {
+        line('warn', name, name === 'gitea' ? 'GITEA_URL not set: repository tools will say so' : 'no url: its tools will fail (set url under upstreams: in the config file)');
+        return;
+      }
+      const r = checks[i]!;
+      const token = tokenEnvUnset ? `token env ${u.tokenEnv} is not set` : `token ${u.token ? 'set' : 'not set'}`;
+      if (r.ok) line(tokenEnvUnset ? 'warn' : 'ok', name, `${u.url} answers (HTTP ${r.status}, ${r.ms} ms); ${token}`);
+      else {
+        const error = r.error.replace(/\.$/, '');
+        line('warn', name, `not reachable: ${error}${error.includes(u.url) ? '' : ` (${u.url})`}; its tools will fail${tokenEnvUnset ? `; ${token}` : ''}`);
+      }
+    });
+
     await rt.close();
     if (unusable) this.logToStderr('Nomad is not usable with this configuration.');
     if (catalogUnusable) this.logToStderr('The catalog is not usable with this configuration: the server would not serve it.');
     if (unusable || catalogUnusable) this.exit(1);
+  }
+}
+
+/** Reachability of one upstream: any HTTP status means it answers; connection errors and timeouts mean not. */
+async function checkUpstream(up: Upstream, cfg: UpstreamConfig, timeoutMs: number): Promise<{ ok: true; status: number; ms: number } | { ok: false; error: string }> {
+  if (!cfg.url) return { ok: false, error: 'no url' };
+  const t0 = performance.now();
+  const ms = () => Math.round(performance.now() - t0);
+  try {
+    const res = await up.stream('/', { timeoutMs });
+    res.body.destroy();
+    return { ok: true, status: res.status, ms: ms() };
+  } catch (err) {
+    const status = (err as { status?: number }).status;
+    if (typeof status === 'number') return { ok: true, status, ms: ms() };
+    return { ok: false, error: err instanceof Error ? err.message : String(err) };
   }
 }

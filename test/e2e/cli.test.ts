@@ -1,5 +1,7 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +15,22 @@ function run(args: string[], env: Record<string, string> = {}) {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NOMAD_ADDR: 'http://127.0.0.1:1', ...env },
   });
   return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** Like run, without blocking the event loop (for tests that serve HTTP in this process). */
+function runAsync(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NOMAD_ADDR: 'http://127.0.0.1:1', ...env },
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out, err }));
+  });
 }
 
 function dirWith(files: Record<string, string>): string {
@@ -153,5 +171,40 @@ describe('nomad-mcp doctor', () => {
     const some = run(['doctor', '--demo', '--tags', 'jobs,nope']);
     expect(some.code, some.out).toBe(0);
     expect(some.out).toMatch(/! toolsets\s+no tool is tagged nope /);
+  });
+
+  it('checks every configured upstream: reachable at any HTTP status, unreachable, tokenEnv unset', async () => {
+    const seen: { url?: string; auth?: string }[] = [];
+    const server = http.createServer((req, res) => {
+      seen.push({ url: req.url, auth: req.headers.authorization });
+      if (req.url?.startsWith('/slow')) return; // never answers: a timeout
+      res.writeHead(401).end('no');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const dir = dirWith({
+        'nomad-mcp.config.yaml': [
+          'upstreams:',
+          `  billing: { url: "${url}", tokenEnv: BILLING_TOKEN }`,
+          `  ledger: { url: "${url}/ledger", tokenEnv: LEDGER_TOKEN }`,
+          '  down: { url: "http://127.0.0.1:1" }',
+          `  slow: { url: "${url}/slow" }`,
+          '',
+        ].join('\n'),
+      });
+      const r = await runAsync(['doctor', '--demo', '--request-timeout', '800', '--config', path.join(dir, 'nomad-mcp.config.yaml')], { BILLING_TOKEN: 'b-secret' });
+      expect(r.code, r.out + r.err).toBe(0);
+      expect(r.out).toMatch(new RegExp(`✔ billing\\s+${url} answers \\(HTTP 401, \\d+ ms\\); token set`));
+      expect(r.out).toMatch(new RegExp(`! ledger\\s+${url}/ledger answers \\(HTTP 401, \\d+ ms\\); token env LEDGER_TOKEN is not set`));
+      expect(r.out).toMatch(/! down\s+not reachable: .*connection refused/);
+      expect(r.out).toMatch(new RegExp(`! slow\\s+not reachable: slow did not answer GET /: timed out after 800 ms \\(${url}/slow\\)`));
+      expect(r.out).not.toContain('b-secret');
+      expect(seen).toContainEqual({ url: '/', auth: 'Bearer b-secret' });
+      expect(seen).toContainEqual({ url: '/ledger/', auth: undefined });
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });
