@@ -1,5 +1,8 @@
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,5 +91,61 @@ describe('docs/writing-tools.md examples', () => {
     const r = await host.call('count_jobs_by_status', {});
     expect(r.isError, r.text).toBe(false);
     expect(r.text).toMatch(/\d+ running.*\(namespace default\)/);
+  });
+});
+
+/** The CLI, run from `cwd` (outside the repository: no node_modules/nomad-mcp above it). */
+function cli(args: string[], cwd: string) {
+  const r = spawnSync(process.execPath, [path.join(PACKAGE_ROOT, 'bin', 'run.js'), ...args], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NOMAD_ADDR: 'http://127.0.0.1:1' },
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('README and docs/writing-tools.md, outside the repository', () => {
+  it('README "Writing a tool": the example validates and the command shown after it runs', () => {
+    const readme = readFileSync(path.join(PACKAGE_ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Writing a tool'));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1];
+    const call = /^npx nomad-mcp (tools call [^#\n]*?)\s*$/m.exec(section)![1].split(/\s+/);
+    const project = mkdtempSync(path.join(os.tmpdir(), 'nomad-mcp-readme-'));
+    mkdirSync(path.join(project, 'team-tools'));
+    writeFileSync(path.join(project, 'team-tools', 'nodes.yaml'), yaml);
+    const v = cli(['tools', 'validate', './team-tools'], project);
+    expect(v.out + v.err).toMatch(/: valid\.$/m);
+    expect(v.code).toBe(0);
+    const r = cli(call, project);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toContain('"Status":"ready"');
+  });
+
+  it('a plugin outside the repository: the plain { name, call } export loads; the nomad-mcp/plugin import does not', () => {
+    const team = mkdtempSync(path.join(os.tmpdir(), 'nomad-mcp-plugin-'));
+    mkdirSync(path.join(team, 'team-tools'));
+    mkdirSync(path.join(team, 'plugins'));
+    copyFileSync(path.join(EXAMPLES, 'plugin-tool.yaml'), path.join(team, 'team-tools', 'count.yaml'));
+    const unknown = cli(['tools', 'validate', './team-tools'], team);
+    expect(unknown.code).toBe(1);
+    expect(unknown.out).toMatch(/count\.yaml:\d+:\d+: count_jobs_by_status: unknown plugin "count-jobs" .*plugins: in the config file/);
+
+    writeFileSync(path.join(team, 'nomad-mcp.config.yaml'), 'plugins: [./plugins/count-jobs.js]\ntoolsDirs: [./team-tools]\n');
+    copyFileSync(path.join(EXAMPLES, 'plugins', 'count-jobs-plain.js'), path.join(team, 'plugins', 'count-jobs.js'));
+    const elsewhere = mkdtempSync(path.join(os.tmpdir(), 'nomad-mcp-cwd-'));
+    const args = ['tools', 'call', 'count_jobs_by_status', '--demo', '--config', path.join(team, 'nomad-mcp.config.yaml')];
+    const ok = cli(args, elsewhere);
+    expect(ok.code, ok.out + ok.err).toBe(0);
+    expect(ok.out).toMatch(/\d+ running.*\(namespace default\)/);
+    expect(cli(['tools', 'validate', './team-tools'], team).code).toBe(0);
+
+    // (only where no node_modules/nomad-mcp above the temp dir would resolve the import after all)
+    const ancestors = team.split(path.sep).map((_, i, parts) => parts.slice(0, i + 1).join(path.sep) || path.sep);
+    if (ancestors.some((d) => existsSync(path.join(d, 'node_modules', 'nomad-mcp')))) return;
+    copyFileSync(path.join(EXAMPLES, 'plugins', 'count-jobs.js'), path.join(team, 'plugins', 'count-jobs.js'));
+    const missing = cli(args, elsewhere);
+    expect(missing.code).not.toBe(0);
+    expect(missing.err).toContain("Cannot find package 'nomad-mcp'");
   });
 });

@@ -1,0 +1,12 @@
+// The same plugin with no import, for a plugin file where nomad-mcp is not installed (no node_modules/nomad-mcp at or
+// above it): a plain { name, call } default export works, since definePlugin only adds types.
+export default {
+  name: 'count-jobs',
+  async call(args, ctx) {
+    const { data } = await ctx.nomad.get('/v1/jobs', { signal: ctx.signal });
+    const counts = {};
+    for (const job of data) counts[job.Status] = (counts[job.Status] ?? 0) + 1;
+    const text = Object.entries(counts).map(([status, n]) => `${n} ${status}`).join(', ') || 'no jobs';
+    return { text: `${text} (namespace ${ctx.namespace})`, structured: counts };
+  },
+};
