@@ -50,6 +50,8 @@ export async function stdioClient(env, args = []) {
   });
   const client = new Client({ name: 'bench', version: '1.0.0' });
   await client.connect(transport);
+  // bursts of requests wait for 'drain' on the child's stdin, one short-lived listener each
+  transport._process?.stdin?.setMaxListeners(0);
   return client;
 }
 
