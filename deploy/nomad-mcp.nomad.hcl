@@ -69,6 +69,8 @@ job "nomad-mcp" {
       env {
         # The local agent's HTTP API; with TLS also set NOMAD_CACERT (e.g. from a template block).
         NOMAD_ADDR = "http://${attr.unique.network.ip-address}:4646"
+        # a smaller V8 young generation keeps RSS near 100 MB instead of ~160 MB under load
+        NODE_OPTIONS = "--max-semi-space-size=2"
       }
 
       resources {
