@@ -234,17 +234,27 @@ function loadFile(file: string, display: string, opts: { plugins: Set<string>; u
     problems.push({ file: display, line: pos.line, col: pos.col, message: `YAML: ${e.message.split('\n')[0]}${more}` });
     return NONE;
   }
-  const data = ctx.doc.toJS() as DescriptorFile | null;
+  let data = ctx.doc.toJS() as DescriptorFile | null;
   const validate = descriptorValidator();
+  const before = problems.length;
   if (!validate(data)) {
-    for (const e of usefulErrors(validate.errors ?? [])) ctx.at(pointerParts(e.instancePath), ajvMessage(e));
-    return NONE;
+    const errors = usefulErrors(validate.errors ?? []);
+    for (const e of errors) ctx.at(pointerParts(e.instancePath), ajvMessage(e));
+    // errors confined to some entries: check the other entries too, so one run shows every problem
+    const bad = { tools: new Set<number>(), resources: new Set<number>(), prompts: new Set<number>() };
+    for (const e of errors) {
+      const m = /^\/(tools|resources|prompts)\/(\d+)(\/|$)/.exec(e.instancePath);
+      if (!m) return NONE;
+      bad[m[1] as Section].add(Number(m[2]));
+    }
+    const d = data as DescriptorFile;
+    const keep = <T>(list: T[] | undefined, section: Section) => list?.map((x, i) => (bad[section].has(i) ? undefined : x)) as T[] | undefined;
+    data = { ...d, tools: keep(d.tools, 'tools'), resources: keep(d.resources, 'resources'), prompts: keep(d.prompts, 'prompts') };
   }
   const namePos = (section: Section, i: number) => {
     const nameNode = ctx.doc.getIn([section, i, section === 'resources' ? 'uriTemplate' : 'name'], true) as YamlNode;
     return ctx.lines.linePos(nameNode?.range?.[0] ?? 0);
   };
-  const before = problems.length;
   const items = checkFile(data as DescriptorFile, ctx, { ...opts, trusted: false }, namePos);
   if (problems.length === before) {
     // remember a clean file: a hot reload re-parses only the files that changed
@@ -271,8 +281,9 @@ type CheckOpts = { plugins: Set<string>; upstreams: Set<string>; lazy: boolean; 
 /** Tools, resources and prompts of a schema-valid file. */
 function checkFile(fileDoc: DescriptorFile, ctx: FileContext, opts: CheckOpts, namePos: (section: Section, i: number) => Pos): FileItems {
   const tools = checkTools(fileDoc.tools ?? [], 'tools', fileDoc, ctx, opts, (i) => namePos('tools', i));
-  const resources = (fileDoc.resources ?? []).flatMap((r, i) => checkResource(r, i, fileDoc, ctx, opts, namePos('resources', i)) ?? []);
-  const prompts = (fileDoc.prompts ?? []).flatMap((p, i) => checkPrompt(p, i, ctx, namePos('prompts', i)) ?? []);
+  // entries that failed the schema are `undefined` here (already reported)
+  const resources = (fileDoc.resources ?? []).flatMap((r, i) => (r ? (checkResource(r, i, fileDoc, ctx, opts, namePos('resources', i)) ?? []) : []));
+  const prompts = (fileDoc.prompts ?? []).flatMap((p, i) => (p ? (checkPrompt(p, i, ctx, namePos('prompts', i)) ?? []) : []));
   return { tools, resources, prompts };
 }
 
@@ -373,6 +384,7 @@ function checkTools(
   const display = ctx.display;
   const tools: Tool[] = [];
   descriptors.forEach((d, i) => {
+    if (!d) return; // failed the schema, already reported
     const before = problems.length;
     const here = (sub: (string | number)[], msg: string) => ctx.at([section, sectionIndex ?? i, ...sub], `${d.name}: ${msg}`);
     const kinds = [d.request && 'request', d.requests && 'requests', d.plugin && 'plugin'].filter(Boolean);

@@ -176,3 +176,14 @@ describe('loader robustness', () => {
     expect(p).toEqual([expect.stringMatching(/^a\.yaml:6:\d+: list_things: a read-only tool \(readOnlyHint: true\) may not send DELETE; mark it readOnlyHint: false$/)]);
   });
 });
+
+describe('one run shows every problem', () => {
+  it('a schema error in one tool does not hide the problems of the others', () => {
+    const second = good.replace('tools:\n', '').replace('list_things', 'list_more').replace('{{prefix}}', '{{prefx}}');
+    const p = problems({ 'a.yaml': good.replace('    annotations:', '    colour: red\n    annotations:') + second });
+    expect(p).toEqual([
+      'a.yaml:2:5: tools.0: unknown key "colour"',
+      expect.stringMatching(/^a\.yaml:1[12]:\d+: list_more: template references "prefx"/),
+    ]);
+  });
+});
