@@ -50,5 +50,5 @@ export function definePlugin<A extends JsonObject = JsonObject>(plugin: Plugin<A
 
 export { ToolError } from './errors.js';
 export { nomadPath } from './template.js';
-export { truncateText, compactJson } from './shape.js';
+export { truncateText, compactJson, nomadDate, nomadTime } from './shape.js';
 export type { Upstream } from './upstream.js';

@@ -110,17 +110,37 @@ export function hideSecrets(v: unknown, paths: string[]): boolean {
   return mapPaths(v, paths, () => HIDDEN);
 }
 
-/** Nomad times (int64 nanoseconds, or RFC 3339) as compact ISO text; zero times as null. */
+/** A Nomad time (int64 nanoseconds, milliseconds, or RFC 3339 text) as a Date; zero and invalid times are undefined. */
+export function nomadDate(v: unknown): Date | undefined {
+  if (typeof v === 'number') return v <= 0 ? undefined : new Date(v > 1e14 ? v / 1e6 : v);
+  if (typeof v === 'string' && v && !v.startsWith('0001-01-01')) {
+    const d = new Date(v);
+    return Number.isNaN(d.getTime()) ? undefined : d;
+  }
+  return undefined;
+}
+
+/** A Nomad time as compact ISO text (`2026-11-26T12:30:28Z`); zero and invalid times are undefined. */
+export function nomadTime(v: unknown): string | undefined {
+  return nomadDate(v)?.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** `response.times`: nanosecond times become ISO text, zero times null; other text is kept as Nomad sent it. */
 export function isoTime(v: unknown): unknown {
-  if (typeof v === 'number') return v <= 0 ? null : new Date(v > 1e14 ? v / 1e6 : v).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  if (typeof v === 'number') return nomadTime(v) ?? null;
   if (typeof v === 'string' && v.startsWith('0001-01-01')) return null;
   return v;
 }
 
 /** Compact JSON for a model: arrays one element per line, everything else on one line. */
 export function compactJson(v: unknown): string {
-  if (Array.isArray(v)) return v.length === 0 ? '[]' : `[\n${v.map((e) => JSON.stringify(e)).join(',\n')}\n]`;
+  if (Array.isArray(v)) return listText(v.map((e) => JSON.stringify(e)));
   return JSON.stringify(v ?? null);
+}
+
+/** A JSON array from its already serialised elements, one per line. */
+function listText(parts: string[]): string {
+  return parts.length ? `[\n${parts.join(',\n')}\n]` : '[]';
 }
 
 function marker(shown: string, hint: string | undefined): string {
@@ -187,7 +207,7 @@ export function shape(data: unknown, spec: ResponseSpec | undefined, opts: Shape
   let text: string;
   if (Array.isArray(v) && total === 0 && spec?.empty) text = spec.empty;
   else if (opts.template) text = opts.template({ result: v, args: opts.args });
-  else if (parts) text = parts.length ? `[\n${parts.join(',\n')}\n]` : '[]';
+  else if (parts) text = listText(parts);
   else text = compactJson(v);
   if (truncated) text += marker(`showing ${(v as unknown[]).length} of ${total} items`, hint);
   const capped = truncateText(text, opts.maxBytes + (truncated ? 200 : 0), hint);

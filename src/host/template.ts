@@ -2,6 +2,7 @@ import type Handlebars from 'handlebars';
 import type { HelperOptions } from 'handlebars';
 import { createRequire } from 'node:module';
 import { ToolError } from './errors.js';
+import { nomadTime } from './shape.js';
 import type { JsonObject, RenderedRequest, RequestSpec } from './types.js';
 
 let env: typeof Handlebars | undefined;
@@ -15,17 +16,6 @@ export function handlebars(): typeof Handlebars {
     for (const [name, fn] of Object.entries(helpers)) env.registerHelper(name, fn as Handlebars.HelperDelegate);
   }
   return env;
-}
-
-const NANOS_PER_MS = 1_000_000;
-
-function toDate(v: unknown): Date | undefined {
-  if (typeof v === 'number') return new Date(v > 1e14 ? v / NANOS_PER_MS : v);
-  if (typeof v === 'string' && v && !v.startsWith('0001-01-01')) {
-    const d = new Date(v);
-    return Number.isNaN(d.getTime()) ? undefined : d;
-  }
-  return undefined;
 }
 
 const helpers: Record<string, (...args: unknown[]) => unknown> = {
@@ -45,7 +35,7 @@ const helpers: Record<string, (...args: unknown[]) => unknown> = {
   upper: (s: unknown) => String(s ?? '').toUpperCase(),
   lower: (s: unknown) => String(s ?? '').toLowerCase(),
   /** Nomad time (ns since epoch, or RFC 3339) as ISO text; zero times as "-". */
-  time: (v: unknown) => toDate(v)?.toISOString().replace(/\.\d{3}Z$/, 'Z') ?? '-',
+  time: (v: unknown) => nomadTime(v) ?? '-',
   /** Seconds (number or "90s"/"5m"/"2h") → Nomad nanoseconds (a number); absent → null. */
   ns: (v: unknown) => {
     if (v === undefined || v === null || v === '') return null;

@@ -77,3 +77,13 @@ describe('times and secrets', () => {
     expect(hideSecrets({ Path: 'x' }, ['Items.*'])).toBe(false);
   });
 });
+
+describe('nomadTime', () => {
+  it('one reading of Nomad times: nanoseconds, RFC 3339, zero', async () => {
+    const { nomadTime } = await import('../../src/host/shape.js');
+    expect(nomadTime(1795696228462000000)).toBe('2026-11-26T12:30:28Z');
+    expect(nomadTime('2026-11-26T12:30:28.123456789Z')).toBe('2026-11-26T12:30:28Z');
+    expect(nomadTime(0)).toBeUndefined();
+    expect(nomadTime('0001-01-01T00:00:00Z')).toBeUndefined();
+  });
+});

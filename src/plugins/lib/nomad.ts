@@ -5,6 +5,7 @@
 import type { ToolContext } from '../../host/plugin.js';
 import { ToolError } from '../../host/errors.js';
 import { nomadPath } from '../../host/template.js';
+import { nomadDate, nomadTime } from '../../host/shape.js';
 
 export interface TaskEvent {
   Type?: string;
@@ -162,21 +163,11 @@ export function short(id: string | undefined | null): string {
 }
 
 /** Nomad time (int64 nanoseconds, or RFC 3339 text) as a Date; zero times are undefined. */
-export function toDate(v: unknown): Date | undefined {
-  if (typeof v === 'number') {
-    if (v <= 0) return undefined;
-    return new Date(v > 1e14 ? v / 1e6 : v);
-  }
-  if (typeof v === 'string' && v && !v.startsWith('0001-01-01')) {
-    const d = new Date(v);
-    return Number.isNaN(d.getTime()) ? undefined : d;
-  }
-  return undefined;
-}
+export const toDate = nomadDate;
 
 /** ISO time without milliseconds, or "-" for a zero/absent time. */
 export function iso(v: unknown): string {
-  return toDate(v)?.toISOString().replace(/\.\d{3}Z$/, 'Z') ?? '-';
+  return nomadTime(v) ?? '-';
 }
 
 /** ISO time or null, for structured answers. */
