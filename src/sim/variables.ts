@@ -42,6 +42,20 @@ function parseCas(ctx: Ctx): number | undefined {
   return Number(cas);
 }
 
+/**
+ * A check-and-set that does not match answers 409 with the current variable (Nomad sends it whole),
+ * or a zeroed one when there is none. Undefined when the write may go ahead.
+ */
+function casConflict(ctx: Ctx, cas: number | undefined, current: Variable | undefined, ns: string, path: string): unknown {
+  if (cas === undefined || (current?.ModifyIndex ?? 0) === cas) return undefined;
+  ctx.status = 409;
+  if (current) {
+    ctx.index = current.ModifyIndex;
+    return current;
+  }
+  return { Namespace: ns, Path: path, CreateIndex: 0, CreateTime: 0, ModifyIndex: 0, ModifyTime: 0, Items: null };
+}
+
 function validatePath(ns: string, path: string): void {
   if (ns === '*') throw rpcError('can not target wildcard ("*")namespace');
   if (!VALID_PATH.test(path)) throw coded(400, `invalid path ${JSON.stringify(path)}`);
@@ -80,14 +94,8 @@ export function variableSpecific(ctx: Ctx, path: string): unknown {
       const cas = parseCas(ctx);
       validatePath(ns, path);
       const current = state.variables.get(k);
-      if (cas !== undefined && (current?.ModifyIndex ?? 0) !== cas) {
-        ctx.status = 409;
-        if (current) {
-          ctx.index = current.ModifyIndex;
-          return current;
-        }
-        return { Namespace: ns, Path: path, CreateIndex: 0, CreateTime: 0, ModifyIndex: 0, ModifyTime: 0, Items: null };
-      }
+      const conflict = casConflict(ctx, cas, current, ns, path);
+      if (conflict) return conflict;
       if (!state.namespaces.has(ns)) throw rpcError(`namespace "${ns}" does not exist`);
       const v = putVariable(ctx, ns, path, items as Record<string, string>);
       ctx.index = v.ModifyIndex;
@@ -96,14 +104,8 @@ export function variableSpecific(ctx: Ctx, path: string): unknown {
     case 'DELETE': {
       const cas = parseCas(ctx);
       const current = state.variables.get(k);
-      if (cas !== undefined && (current?.ModifyIndex ?? 0) !== cas) {
-        ctx.status = 409;
-        if (current) {
-          ctx.index = current.ModifyIndex;
-          return current;
-        }
-        return { Namespace: ns, Path: path, CreateIndex: 0, CreateTime: 0, ModifyIndex: 0, ModifyTime: 0, Items: null };
-      }
+      const conflict = casConflict(ctx, cas, current, ns, path);
+      if (conflict) return conflict;
       const index = state.bump();
       state.variables.delete(k);
       ctx.index = index;
