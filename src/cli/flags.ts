@@ -35,5 +35,6 @@ export function toConfigFlags(f: Record<string, unknown>): ConfigFlags {
     allowVariableValues: (f['allow-variable-values'] as boolean | undefined) || undefined,
     tags: list(f.tags as string | undefined),
     namespaces: list(f.namespaces as string | undefined),
+    publicHosts: f['public-host'] as string[] | undefined,
   };
 }

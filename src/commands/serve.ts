@@ -1,5 +1,6 @@
 import { Command, Flags } from '@oclif/core';
 import { catalogFlags, nomadFlags, toConfigFlags } from '../cli/flags.js';
+import type { HttpOptions } from '../host/transports/http.js';
 
 export default class Serve extends Command {
   static override summary = 'Serve the Nomad tool catalog to MCP clients (stdio, or HTTP with --sse)';
@@ -23,9 +24,12 @@ export default class Serve extends Command {
     'tls-cert': Flags.string({ description: 'Serve HTTPS with this certificate (PEM)', dependsOn: ['tls-key'] }),
     'tls-key': Flags.string({ description: 'Private key of --tls-cert (PEM)', dependsOn: ['tls-cert'] }),
     'auth-token': Flags.string({ description: 'Require Authorization: Bearer <token> (repeatable). Env: NOMAD_MCP_AUTH_TOKENS', multiple: true }),
+    'auth-token-file': Flags.string({ description: 'Read bearer tokens from this file, one per line (keeps them out of ps). Env: NOMAD_MCP_AUTH_TOKEN_FILE' }),
     auth: Flags.string({ description: 'nomad = each client\'s bearer token is its Nomad ACL token (per-user passthrough)', options: ['nomad'] }),
+    'insecure-passthrough-without-acl': Flags.boolean({ description: 'Serve --auth nomad even when Nomad does not enforce ACLs (then any bearer string gets full access)' }),
     'insecure-no-auth': Flags.boolean({ description: 'Allow a non-loopback bind without authentication (not recommended)' }),
-    'allowed-origin': Flags.string({ description: 'Allow browser requests from this Origin (repeatable)', multiple: true }),
+    'allowed-origin': Flags.string({ description: 'Allow browser requests (with CORS headers) from this Origin (repeatable)', multiple: true }),
+    'public-host': Flags.string({ description: 'A name clients use to reach this server, host or host:port, checked against Host and Origin (repeatable). Env: NOMAD_MCP_PUBLIC_HOSTS', multiple: true }),
     'rate-limit': Flags.integer({ description: 'Tool calls per minute per client', min: 1 }),
     'audit-log': Flags.string({ description: 'Append one JSON line per tool call to this file' }),
     watch: Flags.boolean({ description: 'Reload the catalog when a tools directory changes (--no-watch to turn off)', default: true, allowNo: true }),
@@ -37,15 +41,32 @@ export default class Serve extends Command {
     const { flags } = await this.parse(Serve);
     const { formatProblem } = await import('../host/errors.js');
     const envTokens = (process.env.NOMAD_MCP_AUTH_TOKENS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-    const tokens = [...(flags['auth-token'] ?? []), ...envTokens];
+    const tokenFile = flags['auth-token-file'] ?? (process.env.NOMAD_MCP_AUTH_TOKEN_FILE?.trim() || undefined);
+    let fileTokens: string[] = [];
+    if (tokenFile) {
+      const { readTokenFile } = await import('../cli/token-file.js');
+      try {
+        fileTokens = readTokenFile(tokenFile, (m) => this.warn(m));
+      } catch (err) {
+        this.error((err as Error).message, { exit: 2 });
+      }
+    }
+    const tokens = [...(flags['auth-token'] ?? []), ...envTokens, ...fileTokens];
     if (flags.sse) {
       const { isLoopbackHost } = await import('../host/transports/auth.js');
-      if (tokens.length && flags.auth) this.error('choose one of --auth-token and --auth nomad', { exit: 2 });
-      if (!isLoopbackHost(flags.host) && !tokens.length && !flags.auth) {
+      if (tokens.length && flags.auth) this.error('choose one of --auth-token (or a token file) and --auth nomad', { exit: 2 });
+      const loopback = isLoopbackHost(flags.host);
+      if (!loopback && !tokens.length && !flags.auth) {
         if (!flags['insecure-no-auth']) {
-          this.error(`refusing to serve on ${flags.host} without authentication: set --auth-token (or NOMAD_MCP_AUTH_TOKENS) or --auth nomad (or --insecure-no-auth)`, { exit: 2 });
+          this.error(`refusing to serve on ${flags.host} without authentication: set --auth-token (or NOMAD_MCP_AUTH_TOKENS, --auth-token-file) or --auth nomad (or --insecure-no-auth)`, { exit: 2 });
         }
         this.warn(`serving on ${flags.host} WITHOUT authentication (--insecure-no-auth): anyone who can reach it operates your cluster`);
+      }
+      if (!loopback && !flags['tls-cert'] && (tokens.length || flags.auth)) {
+        this.warn(
+          `serving on ${flags.host} over plain HTTP: ${flags.auth ? 'callers\' Nomad tokens' : 'the bearer token'} cross the network unencrypted; ` +
+            'serve HTTPS with --tls-cert/--tls-key, or bind loopback behind a TLS-terminating proxy',
+        );
       }
     }
     const { loadForCommand } = await import('../cli/load.js');
@@ -94,6 +115,27 @@ export default class Serve extends Command {
       host.warm();
       return;
     }
+    let acl: HttpOptions['acl'];
+    if (flags.auth === 'nomad') {
+      const { probeAclEnforcement } = await import('../host/nomad-acl.js');
+      const nomad = runtime.upstreams.get('nomad');
+      const probe = () => probeAclEnforcement(nomad);
+      const atStart = await probe();
+      const insecure = flags['insecure-passthrough-without-acl'];
+      const where = `Nomad at ${runtime.config.upstreams.nomad.url ?? '(no address)'}`;
+      if (atStart.state !== 'enforced') {
+        const problem =
+          atStart.state === 'disabled'
+            ? `${where} does not enforce ACLs: with --auth nomad any bearer string would get full access to the cluster (and the server's Gitea credentials)`
+            : `cannot tell whether ${where} enforces ACLs (${atStart.reason}), and --auth nomad relies on them`;
+        if (!insecure) {
+          await runtime.close();
+          this.error(`${problem}. Enable ACLs in Nomad, use --auth-token, or pass --insecure-passthrough-without-acl to serve anyway.`, { exit: 2 });
+        }
+        this.warn(`${problem}; serving anyway (--insecure-passthrough-without-acl)`);
+      }
+      acl = { atStart, probe, allowDisabled: insecure };
+    }
     const { serveHttp } = await import('../host/transports/http.js');
     const http = await serveHttp(host, {
       host: flags.host,
@@ -102,7 +144,9 @@ export default class Serve extends Command {
       tls: flags['tls-cert'] && flags['tls-key'] ? { cert: flags['tls-cert'], key: flags['tls-key'] } : undefined,
       auth: flags.auth === 'nomad' ? { kind: 'nomad' } : tokens.length ? { kind: 'tokens', tokens } : { kind: 'none' },
       allowedOrigins: flags['allowed-origin'] ?? [],
+      publicHosts: runtime.config.publicHosts,
       nomad: runtime.upstreams.get('nomad'),
+      acl,
     });
     // handlers first: a supervisor may send SIGTERM as soon as it reads the listening line
     let stopping = false;

@@ -61,6 +61,8 @@ export interface HostConfig {
   allowedNamespaces: string[];
   maxResultBytes: number;
   maxLogBytes: number;
+  /** Names HTTP clients use to reach `serve --sse` (Host/Origin check), besides its bind address. */
+  publicHosts: string[];
   /** Config files that contributed (for `doctor`). */
   sources: string[];
 }
@@ -78,6 +80,7 @@ export interface ConfigFlags {
   allowVariableValues?: boolean;
   tags?: string[];
   namespaces?: string[];
+  publicHosts?: string[];
   configFile?: string;
 }
 
@@ -95,6 +98,7 @@ interface FileConfig {
   namespaces?: string[];
   maxResultBytes?: number;
   maxLogBytes?: number;
+  publicHosts?: string[];
 }
 
 const TRUE = /^(1|true|yes|on)$/i;
@@ -269,6 +273,7 @@ export async function loadConfig(
     allowedNamespaces: flags.namespaces ?? envList(env.NOMAD_MCP_ALLOWED_NAMESPACES) ?? file.namespaces ?? [],
     maxResultBytes: envInt('NOMAD_MCP_MAX_RESULT_BYTES', env.NOMAD_MCP_MAX_RESULT_BYTES) ?? file.maxResultBytes ?? 24_000,
     maxLogBytes: envInt('NOMAD_MCP_MAX_LOG_BYTES', env.NOMAD_MCP_MAX_LOG_BYTES) ?? file.maxLogBytes ?? 64 * 1024,
+    publicHosts: flags.publicHosts ?? envList(env.NOMAD_MCP_PUBLIC_HOSTS) ?? file.publicHosts ?? [],
     sources: fileName ? [fileName] : [],
   };
 }

@@ -215,6 +215,31 @@ export class Upstream {
     return `${method} ${p}`;
   }
 
+  /**
+   * Nomad never answers 3xx (its HTTP handlers have no redirect), so a redirect comes from something
+   * in front of it (a proxy, a login page) and is never a success: undici does not follow it, and a
+   * body that came with it is not Nomad's answer. The target is shown without its query string.
+   */
+  private redirectError(status: number, headers: Record<string, string>, method: string, p: string): ToolError {
+    let target = 'no Location';
+    const location = headers.location;
+    if (location) {
+      try {
+        const u = new URL(location, this.url);
+        target = `${u.origin}${u.pathname}`;
+      } catch {
+        target = 'an unreadable Location';
+      }
+      if (target.length > 200) target = `${target.slice(0, 200)}…`;
+    }
+    const where = this.name === 'nomad' ? 'point NOMAD_ADDR at Nomad itself' : `point the ${this.name} upstream's URL at ${this.label} itself`;
+    return new ToolError(
+      `${this.label} answered ${status} redirect to ${target} (${this.where(method, p)}): something in front of ${this.label} redirected; ${where}.`,
+      'upstream',
+      status,
+    );
+  }
+
   private describeFailure(err: unknown, method: string, p: string, timeout: { aborted: boolean }, ms: number, caller?: AbortSignal): ToolError {
     if (err instanceof ToolError) return err;
     if (timeout.aborted) {
@@ -307,6 +332,7 @@ export class Upstream {
       throw te;
     }
     const headers = flatHeaders(res.headers);
+    if (res.statusCode >= 300 && res.statusCode < 400) throw this.redirectError(res.statusCode, headers, method, p);
     if (res.statusCode >= 400) {
       const category = res.statusCode >= 500 ? 'upstream' : 'caller';
       const hint = res.statusCode === 403 && this.name === 'nomad' ? ' The token is unknown or lacks a policy for this; get_token_self shows what it grants.' : '';
@@ -369,6 +395,11 @@ export class Upstream {
       });
       timeout.removeEventListener('abort', onTimeout);
       const headers = flatHeaders(res.headers);
+      if (res.statusCode >= 300 && res.statusCode < 400) {
+        res.body.destroy();
+        opts.signal?.removeEventListener('abort', onCaller);
+        throw this.redirectError(res.statusCode, headers, 'GET', p);
+      }
       if (res.statusCode >= 400) {
         const text = await readCapped(res.body, 64 * 1024).catch(() => '');
         opts.signal?.removeEventListener('abort', onCaller);

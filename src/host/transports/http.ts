@@ -6,9 +6,10 @@ import { readFileSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { AclEnforcement } from '../nomad-acl.js';
 import type { Upstream } from '../upstream.js';
 import type { AuthExtra, ToolHost } from '../server.js';
-import { type AuthMode, authenticate, isLoopbackHost, originProblem } from './auth.js';
+import { type AuthMode, type OriginPolicy, authenticate, corsOrigin, originPolicy, originProblem, seesDetails } from './auth.js';
 import { handleRest } from './rest.js';
 
 export interface HttpOptions {
@@ -18,8 +19,17 @@ export interface HttpOptions {
   tls?: { cert: string; key: string };
   auth: AuthMode;
   allowedOrigins: string[];
+  /** Names clients use to reach the server (--public-host), besides the bind host (and loopback names). */
+  publicHosts?: string[];
   /** For /readyz: is the Nomad leader reachable? */
   nomad: Upstream;
+  /**
+   * Passthrough only: whether Nomad enforces ACLs, and how to ask again (for /readyz). Without
+   * `allowDisabled`, a Nomad found not to enforce them makes /readyz not ready and MCP/REST answer 503.
+   */
+  acl?: { atStart: AclEnforcement; probe: () => Promise<AclEnforcement>; allowDisabled: boolean };
+  /** How long /readyz reuses its Nomad check (default 3 s), rate limit or not. */
+  readyCacheMs?: number;
   /** Largest accepted request body. */
   maxBodyBytes?: number;
   /** A Streamable HTTP session unused this long is closed (default 30 minutes). */
@@ -91,7 +101,13 @@ function requestIds(body: unknown): (string | number)[] {
  */
 export async function serveHttp(host: ToolHost, opts: HttpOptions): Promise<HttpServer> {
   const maxBody = opts.maxBodyBytes ?? 4 * 1024 * 1024;
-  const loopback = isLoopbackHost(opts.host);
+  const policyFor = (port: number) =>
+    originPolicy({ bindHost: opts.host, port, tls: Boolean(opts.tls), publicHosts: opts.publicHosts ?? [], allowedOrigins: opts.allowedOrigins });
+  // a malformed --public-host or --allowed-origin fails here, before listening; the real policy is set
+  // once the port is known (port 0), before the first request can arrive
+  policyFor(opts.port);
+  let policy: OriginPolicy | undefined;
+  let acl = opts.acl?.atStart;
   const idleMs = opts.sessionIdleMs ?? 30 * 60_000;
   const maxSessions = opts.maxSessions ?? 10_000;
   const streamable = new Map<string, StreamableHTTPServerTransport>();
@@ -189,34 +205,71 @@ export async function serveHttp(host: ToolHost, opts: HttpOptions): Promise<Http
     sendJson(res, 405, { error: 'method not allowed' });
   }
 
-  async function readyz(res: ServerResponse): Promise<void> {
-    try {
-      const r = await opts.nomad.get<string>('/v1/status/leader', { timeoutMs: 3000 });
-      sendJson(res, r.data ? 200 : 503, { ready: Boolean(r.data), leader: r.data || null });
-    } catch {
-      // unauthenticated: say no more than that (an upstream error names addresses)
-      sendJson(res, 503, { ready: false, reason: 'Nomad leader not reachable' });
+  const readyCacheMs = opts.readyCacheMs ?? 3000;
+  type Readiness = { ready: boolean; reason?: string; leader: string | null; acl?: AclEnforcement['state'] };
+  let readyCache: { at: number; value: Promise<Readiness> } | undefined;
+
+  async function checkReady(): Promise<Readiness> {
+    const [leader, aclNow] = await Promise.all([
+      opts.nomad.get<string>('/v1/status/leader', { timeoutMs: 3000 }).then(
+        (r) => (typeof r.data === 'string' && r.data ? r.data : null),
+        () => null,
+      ),
+      opts.acl?.probe(),
+    ]);
+    // an answer that settles the question replaces the last one; "unknown" keeps it
+    if (aclNow && aclNow.state !== 'unknown') acl = aclNow;
+    const out: Readiness = { ready: leader !== null, leader };
+    if (!leader) out.reason = 'Nomad leader not reachable';
+    if (opts.acl) {
+      out.acl = aclNow?.state ?? 'unknown';
+      if (aclNow?.state === 'disabled' && !opts.acl.allowDisabled) {
+        out.ready = false;
+        out.reason = 'Nomad does not enforce ACLs, so --auth nomad would let any token in';
+      }
     }
+    return out;
+  }
+
+  /**
+   * One Nomad check serves every /readyz for `readyCacheMs` (concurrent requests share the one in
+   * flight), so /readyz cannot be used to hammer Nomad. Without details it says ready or not, and
+   * why not in general words; the leader address only to callers who see details.
+   */
+  async function readyz(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const now = Date.now();
+    if (!readyCache || now - readyCache.at >= readyCacheMs) readyCache = { at: now, value: checkReady() };
+    const r = await readyCache.value;
+    const body: Record<string, unknown> = { ready: r.ready };
+    if (r.reason) body.reason = r.reason;
+    if (r.acl) body.acl = r.acl;
+    if (seesDetails(req, opts.auth)) body.leader = r.leader;
+    sendJson(res, r.ready ? 200 : 503, body);
   }
 
   async function route(req: AuthedRequest, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const p = url.pathname.replace(/\/+$/, '') || '/';
-    if (p === '/healthz') return sendJson(res, 200, { status: closing ? 'stopping' : 'ok', sessions: streamable.size + sse.size, inFlight: host.pending });
-    if (p === '/readyz') return readyz(res);
+    if (p === '/healthz') {
+      const status = closing ? 'stopping' : 'ok';
+      return sendJson(res, 200, seesDetails(req, opts.auth) ? { status, sessions: streamable.size + sse.size, inFlight: host.pending } : { status });
+    }
+    if (p === '/readyz') return readyz(req, res);
     const isMcp = p === '/mcp' || p.startsWith('/mcp/');
     const isRest = p === '/api/tools' || p.startsWith('/api/tools/');
     if (!isMcp && !isRest) return sendJson(res, 404, { error: `no route for ${p}` });
-    const bad = originProblem(req, opts.allowedOrigins, loopback);
+    if (!policy) return sendJson(res, 503, { error: 'server is starting' });
+    const bad = originProblem(req, policy);
     if (bad) return sendJson(res, 403, { error: bad });
-    // an allowed browser origin gets CORS headers, and its preflight an answer without auth
-    const origin = req.headers.origin;
-    if (origin && origin !== 'null') {
-      res.setHeader('access-control-allow-origin', origin);
-      res.setHeader('vary', 'Origin');
+    // only an --allowed-origin gets CORS headers, and its preflight an answer without auth
+    const cors = corsOrigin(req, policy);
+    res.setHeader('vary', 'Origin');
+    if (cors) {
+      res.setHeader('access-control-allow-origin', cors);
       res.setHeader('access-control-expose-headers', 'Mcp-Session-Id, WWW-Authenticate, Retry-After');
     }
     if (req.method === 'OPTIONS') {
+      if (req.headers.origin !== undefined && !cors) return sendJson(res, 403, { error: 'no CORS for this origin (add it with --allowed-origin)' });
       res.writeHead(204, {
         'access-control-allow-methods': 'GET, POST, DELETE, OPTIONS',
         'access-control-allow-headers': 'Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID, X-Nomad-Token',
@@ -228,6 +281,9 @@ export async function serveHttp(host: ToolHost, opts: HttpOptions): Promise<Http
     const a = authenticate(req, opts.auth);
     if (!a.ok) return sendJson(res, 401, { error: a.message }, { 'www-authenticate': 'Bearer realm="nomad-mcp"' });
     req.auth = a.auth;
+    if (acl?.state === 'disabled' && opts.acl && !opts.acl.allowDisabled) {
+      return sendJson(res, 503, { error: 'Nomad does not enforce ACLs, so per-user passthrough cannot tell callers apart; refusing calls' });
+    }
     if (closing) return sendJson(res, 503, { error: 'server is shutting down' }, { connection: 'close' });
     if (isRest) return handleRest(host, req, res, p, a.auth.extra as AuthExtra, () => readJson(req, maxBody));
     if (p === '/mcp') return handleStreamable(req, res);
@@ -253,6 +309,7 @@ export async function serveHttp(host: ToolHost, opts: HttpOptions): Promise<Http
     server.listen(opts.port, opts.host, () => resolve());
   });
   const addr = server.address() as AddressInfo;
+  policy = policyFor(addr.port);
   const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `${opts.tls ? 'https' : 'http'}://${shownHost}:${addr.port}`;
 
