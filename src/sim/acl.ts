@@ -41,6 +41,7 @@ export function tokenAllowed(ctx: Ctx): boolean {
 
 export function tokenSelf(ctx: Ctx): unknown {
   ctx.requireMethod('GET');
+  // an agent without ACLs: ACL.ResolveToken returns aclDisabled first (nomad/acl_endpoint.go v1.9.7 :36, :1070)
   if (ctx.env.aclTokens === undefined) throw coded(400, 'ACL support disabled');
   const t = ctx.state.aclTokens.get(requestToken(ctx));
   if (!t) throw coded(403, 'Permission denied');
