@@ -12,7 +12,8 @@ import { formatProblem } from '../dist/host/errors.js';
 import { BUILTIN_CACHE_FILE, BUILTIN_TOOLS_DIR, DESCRIPTOR_SCHEMA_FILE, DESCRIPTOR_VALIDATOR_FILE } from '../dist/host/paths.js';
 import { builtinPlugins } from '../dist/plugins/index.js';
 
-const ajv = new Ajv({ ...DESCRIPTOR_AJV_OPTIONS, code: { source: true } });
+// code.regExp carries its own code for the generated file: patterns run on RE2 there too
+const ajv = new Ajv({ ...DESCRIPTOR_AJV_OPTIONS, code: { ...DESCRIPTOR_AJV_OPTIONS.code, source: true } });
 const validate = ajv.compile(JSON.parse(readFileSync(DESCRIPTOR_SCHEMA_FILE, 'utf8')));
 writeFileSync(DESCRIPTOR_VALIDATOR_FILE, standaloneCode(ajv, validate));
 

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Document, LineCounter, Node as YamlNode } from 'yaml';
 import { CatalogError, type CatalogProblem } from './errors.js';
 import { BUILTIN_CACHE_FILE, DESCRIPTOR_SCHEMA_FILE, DESCRIPTOR_VALIDATOR_FILE } from './paths.js';
+import { ajvRegExp, schemaPatternProblems } from './safe-regex.js';
 import { compile, compileRequest, requestTemplates, templateRefs } from './template.js';
 import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import type { DescriptorFile, JsonSchema, Prompt, PromptDescriptor, ResourceDescriptor, ResourceTemplate, Tier, Tool, ToolDescriptor } from './types.js';
@@ -35,8 +36,11 @@ const requireLazy = createRequire(import.meta.url);
 const yaml = () => requireLazy('yaml') as typeof import('yaml');
 const newAjv = (o: AjvOptions): Ajv => new (requireLazy('ajv') as { Ajv: new (o: AjvOptions) => Ajv }).Ajv(o);
 
-/** Options of the descriptor-file validator (also used to generate its standalone code at build). */
-export const DESCRIPTOR_AJV_OPTIONS = { allErrors: true, strict: false } as const;
+/**
+ * Options of the descriptor-file validator (also used to generate its standalone code at build).
+ * Every ajv instance runs schema `pattern`s on the linear-time engine (see safe-regex.ts).
+ */
+export const DESCRIPTOR_AJV_OPTIONS = { allErrors: true, strict: false, code: { regExp: ajvRegExp } } as const;
 
 let fileValidator: ValidateFunction | undefined;
 /** The descriptor-file validator: generated at build (no compile at start-up), else compiled here. */
@@ -103,7 +107,15 @@ export function textHash(text: string): string {
 let inputAjvInstance: Ajv | undefined;
 /** One ajv instance for every tool's input schema; `useDefaults` fills declared defaults. */
 function inputAjv(): Ajv {
-  inputAjvInstance ??= newAjv({ allErrors: true, useDefaults: true, strict: true, strictTypes: false, strictTuples: false, strictRequired: false });
+  inputAjvInstance ??= newAjv({
+    allErrors: true,
+    useDefaults: true,
+    strict: true,
+    strictTypes: false,
+    strictTuples: false,
+    strictRequired: false,
+    code: { regExp: ajvRegExp },
+  });
   return inputAjvInstance;
 }
 
@@ -412,8 +424,10 @@ function checkTools(
       // lazy (serve): compiled in idle time after start-up. A team's file is still checked against the
       // JSON Schema meta-schema now; the built-in ones were compiled at build.
       if (!opts.lazy) validateInput = inputAjv().compile(input);
-      else if (opts.trusted || inputAjv().validateSchema(input)) validateInput = lazyValidator(input);
-      else here(['input'], `invalid input schema: ${inputAjv().errorsText(inputAjv().errors, { dataVar: 'input' })}`);
+      else if (!opts.trusted && !inputAjv().validateSchema(input)) here(['input'], `invalid input schema: ${inputAjv().errorsText(inputAjv().errors, { dataVar: 'input' })}`);
+      // a pattern the linear-time engine refuses would only fail at the first call: report it at load
+      else if (!opts.trusted && schemaPatternProblems(input).length) here(['input'], `invalid input schema: ${schemaPatternProblems(input)[0]}`);
+      else validateInput = lazyValidator(input);
     } catch (err) {
       here(['input'], `invalid input schema: ${(err as Error).message}`);
     }

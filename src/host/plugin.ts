@@ -50,5 +50,6 @@ export function definePlugin<A extends JsonObject = JsonObject>(plugin: Plugin<A
 
 export { ToolError } from './errors.js';
 export { nomadPath } from './template.js';
+export { compileSafePattern, PatternError, type SafePattern } from './safe-regex.js';
 export { truncateText, compactJson, nomadDate, nomadTime } from './shape.js';
 export type { Upstream } from './upstream.js';

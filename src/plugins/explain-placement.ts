@@ -32,9 +32,31 @@ export function splitFix(sentence: string): { finding: string; fix?: string } {
   return { finding: `${sentence.slice(0, i)}.`, fix: fix.charAt(0).toUpperCase() + fix.slice(1) };
 }
 
-/** Nomad datacenter patterns allow `*` wildcards (1.5+). */
+/**
+ * Whether a datacenter pattern with `*` wildcards (Nomad 1.5+) matches a node's datacenter, as
+ * Nomad decides it: nomad/structs/structs.go Node.IsInAnyDC calls glob.Glob from
+ * github.com/ryanuber/go-glob (glob.go), which this follows: each literal piece is found leftmost,
+ * the last one must end the name. No regular expression: linear in the pattern and the name.
+ */
+export function globMatches(pattern: string, subject: string): boolean {
+  if (pattern === '') return subject === '';
+  if (pattern === '*') return true;
+  const parts = pattern.split('*');
+  if (parts.length === 1) return subject === pattern;
+  const leadingGlob = pattern.startsWith('*');
+  const trailingGlob = pattern.endsWith('*');
+  const end = parts.length - 1;
+  let from = 0; // go-glob trims the subject as it goes; an offset does the same without copies
+  for (let i = 0; i < end; i++) {
+    const idx = subject.indexOf(parts[i], from);
+    if (i === 0 ? !leadingGlob && idx !== 0 : idx < 0) return false;
+    from = idx + parts[i].length;
+  }
+  return trailingGlob || (subject.length - from >= parts[end].length && subject.endsWith(parts[end]));
+}
+
 function dcMatches(patterns: string[], dc: string): boolean {
-  return patterns.some((p) => new RegExp(`^${p.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(dc));
+  return patterns.some((p) => globMatches(p, dc));
 }
 
 function counted(list: string[]): string {

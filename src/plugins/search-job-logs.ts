@@ -3,7 +3,7 @@
  * most 10) for a case-insensitive regular expression; answers the matching lines with allocation,
  * task and stream, redacted and marked as untrusted.
  */
-import { definePlugin, ToolError, truncateText, type ToolContext } from '../host/plugin.js';
+import { compileSafePattern, definePlugin, PatternError, ToolError, truncateText, type SafePattern, type ToolContext } from '../host/plugin.js';
 import { nomadPath } from '../host/template.js';
 import { readLogTail, redactionNote, wrapUntrusted } from './lib/log-tail.js';
 import { type AllocStub, getJob, groupTasks, newestFirst, plural, short } from './lib/nomad.js';
@@ -28,15 +28,19 @@ const MAX_MATCH_CHARS = 500;
 /** Only this much of a line is tested (a bound on the cost of one regular expression run). */
 const MAX_TESTED_CHARS = 8192;
 
-/** The case-insensitive regular expression of a pattern, or a caller error that says what is wrong. */
-export function compilePattern(pattern: string): RegExp {
+/**
+ * The case-insensitive regular expression of a pattern, on the linear-time engine (a caller's
+ * pattern must not be able to stall the server), or a caller error that says what is wrong.
+ */
+export function compilePattern(pattern: string): SafePattern {
   if (pattern.length > MAX_PATTERN) {
     throw new ToolError(`The pattern is ${pattern.length} characters long; at most ${MAX_PATTERN} are allowed.`, 'caller');
   }
   try {
-    return new RegExp(pattern, 'i');
+    return compileSafePattern(pattern, { ignoreCase: true });
   } catch (err) {
-    throw new ToolError(`The pattern is not a valid regular expression: ${(err as Error).message}`, 'caller');
+    if (err instanceof PatternError) throw new ToolError(err.message, 'caller');
+    throw err;
   }
 }
 
@@ -70,7 +74,7 @@ function tasksOf(alloc: AllocStub, specOrder: string[]): string[] {
   return [...specOrder.filter((t) => states.includes(t)), ...states.filter((t) => !specOrder.includes(t))];
 }
 
-async function searchLog(ctx: ToolContext, ref: LogRef, re: RegExp, lines: number): Promise<LogResult> {
+async function searchLog(ctx: ToolContext, ref: LogRef, re: SafePattern, lines: number): Promise<LogResult> {
   try {
     const tail = await readLogTail(ctx, { allocId: ref.alloc.ID, task: ref.task, type: ref.type, lines });
     const text = tail.text.startsWith('… [truncated:') ? tail.text.slice(tail.text.indexOf('\n') + 1) : tail.text;

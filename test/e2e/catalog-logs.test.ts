@@ -116,7 +116,7 @@ describe('search_job_logs', () => {
   it('an invalid regular expression is a tool error that says so', async () => {
     const r = await mcp.call('search_job_logs', { job_id: 'web', pattern: '(unclosed' });
     expect(r.isError).toBe(true);
-    expect(r.text).toMatch(/^The pattern is not a valid regular expression: .*Unterminated group/);
+    expect(r.text).toMatch(/^The pattern is not a valid regular expression \(RE2 syntax\): missing closing \)/);
   });
 
   it('a job without allocations is a tool error', async () => {

@@ -545,7 +545,7 @@ describe('search-job-logs (scripted)', () => {
   it('rejects invalid and overlong patterns with the reason; unknown jobs', async () => {
     const { ctx, calls } = fakeCtx(routes);
     await expect(run('search-job-logs', { job_id: 'web', pattern: 'a[', lines: 5, type: 'both', max_matches: 5 }, ctx)).rejects.toThrow(
-      'The pattern is not a valid regular expression: Invalid regular expression: /a[/i: Unterminated character class',
+      'The pattern is not a valid regular expression (RE2 syntax): missing closing ]: `[`.',
     );
     await expect(run('search-job-logs', { job_id: 'web', pattern: 'a'.repeat(501), lines: 5, type: 'both', max_matches: 5 }, ctx)).rejects.toThrow(/501 characters long; at most 500/);
     expect(calls).toHaveLength(0);
