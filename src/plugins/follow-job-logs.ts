@@ -7,7 +7,7 @@ import { definePlugin, ToolError } from '../host/plugin.js';
 import { nomadPath } from '../host/template.js';
 import { FrameDecoder, FrameDecoderError, FrameText } from './lib/log-frames.js';
 import { chooseLogTarget } from './lib/log-target.js';
-import { logWhere, redactionNote, withTaskHint, wrapUntrusted } from './lib/log-tail.js';
+import { hasNonBlank, logWhere, redactionNote, trimLineEnds, withTaskHint, wrapUntrusted } from './lib/log-tail.js';
 import { redact } from './lib/redact.js';
 import { readStreamFor } from './lib/timed-stream.js';
 
@@ -80,7 +80,7 @@ export default definePlugin<Args>({
 
     const take = async (complete: string, final: boolean) => {
       // CRs and trailing blanks cost tokens and carry nothing (as in the tail reader).
-      const cleaned = complete.replace(/[ \t\r]+(?=\n|$)/g, '');
+      const cleaned = trimLineEnds(complete);
       const red = redact(cleaned);
       redactions += red.count;
       const lines = red.text.split('\n');
@@ -121,7 +121,7 @@ export default definePlugin<Args>({
       throw withTaskHint(err, knownTasks);
     }
     pending += text.end();
-    if (pending.replace(/[ \t\r]+$/, '') !== '') await take(pending, true);
+    if (hasNonBlank(pending)) await take(pending, true);
 
     const notes: string[] = [];
     if (redactions) notes.push(redactionNote(redactions));

@@ -38,9 +38,28 @@ export function hclVariables(vars: Record<string, unknown> | undefined): string 
   return lines.length ? `${lines.join('\n')}\n` : '';
 }
 
-/** Whether HCL text sets the job's namespace (canonicalised specs always carry "default"). */
+const isLineBreak = (c: number): boolean => c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
+/** JavaScript's \s. */
+const isSpace = (c: number): boolean =>
+  c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+
+/**
+ * Whether HCL text sets the job's namespace (canonicalised specs always carry "default"): a line
+ * that is blanks, `namespace`, blanks and `=`, as `/^\s*namespace\s*=/m` says, in one pass (the
+ * expression is quadratic on a spec that starts with many blank lines, and the spec is caller text).
+ */
 export function hclDeclaresNamespace(content: string): boolean {
-  return /^\s*namespace\s*=/m.test(content);
+  const len = content.length;
+  for (let i = 0; i < len; i++) {
+    if (i > 0 && !isLineBreak(content.charCodeAt(i - 1))) continue;
+    let p = i;
+    while (p < len && isSpace(content.charCodeAt(p)) && !isLineBreak(content.charCodeAt(p))) p++;
+    if (!content.startsWith('namespace', p)) continue;
+    p += 9;
+    while (p < len && isSpace(content.charCodeAt(p))) p++;
+    if (content[p] === '=') return true;
+  }
+  return false;
 }
 
 /** Whether jobspec text is JSON rather than HCL. */
