@@ -15,21 +15,32 @@ const INPUTS = {
   'Bearer ': (n) => fill('Bearer ', n),
   'Authorization: blanks': (n) => `Authorization:${' '.repeat(n)}`,
   '-eyJ': (n) => fill('-eyJ', n),
+  'AWS key IDs': (n) => fill('AKIAABCDEFGHIJKLMNOP ', n),
   'log lines': (n) => fill('2024-01-01T00:00:00Z INFO GET /api/items?id=42 served in 12ms user=bob DB_PASSWORD=hunter2\n', n),
 };
 
+// CPU time of this process (process.cpuUsage), the best of a few runs after warming up: on a shared
+// machine wall time mostly measures the wait for a core. A replace over the same text is the yardstick.
+const best = (fn, runs) => {
+  let min = Infinity;
+  for (let i = 0; i < runs; i++) {
+    const t = process.cpuUsage();
+    fn();
+    const u = process.cpuUsage(t);
+    min = Math.min(min, (u.user + u.system) / 1000);
+  }
+  return min;
+};
 const rows = [];
-for (const [name, gen] of Object.entries(INPUTS)) {
+for (const [name, gen] of Object.entries({ ...INPUTS, 'yardstick: log lines .replace(/e/g)': null })) {
   const row = { input: name };
   for (const size of SIZES) {
-    const text = gen(size);
-    redact(text.slice(0, 1024)); // warm
-    const runs = size <= 16 * KiB ? 20 : 3;
-    const t = performance.now();
-    for (let i = 0; i < runs; i++) redact(text);
-    row[`${size / KiB} KiB ms`] = fmt((performance.now() - t) / runs, 2);
+    const text = (gen ?? INPUTS['log lines'])(size);
+    const fn = gen ? () => redact(text) : () => text.replace(/e/g, 'E');
+    best(fn, 2); // warm up
+    row[`${size / KiB} KiB`] = fmt(best(fn, size <= 64 * KiB ? 10 : 4), 2);
   }
   rows.push(row);
 }
 table(rows);
-console.log('target: 1 MiB well under 100 ms');
+console.log('CPU ms per redact() call; target: 1 MiB well under 100 ms');

@@ -13,12 +13,15 @@ const tail = LINE.repeat(Math.ceil(MiB / LINE.length)).slice(0, MiB);
 const lines = tail.split('\n');
 const As = 'a'.repeat(MiB);
 
+// CPU time of this process, the best of a few runs: on a shared machine wall time mostly measures
+// the wait for a core. The tool call is wall time (client, server and simulator share the cores).
 const best = (fn, runs = 3) => {
   let min = Infinity;
   for (let i = 0; i < runs; i++) {
-    const t = performance.now();
+    const t = process.cpuUsage();
     fn();
-    min = Math.min(min, performance.now() - t);
+    const u = process.cpuUsage(t);
+    min = Math.min(min, (u.user + u.system) / 1000);
   }
   return min;
 };
@@ -46,11 +49,11 @@ for (const pattern of PATTERNS) {
   if (r.isError) throw new Error(r.content[0].text);
   rows.push({
     pattern,
-    '1 MiB by line ms': fmt(perLine, 1),
+    '1 MiB by line, CPU ms': fmt(perLine, 1),
     'lines matched': matched,
-    '1 MiB one string ms': fmt(whole, 1),
-    "1 MiB of 'a' ms": fmt(aaa, 1),
-    'search_job_logs ms': fmt(tool, 1),
+    '1 MiB one string, CPU ms': fmt(whole, 1),
+    "1 MiB of 'a', CPU ms": fmt(aaa, 1),
+    'search_job_logs, wall ms': fmt(tool, 1),
   });
 }
 table(rows);

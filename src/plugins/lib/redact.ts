@@ -186,11 +186,20 @@ const urlCredentials: Scanner = (text) => (from) => {
 const SECRET_WORDS = ['password', 'passwd', 'passphrase', 'secret', 'token', 'credential'];
 const SECRET_KEY_WORDS = ['api', 'access', 'private', 'auth', 'session'];
 
+/** The words above by their first letter (lower-case code), so a position tries only its own. */
+const BY_FIRST: { words: string[]; keyWords: string[] }[] = [];
+for (const w of [...SECRET_WORDS, ...SECRET_KEY_WORDS]) {
+  const slot = (BY_FIRST[w.charCodeAt(0)] ??= { words: [], keyWords: [] });
+  (SECRET_WORDS.includes(w) ? slot.words : slot.keyWords).push(w);
+}
+
 /** The end of the longest secret word at `p`, or -1. */
 function secretWordEnd(text: string, p: number): number {
+  const slot = BY_FIRST[text.charCodeAt(p) | 32];
+  if (!slot) return -1;
   let end = -1;
-  for (const w of SECRET_WORDS) if (wordAt(text, p, w)) end = Math.max(end, p + w.length + (w === 'credential' && wordAt(text, p + 10, 's') ? 1 : 0));
-  for (const w of SECRET_KEY_WORDS) {
+  for (const w of slot.words) if (wordAt(text, p, w)) end = Math.max(end, p + w.length + (w === 'credential' && wordAt(text, p + 10, 's') ? 1 : 0));
+  for (const w of slot.keyWords) {
     if (!wordAt(text, p, w)) continue;
     let q = p + w.length;
     const sep = text[q];
@@ -202,7 +211,6 @@ function secretWordEnd(text: string, p: number): number {
 
 const isKeyChar = (c: number): boolean => isWord(c) || c === 46 || c === 45; // [A-Za-z0-9_.-]
 const isUnquotedChar = (c: number): boolean => isValueChar(c) && c !== 38; // [^\s,;&"']
-const FIRST = new Set('pstac'.split('').map((c) => c.charCodeAt(0)));
 
 const secretPair: Scanner = (text) => {
   const len = text.length;
@@ -233,7 +241,7 @@ const secretPair: Scanner = (text) => {
       // a secret word ending in the last segment (it may start up to "session-" before it)
       let found = false;
       for (let p = Math.max(first, lastSegment - 11); p < e && !found; p++) {
-        if (FIRST.has(text.charCodeAt(p) | 32) && secretWordEnd(text, p) > lastSegment) found = true;
+        if (secretWordEnd(text, p) > lastSegment) found = true;
       }
       if (!found) continue;
       let k = e;
@@ -305,13 +313,31 @@ const jwt: Scanner = (text) => {
 
 // ---------------------------------------------------------------------------------------------
 
+// ---------------------------------------------------------------------------------------------
+// Any remaining "Bearer <token>": /\b(Bearer)\s+[A-Za-z0-9\-._~+/]+=*/g (a scanner rather than the
+// expression only because a callback per match costs more than the scan on a text of many tokens).
+
+const isTokenChar = (c: number): boolean => isWord(c) || c === 45 || c === 46 || c === 126 || c === 43 || c === 47; // [A-Za-z0-9\-._~+/]
+
+const bearer: Scanner = (text) => (from) => {
+  const len = text.length;
+  for (let b = text.indexOf('Bearer', from); b >= 0; b = text.indexOf('Bearer', b + 1)) {
+    if (b > 0 && isWord(text.charCodeAt(b - 1))) continue;
+    const t = skipSpace(text, b + 6);
+    if (t === b + 6 || t >= len || !isTokenChar(text.charCodeAt(t))) continue;
+    let end = t;
+    while (end < len && isTokenChar(text.charCodeAt(end))) end++;
+    while (text.charCodeAt(end) === 61) end++; // =*
+    return { start: b, end, replacement: `Bearer ${R}` };
+  }
+  return undefined;
+};
+
 /**
- * Rules kept as regular expressions, each linear: "Bearer" is a literal start and the blanks and
- * token after it are disjoint runs; the key formats have fixed prefixes and a bounded count or a
- * run that, once long enough, can only end at its last word boundary. Their replacement always
- * differs from the match (no match can hold "[REDACTED]"), so every match counts.
+ * Rules kept as regular expressions, each linear: the key formats have fixed prefixes and a bounded
+ * count or a run that, once long enough, can only end at its last word boundary. Their replacement
+ * always differs from the match (no match can hold "[REDACTED]"), so every match counts.
  */
-const BEARER = /\b(Bearer)\s+[A-Za-z0-9\-._~+/]+=*/g;
 const FORMATS = [
   // AWS access key IDs.
   /\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b/g,
@@ -326,11 +352,7 @@ const scan = (rule: Scanner): Step => (text, counted) => applyScanner(text, rule
 const RULES: Step[] = [
   scan(pem),
   scan(authorization),
-  (text, counted) =>
-    text.replace(BEARER, (_m: string, b: string) => {
-      counted.n++;
-      return `${b} ${R}`;
-    }),
+  scan(bearer),
   scan(urlCredentials),
   scan(secretPair),
   ...FORMATS.map(
