@@ -54,14 +54,16 @@ function skipSpace(text: string, p: number): number {
 /** Applies a scanner rule from left to right, as String.prototype.replace does with a /g expression. */
 function applyScanner(text: string, rule: Scanner, counted: { n: number }): string {
   const next = rule(text);
-  let out = '';
+  const parts: string[] = [];
   let last = 0;
   for (let f = next(0); f; f = next(f.end)) {
     if (f.replacement !== text.slice(f.start, f.end)) counted.n++;
-    out += text.slice(last, f.start) + f.replacement;
+    parts.push(text.slice(last, f.start), f.replacement);
     last = f.end;
   }
-  return last === 0 ? text : out + text.slice(last);
+  if (last === 0) return text;
+  parts.push(text.slice(last));
+  return parts.join(''); // one flat string: the next rule reads it character by character
 }
 
 // ---------------------------------------------------------------------------------------------
