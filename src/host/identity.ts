@@ -126,8 +126,11 @@ export class TokenVerifier {
     try {
       verdict = await checkNomadToken(this.nomad, token);
     } catch {
-      // Nomad cannot say now: a token it accepted minutes ago stays valid, any other is unverified
-      return known ? 'valid' : undefined;
+      // Nomad cannot say now: a token it accepted minutes ago stays valid (asked again after cacheMs), any other is unverified
+      const hit = this.cache.get(digest);
+      if (!known || !hit) return undefined;
+      hit.until = Date.now() + this.cacheMs;
+      return 'valid';
     }
     const now = Date.now();
     this.cache.delete(digest);
