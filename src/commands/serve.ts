@@ -30,7 +30,8 @@ export default class Serve extends Command {
     'insecure-no-auth': Flags.boolean({ description: 'Allow a non-loopback bind without authentication (not recommended)' }),
     'allowed-origin': Flags.string({ description: 'Allow browser requests (with CORS headers) from this Origin (repeatable)', multiple: true }),
     'public-host': Flags.string({ description: 'A name clients use to reach this server, host or host:port, checked against Host and Origin (repeatable). Env: NOMAD_MCP_PUBLIC_HOSTS', multiple: true }),
-    'rate-limit': Flags.integer({ description: 'Tool calls per minute per client', min: 1 }),
+    'rate-limit': Flags.integer({ description: 'Calls that reach Nomad (tools, resources) per minute per verified identity', min: 1 }),
+    'unverified-rate-limit': Flags.integer({ description: 'With --auth nomad: token checks per minute shared by all callers with a not-yet-verified token from one address', default: 10, min: 1 }),
     'audit-log': Flags.string({ description: 'Append one JSON line per tool call to this file' }),
     watch: Flags.boolean({ description: 'Reload the catalog when a tools directory changes (--no-watch to turn off)', default: true, allowNo: true }),
     ...nomadFlags,
@@ -147,6 +148,14 @@ export default class Serve extends Command {
       publicHosts: runtime.config.publicHosts,
       nomad: runtime.upstreams.get('nomad'),
       acl,
+      // identity caps (issue 10): sessions and legacy SSE streams per identity and in total, idle expiry
+      sessionIdleMs: 10 * 60_000,
+      maxSessions: 2_000,
+      maxSessionsPerIdentity: 50,
+      maxSseStreams: 1_000,
+      maxSseStreamsPerIdentity: 20,
+      maxUnverifiedSessions: 2,
+      unverifiedPerMinute: flags['unverified-rate-limit'],
     });
     // handlers first: a supervisor may send SIGTERM as soon as it reads the listening line
     let stopping = false;

@@ -41,8 +41,10 @@ export interface HostOptions {
 export interface Caller {
   transport: string;
   session?: string;
-  /** Token fingerprint or address. */
+  /** Token fingerprint or address: the identity the audit log records. */
   client?: string;
+  /** What rate limits count against (the identity, or `unverified:<address>`); defaults to `client`. */
+  limitKey?: string;
 }
 
 export interface HostCallOptions {
@@ -82,7 +84,17 @@ function target(args: Record<string, unknown>): string {
 /** Auth details a transport attaches to a request (`req.auth`), read back by the call handler. */
 export interface AuthExtra {
   nomadToken?: string;
+  /** The identity (see identity.ts): token fingerprint or address. */
   client?: string;
+  /** What rate limits and caps count against. */
+  limitKey?: string;
+  verified?: boolean;
+}
+
+/** The caller of one MCP request, from what the transport attached. */
+function callerOf(transport: string, extra: { sessionId?: string; authInfo?: { extra?: Record<string, unknown> } }): Caller {
+  const auth = extra.authInfo?.extra as AuthExtra | undefined;
+  return { transport, session: extra.sessionId, client: auth?.client, limitKey: auth?.limitKey };
 }
 
 /** The MCP definition of a tool, as tools/list sends it. */
@@ -116,7 +128,8 @@ export class ToolHost {
   private prompts: Prompt[] = [];
   private readonly upstreams: UpstreamRegistry;
   private readonly version: string;
-  private readonly audit?: AuditLog;
+  /** Also written by transports (a refused session access). */
+  readonly audit?: AuditLog;
   private readonly rateLimiter?: RateLimiter;
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
@@ -230,7 +243,7 @@ export class ToolHost {
   ): Promise<CallResult & { retryAfter?: number }> {
     const started = performance.now();
     let r: CallResult & { retryAfter?: number };
-    const wait = this.rateLimiter?.take(opts.caller?.client ?? 'anonymous') ?? 0;
+    const wait = this.rateLimiter?.take(opts.caller?.limitKey ?? opts.caller?.client ?? 'anonymous') ?? 0;
     if (wait > 0) {
       r = { text: `Rate limit exceeded for this client; retry in ${wait} s.`, isError: true, category: 'caller', retryAfter: wait, refused: 'rate-limited' };
     } else {
@@ -317,12 +330,19 @@ export class ToolHost {
     server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({
       resourceTemplates: this.resources.map((r) => ({ uriTemplate: r.uriTemplate, name: r.name, ...(r.title ? { title: r.title } : {}), description: r.description, mimeType: r.mimeType })),
     }));
-    server.setRequestHandler(ListResourcesRequestSchema, async (_req, extra) => ({
-      resources: await this.listResources(extra.signal, (extra.authInfo?.extra as AuthExtra | undefined)?.nomadToken),
-    }));
+    server.setRequestHandler(ListResourcesRequestSchema, async (_req, extra) => {
+      // listing reaches Nomad, so it is rate-limited and audited like a call
+      let resources: Resource[] = [];
+      const r = await this.guarded('resources/list', {}, { caller: callerOf(transport, extra) }, async () => {
+        resources = await this.listResources(extra.signal, (extra.authInfo?.extra as AuthExtra | undefined)?.nomadToken);
+        return { text: '', isError: false };
+      });
+      if (r.refused === 'rate-limited') throw protocolError(ErrorCode.InvalidRequest, r.text);
+      return { resources };
+    });
     server.setRequestHandler(ReadResourceRequestSchema, async (req, extra) => {
       const auth = extra.authInfo?.extra as AuthExtra | undefined;
-      return { contents: [await this.readResource(req.params.uri, { signal: extra.signal, token: auth?.nomadToken, caller: { transport, session: extra.sessionId, client: auth?.client } })] };
+      return { contents: [await this.readResource(req.params.uri, { signal: extra.signal, token: auth?.nomadToken, caller: callerOf(transport, extra) })] };
     });
     server.setRequestHandler(ListPromptsRequestSchema, async () => ({
       prompts: this.prompts.map((p) => ({ name: p.name, ...(p.title ? { title: p.title } : {}), description: p.description, arguments: p.arguments })),
@@ -363,7 +383,7 @@ export class ToolHost {
         signal: extra.signal,
         progress,
         token: auth?.nomadToken,
-        caller: { transport, session: extra.sessionId, client: auth?.client },
+        caller: callerOf(transport, extra),
         confirm,
       });
       if (r.refused === 'unknown') throw protocolError(ErrorCode.InvalidParams, `Unknown tool: ${req.params.name}.${r.text.includes('Did you mean') ? r.text.slice(r.text.indexOf(' Did you mean')) : ''}`);

@@ -3,6 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { isIPv4 } from 'node:net';
 import { fingerprint } from '../audit.js';
+import { type TokenVerifier, addressIdentity, type Identity } from '../identity.js';
 import type { AuthExtra } from '../server.js';
 
 /**
@@ -13,7 +14,8 @@ import type { AuthExtra } from '../server.js';
  */
 export type AuthMode = { kind: 'none' } | { kind: 'tokens'; tokens: string[] } | { kind: 'nomad' };
 
-export type AuthResult = { ok: true; auth: AuthInfo } | { ok: false; message: string };
+/** A refusal carries its HTTP status: 401 (no or bad credential) or 429 (too many unverified tokens). */
+export type AuthResult = { ok: true; auth: AuthInfo } | { ok: false; status: 401 | 429; message: string; retryAfter?: number };
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -31,23 +33,31 @@ function bearer(req: IncomingMessage): string | undefined {
   return m?.[1];
 }
 
-export function authenticate(req: IncomingMessage, mode: AuthMode): AuthResult {
+function authInfo(token: string, identity: Identity, nomadToken?: string): AuthInfo {
+  const extra: AuthExtra = { client: identity.principal, limitKey: identity.key, verified: identity.verified, ...(nomadToken ? { nomadToken } : {}) };
+  return { token, clientId: identity.principal, scopes: [], extra: extra as Record<string, unknown> };
+}
+
+/**
+ * The verified identity of a request: the configured token's fingerprint (`tokens`), the remote
+ * address (`none`), or, in passthrough, the fingerprint of a token Nomad accepted (`verifier`).
+ */
+export async function authenticate(req: IncomingMessage, mode: AuthMode, verifier?: TokenVerifier): Promise<AuthResult> {
   const remote = req.socket.remoteAddress ?? 'unknown';
-  if (mode.kind === 'none') {
-    const extra: AuthExtra = { client: `addr:${remote}` };
-    return { ok: true, auth: { token: '', clientId: extra.client!, scopes: [], extra: extra as Record<string, unknown> } };
-  }
+  if (mode.kind === 'none') return { ok: true, auth: authInfo('', addressIdentity(remote)) };
   if (mode.kind === 'tokens') {
     const t = bearer(req);
-    if (!t || !tokenMatches(t, mode.tokens)) return { ok: false, message: t ? 'invalid bearer token' : 'missing bearer token' };
-    const extra: AuthExtra = { client: fingerprint(t) };
-    return { ok: true, auth: { token: t, clientId: extra.client!, scopes: [], extra: extra as Record<string, unknown> } };
+    if (!t || !tokenMatches(t, mode.tokens)) return { ok: false, status: 401, message: t ? 'invalid bearer token' : 'missing bearer token' };
+    const principal = fingerprint(t)!;
+    return { ok: true, auth: authInfo(t, { principal, key: principal, verified: true }) };
   }
   const header = req.headers['x-nomad-token'];
   const t = bearer(req) ?? (typeof header === 'string' && header ? header : undefined);
-  if (!t) return { ok: false, message: 'missing token: send your Nomad ACL token as Authorization: Bearer <token> or X-Nomad-Token' };
-  const extra: AuthExtra = { nomadToken: t, client: fingerprint(t) };
-  return { ok: true, auth: { token: t, clientId: extra.client!, scopes: [], extra: extra as Record<string, unknown> } };
+  if (!t) return { ok: false, status: 401, message: 'missing token: send your Nomad ACL token as Authorization: Bearer <token> or X-Nomad-Token' };
+  if (!verifier) throw new Error('passthrough authentication needs a token verifier');
+  const r = await verifier.resolve(t, remote);
+  if (!r.ok) return r;
+  return { ok: true, auth: authInfo(t, r.identity, t) };
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);

@@ -10,6 +10,8 @@ import type { AclEnforcement } from '../nomad-acl.js';
 import type { Upstream } from '../upstream.js';
 import type { AuthExtra, ToolHost } from '../server.js';
 import { type AuthMode, type OriginPolicy, authenticate, corsOrigin, originPolicy, originProblem, seesDetails } from './auth.js';
+import { type Identity, TokenVerifier } from '../identity.js';
+import { type Refusal, SessionTable } from './sessions.js';
 import { handleRest } from './rest.js';
 
 export interface HttpOptions {
@@ -32,10 +34,22 @@ export interface HttpOptions {
   readyCacheMs?: number;
   /** Largest accepted request body. */
   maxBodyBytes?: number;
-  /** A Streamable HTTP session unused this long is closed (default 30 minutes). */
+  /** A Streamable HTTP session with no open request, unused this long, is closed (default 10 minutes). */
   sessionIdleMs?: number;
-  /** At most this many sessions at once; a new initialize beyond it gets 503 (default 10,000). */
+  /** At most this many Streamable HTTP sessions at once; a new initialize beyond it gets 503 (default 2,000). */
   maxSessions?: number;
+  /** Sessions one verified identity may hold; beyond it 429 (default 50). */
+  maxSessionsPerIdentity?: number;
+  /** At most this many legacy SSE streams at once (default 1,000). */
+  maxSseStreams?: number;
+  /** Legacy SSE streams one verified identity may hold (default 20). */
+  maxSseStreamsPerIdentity?: number;
+  /** Sessions, and separately SSE streams, that all unverified callers of one address may hold together (default 2). */
+  maxUnverifiedSessions?: number;
+  /** Passthrough: token checks per minute that unverified callers of one address share (default 10). */
+  unverifiedPerMinute?: number;
+  /** Passthrough: how long Nomad's answer about a token is trusted (default 30 s). */
+  tokenCacheMs?: number;
 }
 
 export interface HttpServer {
@@ -46,6 +60,15 @@ export interface HttpServer {
 }
 
 type AuthedRequest = IncomingMessage & { auth?: AuthInfo };
+
+const SESSION_NOT_FOUND = { jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null };
+
+/** The identity `authenticate` attached to a request. */
+function identityOf(req: AuthedRequest): Identity {
+  const a = req.auth?.extra as AuthExtra | undefined;
+  const principal = a?.client ?? 'anonymous';
+  return { principal, key: a?.limitKey ?? principal, verified: a?.verified ?? true };
+}
 
 const JSONRPC_PARSE_ERROR = { jsonrpc: '2.0', error: { code: -32700, message: 'Parse error: the body is not valid JSON' }, id: null };
 
@@ -108,21 +131,45 @@ export async function serveHttp(host: ToolHost, opts: HttpOptions): Promise<Http
   policyFor(opts.port);
   let policy: OriginPolicy | undefined;
   let acl = opts.acl?.atStart;
-  const idleMs = opts.sessionIdleMs ?? 30 * 60_000;
-  const maxSessions = opts.maxSessions ?? 10_000;
-  const streamable = new Map<string, StreamableHTTPServerTransport>();
-  const lastSeen = new Map<string, number>();
+  const idleMs = opts.sessionIdleMs ?? 10 * 60_000;
+  const unverifiedCap = opts.maxUnverifiedSessions ?? 2;
+  const streamable = new SessionTable<StreamableHTTPServerTransport>('sessions', {
+    perIdentity: opts.maxSessionsPerIdentity ?? 50,
+    unverified: unverifiedCap,
+    global: opts.maxSessions ?? 2_000,
+  });
+  const sse = new SessionTable<SSEServerTransport>('SSE streams', {
+    perIdentity: opts.maxSseStreamsPerIdentity ?? 20,
+    unverified: unverifiedCap,
+    global: opts.maxSseStreams ?? 1_000,
+  });
+  const verifier = opts.auth.kind === 'nomad' ? new TokenVerifier(opts.nomad, { unverifiedPerMinute: opts.unverifiedPerMinute, cacheMs: opts.tokenCacheMs }) : undefined;
   // sessions a client never DELETEs (a crashed client, a closed laptop) are closed once idle
   const sweeper = setInterval(() => {
-    const now = Date.now();
-    for (const [id, at] of lastSeen) {
-      if (now - at < idleMs) continue;
-      lastSeen.delete(id);
-      streamable.get(id)?.close().catch(() => {});
-    }
+    for (const t of streamable.idle(idleMs)) t.close().catch(() => {});
   }, Math.min(60_000, idleMs)).unref();
-  const sse = new Map<string, SSEServerTransport>();
   let closing = false;
+
+  /** A request on another identity's session: audited, and answered as for an unknown session. */
+  function foreignSession(req: AuthedRequest, res: ServerResponse, transport: string, sid: string, who: Identity, path: string): void {
+    host.audit?.write({
+      time: new Date().toISOString(),
+      transport,
+      session: sid,
+      client: who.principal,
+      tool: `${req.method ?? 'GET'} ${path}`,
+      outcome: 'denied',
+      category: 'caller',
+      reason: 'session belongs to another identity',
+      ms: 0,
+    });
+    sendJson(res, 404, SESSION_NOT_FOUND);
+  }
+
+  function refuse(res: ServerResponse, r: Refusal, jsonrpc: boolean): void {
+    const body = jsonrpc ? { jsonrpc: '2.0', error: { code: -32000, message: r.message }, id: null } : { error: r.message };
+    sendJson(res, r.status, body, { 'retry-after': '60' });
+  }
 
   async function handleStreamable(req: AuthedRequest, res: ServerResponse): Promise<void> {
     const body = req.method === 'POST' ? await readJson(req, maxBody) : undefined;
@@ -138,37 +185,42 @@ export async function serveHttp(host: ToolHost, opts: HttpOptions): Promise<Http
       await transport.handleRequest(req, res, body);
       return;
     }
+    const who = identityOf(req);
     const sid = req.headers['mcp-session-id'];
-    let transport = typeof sid === 'string' ? streamable.get(sid) : undefined;
-    if (typeof sid === 'string' && !transport) {
-      return sendJson(res, 404, { jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null });
+    let transport: StreamableHTTPServerTransport | undefined;
+    if (typeof sid === 'string') {
+      const found = streamable.lookup(sid, who);
+      if (found === 'foreign') return foreignSession(req, res, 'streamable-http', sid, who, '/mcp');
+      if (!found) return sendJson(res, 404, SESSION_NOT_FOUND);
+      transport = found;
+      res.on('close', streamable.touch(sid));
     }
-    if (typeof sid === 'string') lastSeen.set(sid, Date.now());
-    let fresh: { transport: StreamableHTTPServerTransport; server: ReturnType<ToolHost['createServer']> } | undefined;
+    let fresh: { transport: StreamableHTTPServerTransport; server: ReturnType<ToolHost['createServer']>; bound: boolean } | undefined;
     if (!transport) {
       if (req.method !== 'POST' || !isInitialize(body)) {
         return sendJson(res, 400, { jsonrpc: '2.0', error: { code: -32000, message: 'Bad Request: no valid session ID; start with an initialize request' }, id: null });
       }
-      if (streamable.size >= maxSessions) {
-        return sendJson(res, 503, { jsonrpc: '2.0', error: { code: -32000, message: `Too many sessions (${maxSessions}); retry later` }, id: null }, { 'retry-after': '60' });
-      }
+      const refusal = streamable.reserve(who);
+      if (refusal) return refuse(res, refusal, true);
       const t = new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
         onsessioninitialized: (id) => {
-          streamable.set(id, t);
-          lastSeen.set(id, Date.now());
+          fresh!.bound = true;
+          streamable.bind(id, t, who);
         },
       });
       t.onclose = () => {
-        if (t.sessionId) {
-          streamable.delete(t.sessionId);
-          lastSeen.delete(t.sessionId);
-        }
+        if (t.sessionId) streamable.remove(t.sessionId);
       };
       const server = host.createServer('streamable-http');
-      await server.connect(t);
+      fresh = { transport: t, server, bound: false };
+      try {
+        await server.connect(t);
+      } catch (err) {
+        streamable.release(who);
+        throw err;
+      }
       transport = t;
-      fresh = { transport: t, server };
     }
     // A client that disconnects mid-call cancels its requests, so Nomad requests and streams stop.
     const ids = requestIds(body);
@@ -179,25 +231,34 @@ export async function serveHttp(host: ToolHost, opts: HttpOptions): Promise<Http
         for (const id of ids) t.onmessage?.({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'client disconnected' } });
       });
     }
-    await transport.handleRequest(req, res, body);
-    // an initialize the SDK refused (bad Accept header, a batch…) created no session: free its server now
-    if (fresh && !fresh.transport.sessionId) {
-      await fresh.transport.close().catch(() => {});
-      await fresh.server.close().catch(() => {});
+    try {
+      await transport.handleRequest(req, res, body);
+    } finally {
+      // an initialize the SDK refused (bad Accept header, a batch…) created no session: free its place and server now
+      if (fresh && !fresh.bound) {
+        streamable.release(who);
+        await fresh.transport.close().catch(() => {});
+        await fresh.server.close().catch(() => {});
+      }
     }
   }
 
   async function handleSse(req: AuthedRequest, res: ServerResponse, url: URL): Promise<void> {
+    const who = identityOf(req);
     if (url.pathname === '/mcp/sse' && req.method === 'GET') {
+      const refusal = sse.reserve(who);
+      if (refusal) return refuse(res, refusal, false);
       const transport = new SSEServerTransport('/mcp/messages', res);
-      sse.set(transport.sessionId, transport);
-      res.on('close', () => sse.delete(transport.sessionId));
+      sse.bind(transport.sessionId, transport, who);
+      res.on('close', () => sse.remove(transport.sessionId));
       await host.createServer('sse').connect(transport);
       return;
     }
     if (url.pathname === '/mcp/messages' && req.method === 'POST') {
-      const transport = sse.get(url.searchParams.get('sessionId') ?? '');
-      if (!transport) return sendJson(res, 404, { jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null });
+      const sid = url.searchParams.get('sessionId') ?? '';
+      const transport = sse.lookup(sid, who);
+      if (transport === 'foreign') return foreignSession(req, res, 'sse', sid, who, '/mcp/messages');
+      if (!transport) return sendJson(res, 404, SESSION_NOT_FOUND);
       const body = await readJson(req, maxBody);
       await transport.handlePostMessage(req, res, body);
       return;
@@ -278,7 +339,8 @@ export async function serveHttp(host: ToolHost, opts: HttpOptions): Promise<Http
       res.end();
       return;
     }
-    const a = authenticate(req, opts.auth);
+    const a = await authenticate(req, opts.auth, verifier);
+    if (!a.ok && a.status === 429) return sendJson(res, 429, { error: a.message }, { 'retry-after': String(a.retryAfter ?? 60) });
     if (!a.ok) return sendJson(res, 401, { error: a.message }, { 'www-authenticate': 'Bearer realm="nomad-mcp"' });
     req.auth = a.auth;
     if (acl?.state === 'disabled' && opts.acl && !opts.acl.allowDisabled) {
@@ -322,7 +384,7 @@ export async function serveHttp(host: ToolHost, opts: HttpOptions): Promise<Http
       server.close();
       server.closeIdleConnections();
       await host.idle(graceMs);
-      await Promise.all([...streamable.values(), ...sse.values()].map((t) => t.close().catch(() => {})));
+      await Promise.all([...streamable.transports(), ...sse.transports()].map((t) => t.close().catch(() => {})));
       server.closeAllConnections();
     },
   };
