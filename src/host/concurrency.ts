@@ -28,12 +28,16 @@ export class ConcurrencyLimiter {
     return key === undefined ? this.total : (this.byKey.get(key) ?? 0);
   }
 
-  /** A slot for `key`, or why there is none. The release is idempotent; pass it to every way the work can end. */
-  tryAcquire(key: string): { release: Release } | { refused: Refusal } {
-    const n = this.byKey.get(key) ?? 0;
-    if (n >= this.perKey) return { refused: 'key' };
+  /**
+   * A slot for `key`, or why there is none. The release is idempotent; pass it to every way the work
+   * can end. An undefined key (the one local user of stdio or the CLI, who has no one to crowd out)
+   * counts against the total only.
+   */
+  tryAcquire(key: string | undefined): { release: Release } | { refused: Refusal } {
+    const n = key === undefined ? 0 : (this.byKey.get(key) ?? 0);
+    if (key !== undefined && n >= this.perKey) return { refused: 'key' };
     if (this.total >= this.max) return { refused: 'total' };
-    this.byKey.set(key, n + 1);
+    if (key !== undefined) this.byKey.set(key, n + 1);
     this.total++;
     let released = false;
     return {
@@ -41,6 +45,7 @@ export class ConcurrencyLimiter {
         if (released) return;
         released = true;
         this.total--;
+        if (key === undefined) return;
         const left = (this.byKey.get(key) ?? 1) - 1;
         // a key holding nothing is forgotten: the map stays as small as the work under way
         if (left <= 0) this.byKey.delete(key);

@@ -235,7 +235,7 @@ export class ToolHost {
     const started = performance.now();
     let r: CallResult & { retryAfter?: number };
     const wait = this.rateLimiter?.take(opts.caller?.client ?? 'anonymous') ?? 0;
-    const slot = wait > 0 ? undefined : this.calls.tryAcquire(opts.caller?.client ?? 'local');
+    const slot = wait > 0 ? undefined : this.calls.tryAcquire(opts.caller?.client);
     if (wait > 0) {
       r = { text: `Rate limit exceeded for this client; retry in ${wait} s.`, isError: true, category: 'caller', retryAfter: wait, refused: 'rate-limited' };
     } else if (!slot || !('release' in slot)) {

@@ -46,7 +46,7 @@ interface View {
   defaultQuery: Record<string, QueryValue>;
   token?: string;
   guard?: NamespaceGuard;
-  /** Key of the caller's stream slots (token fingerprint or address); undefined = the local caller. */
+  /** Key of the caller's stream slots (token fingerprint or address); undefined = the local user (stdio, CLI): the total cap only. */
   caller?: string;
 }
 
@@ -237,7 +237,7 @@ export class Upstream {
   /** One of the caller's stream slots for a long request; a ToolError at once when none is free. */
   private streamSlot(): Release {
     const slots = this.shared.slots;
-    const got = slots.tryAcquire(this.view.caller ?? 'local');
+    const got = slots.tryAcquire(this.view.caller);
     if ('release' in got) return got.release;
     if (got.refused === 'key') {
       throw new ToolError(

@@ -36,6 +36,16 @@ describe('ConcurrencyLimiter', () => {
     expect(l.tryAcquire('a')).toEqual({ refused: 'key' });
   });
 
+  it('counts an undefined key (the local user of stdio) against the total only', () => {
+    const l = new ConcurrencyLimiter(1, 3);
+    const local = [l.tryAcquire(undefined), l.tryAcquire(undefined)];
+    expect(local.every((s) => 'release' in s)).toBe(true);
+    expect('release' in l.tryAcquire('a')).toBe(true);
+    expect(l.tryAcquire(undefined)).toEqual({ refused: 'total' });
+    for (const s of local) if ('release' in s) s.release();
+    expect(l.held()).toBe(1);
+  });
+
   it('releases once however often release is called, and forgets a key that holds nothing', () => {
     const l = new ConcurrencyLimiter(1, 2);
     const a = l.tryAcquire('a');
