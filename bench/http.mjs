@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // list_jobs over Streamable HTTP with 1, 16 and 100 concurrent clients against the simulator;
-// calls/s, p50/p99 and the server's RSS.
+// calls/s, p50/p99 and the server's RSS. Then list_jobs latency of one client while another holds
+// 40 follow_job_logs streams open (more than the 32 connections of the short-call pool).
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { spawn } from 'node:child_process';
@@ -9,10 +10,20 @@ import { startSimulator } from '../dist/sim/index.js';
 import { BIN, ROOT, fmt, percentile, table } from './lib.mjs';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 2000);
+const FOLLOWS = 40;
 const sim = await startSimulator({ port: 0, seed: 'demo' });
 const srv = spawn(process.execPath, [BIN, 'serve', '--sse', '--port', '0', '--no-watch'], {
   cwd: ROOT,
-  env: { PATH: process.env.PATH, NOMAD_ADDR: sim.url, NOMAD_MCP_LOG_LEVEL: 'warn' },
+  env: {
+    PATH: process.env.PATH,
+    NOMAD_ADDR: sim.url,
+    NOMAD_MCP_LOG_LEVEL: 'warn',
+    // without auth every bench client is one client (one address) to the concurrency caps: raise them,
+    // so that 100 clients measure throughput and one client can hold 40 streams
+    NOMAD_MCP_MAX_CALLS_PER_CLIENT: '1000',
+    NOMAD_MCP_MAX_STREAMS_PER_CLIENT: String(FOLLOWS),
+    NOMAD_MCP_MAX_STREAMS: String(FOLLOWS),
+  },
   stdio: ['ignore', 'ignore', 'pipe'],
 });
 const url = await new Promise((resolve) => {
@@ -64,8 +75,39 @@ async function run(clients) {
   return { clients, calls: CALLS, 'p50 ms': fmt(percentile(lat, 50), 3), 'p99 ms': fmt(percentile(lat, 99), 3), 'calls/s': fmt(CALLS / secs, 0), 'server CPU': `${fmt(serverCpu * 100, 0)}%`, 'server RSS MB': fmt(rss, 1) };
 }
 
+/** list_jobs of one client while another follows FOLLOWS logs: the first call after they opened, then p50/p99. */
+async function withFollows(calls = 50) {
+  const connect = async () => {
+    const c = new Client({ name: 'bench', version: '1' });
+    await c.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`)));
+    return c;
+  };
+  const [a, b] = [await connect(), await connect()];
+  const aborts = Array.from({ length: FOLLOWS }, () => new AbortController());
+  const follows = aborts.map((abort) =>
+    a.callTool({ name: 'follow_job_logs', arguments: { job_id: 'web', seconds: 10 } }, undefined, { signal: abort.signal }).catch(() => {}),
+  );
+  while (sim.openStreams() < Math.min(FOLLOWS, 32)) await new Promise((r) => setTimeout(r, 10));
+  const open = sim.openStreams();
+  const lat = [];
+  for (let i = 0; i < calls; i++) {
+    const s = performance.now();
+    const r = await b.callTool({ name: 'list_jobs', arguments: {} });
+    if (r.isError) throw new Error(r.content[0].text);
+    lat.push(performance.now() - s);
+  }
+  const first = lat[0];
+  for (const abort of aborts) abort.abort();
+  await Promise.all(follows);
+  await Promise.all([a.close(), b.close()]);
+  lat.sort((x, y) => x - y);
+  return { 'streams open': open, calls, 'first call ms': fmt(first, 1), 'p50 ms': fmt(percentile(lat, 50), 2), 'p99 ms': fmt(percentile(lat, 99), 2) };
+}
+
 const rows = [];
 for (const n of [1, 16, 100]) rows.push(await run(n));
 table(rows);
+console.log(`\nlist_jobs of one client while another follows ${FOLLOWS} logs`);
+table([await withFollows()]);
 srv.kill('SIGTERM');
 await sim.close();

@@ -65,7 +65,7 @@ export async function bootstrap(flags: ConfigFlags, opts: BootstrapOptions = {})
     if (plugins.has(p.name)) throw new Error(`plugin ${spec}: the name "${p.name}" is already taken`);
     plugins.set(p.name, p);
   }
-  const upstreams = new UpstreamRegistry(config.upstreams, config.requestTimeoutMs);
+  const upstreams = new UpstreamRegistry(config.upstreams, config.requestTimeoutMs, { perClient: config.maxStreamsPerClient, total: config.maxStreams });
   const toolTargets = [BUILTIN_TOOLS_DIR, ...config.toolsDirs];
   return {
     config,

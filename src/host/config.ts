@@ -63,6 +63,12 @@ export interface HostConfig {
   maxLogBytes: number;
   /** Names HTTP clients use to reach `serve --sse` (Host/Origin check), besides its bind address. */
   publicHosts: string[];
+  /** Tool calls and resource reads one client may have under way at once. */
+  maxCallsPerClient: number;
+  /** Long requests (log follows, event streams, blocking waits) one client may have open at once. */
+  maxStreamsPerClient: number;
+  /** Long requests open at once, all clients together (also the size of each upstream's stream pool). */
+  maxStreams: number;
   /** Config files that contributed (for `doctor`). */
   sources: string[];
 }
@@ -99,6 +105,9 @@ interface FileConfig {
   maxResultBytes?: number;
   maxLogBytes?: number;
   publicHosts?: string[];
+  maxCallsPerClient?: number;
+  maxStreamsPerClient?: number;
+  maxStreams?: number;
 }
 
 const TRUE = /^(1|true|yes|on)$/i;
@@ -122,6 +131,12 @@ function envInt(name: string, v: string | undefined): number | undefined {
   if (v === undefined || v === '') return undefined;
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got "${v}"`);
+  return n;
+}
+
+/** A concurrency cap: a whole number of at least 1. */
+function cap(name: string, n: number): number {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number of at least 1, got ${n}`);
   return n;
 }
 
@@ -165,6 +180,9 @@ const FILE_SHAPE: Record<string, Kind> = {
   namespaces: 'string[]',
   maxResultBytes: 'number',
   maxLogBytes: 'number',
+  maxCallsPerClient: 'number',
+  maxStreamsPerClient: 'number',
+  maxStreams: 'number',
 };
 
 /** A config file is checked like a descriptor: a typo'd key or a wrong type is an error naming it, not ignored. */
@@ -274,6 +292,9 @@ export async function loadConfig(
     maxResultBytes: envInt('NOMAD_MCP_MAX_RESULT_BYTES', env.NOMAD_MCP_MAX_RESULT_BYTES) ?? file.maxResultBytes ?? 24_000,
     maxLogBytes: envInt('NOMAD_MCP_MAX_LOG_BYTES', env.NOMAD_MCP_MAX_LOG_BYTES) ?? file.maxLogBytes ?? 64 * 1024,
     publicHosts: flags.publicHosts ?? envList(env.NOMAD_MCP_PUBLIC_HOSTS) ?? file.publicHosts ?? [],
+    maxCallsPerClient: cap('NOMAD_MCP_MAX_CALLS_PER_CLIENT (maxCallsPerClient:)', envInt('NOMAD_MCP_MAX_CALLS_PER_CLIENT', env.NOMAD_MCP_MAX_CALLS_PER_CLIENT) ?? file.maxCallsPerClient ?? 16),
+    maxStreamsPerClient: cap('NOMAD_MCP_MAX_STREAMS_PER_CLIENT (maxStreamsPerClient:)', envInt('NOMAD_MCP_MAX_STREAMS_PER_CLIENT', env.NOMAD_MCP_MAX_STREAMS_PER_CLIENT) ?? file.maxStreamsPerClient ?? 4),
+    maxStreams: cap('NOMAD_MCP_MAX_STREAMS (maxStreams:)', envInt('NOMAD_MCP_MAX_STREAMS', env.NOMAD_MCP_MAX_STREAMS) ?? file.maxStreams ?? 32),
     sources: fileName ? [fileName] : [],
   };
 }

@@ -16,7 +16,7 @@ export interface CallResult {
   /** `caller` or `upstream` for errors (CLI exit codes, audit). */
   category?: 'caller' | 'upstream' | 'internal';
   /** Why the call did not run (REST maps these to 400/404/429). */
-  refused?: 'invalid-arguments' | 'unknown' | 'hidden' | 'rate-limited' | 'namespace' | 'declined' | 'destructive';
+  refused?: 'invalid-arguments' | 'unknown' | 'hidden' | 'rate-limited' | 'busy' | 'namespace' | 'declined' | 'destructive';
 }
 
 export interface ExecutorDeps {
@@ -31,6 +31,8 @@ export interface CallOptions {
   progress?: (progress: number, total?: number, message?: string) => Promise<void>;
   /** Per-user Nomad token (passthrough auth). */
   token?: string;
+  /** Who calls: the identity's limit key (else `client`) keys its stream slots (see `CallOptions.long` of the upstream). */
+  caller?: { client?: string; limitKey?: string };
 }
 
 /** ajv's first error as one sentence naming the field. */
@@ -103,13 +105,17 @@ export class Executor {
     this.acceptedTokens.set(key, Date.now() + 60_000);
   }
 
-  /** The tool's upstream; Nomad is bound to the call's namespace, region and (passthrough) token. */
-  private upstreamFor(name: string, tool: Tool, namespace: string, args: JsonObject, token?: string): Upstream {
+  /**
+   * The tool's upstream, bound to the caller (its stream slots); Nomad also to the call's namespace,
+   * region and (passthrough) token.
+   */
+  private upstreamFor(name: string, tool: Tool, namespace: string, args: JsonObject, opts: CallOptions): Upstream {
     const u = this.deps.upstreams.get(name);
-    if (name !== 'nomad') return u;
+    const caller = opts.caller?.limitKey ?? opts.caller?.client;
+    if (name !== 'nomad') return u.with({}, { caller });
     // only a declared `region` argument routes a call elsewhere (not a free-form extra key)
     const region = (tool.params.includes('region') ? (args.region as string | undefined) : undefined) || this.deps.config.region;
-    return u.with({ namespace, region }, token, this.guard);
+    return u.with({ namespace, region }, { token: opts.token, guard: this.guard, caller });
   }
 
   async call(tool: Tool, rawArgs: unknown, opts: CallOptions = {}): Promise<CallResult> {
@@ -158,7 +164,7 @@ export class Executor {
     // Every declared argument is present (maybe undefined) so strict templates only fail on real typos.
     const ctx: JsonObject = {};
     for (const p of tool.params) ctx[p] = args[p];
-    const upstream = this.upstreamFor(tool.upstream, tool, namespace, args, opts.token);
+    const upstream = this.upstreamFor(tool.upstream, tool, namespace, args, opts);
     const send = async (r: RenderedRequest) => {
       try {
         return await upstream.request(r.method, r.path, { query: r.query, headers: r.headers, body: r.body, signal: opts.signal });
@@ -204,8 +210,8 @@ export class Executor {
     const signal = opts.signal ? AbortSignal.any([opts.signal, deadline.signal]) : deadline.signal;
     if (opts.token && tool.upstream !== 'nomad') await this.checkPassthrough(opts.token, tool.upstream, opts.signal);
     const ctx: ToolContext = {
-      nomad: this.upstreamFor('nomad', tool, namespace, args, opts.token),
-      upstream: (name) => this.upstreamFor(name, tool, namespace, args, opts.token),
+      nomad: this.upstreamFor('nomad', tool, namespace, args, opts),
+      upstream: (name) => this.upstreamFor(name, tool, namespace, args, opts),
       config,
       namespace,
       signal,

@@ -18,6 +18,7 @@ import { type Inventory, buildInventory } from './inventory.js';
 import type { Logger } from './log.js';
 import type { Plugin } from './plugin.js';
 import { type AuditLog, argsDigest } from './audit.js';
+import { ConcurrencyLimiter } from './concurrency.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { Prompt, ResourceTemplate, Tool } from './types.js';
 import type { UpstreamRegistry } from './upstream.js';
@@ -131,6 +132,8 @@ export class ToolHost {
   /** Also written by transports (a refused session access). */
   readonly audit?: AuditLog;
   private readonly rateLimiter?: RateLimiter;
+  /** Calls under way per client: beyond the cap a call is refused at once, so no client queues the others. */
+  private readonly calls: ConcurrencyLimiter;
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
 
@@ -140,6 +143,7 @@ export class ToolHost {
     this.version = opts.version ?? '0.0.0';
     this.audit = opts.audit;
     this.rateLimiter = opts.rateLimiter;
+    this.calls = new ConcurrencyLimiter(opts.config.maxCallsPerClient);
     const deps: ExecutorDeps = { config: opts.config, upstreams: opts.upstreams, plugins: opts.plugins, log: opts.log };
     this.executor = new Executor(deps);
     this.upstreams = opts.upstreams;
@@ -243,14 +247,20 @@ export class ToolHost {
   ): Promise<CallResult & { retryAfter?: number }> {
     const started = performance.now();
     let r: CallResult & { retryAfter?: number };
-    const wait = this.rateLimiter?.take(opts.caller?.limitKey ?? opts.caller?.client ?? 'anonymous') ?? 0;
+    // limits key on the verified identity (unverified callers share their address's key)
+    const key = opts.caller?.limitKey ?? opts.caller?.client;
+    const wait = this.rateLimiter?.take(key ?? 'anonymous') ?? 0;
+    const slot = wait > 0 ? undefined : this.calls.tryAcquire(key);
     if (wait > 0) {
       r = { text: `Rate limit exceeded for this client; retry in ${wait} s.`, isError: true, category: 'caller', retryAfter: wait, refused: 'rate-limited' };
+    } else if (!slot || !('release' in slot)) {
+      r = { text: `Too many concurrent calls for this client (${this.calls.perKey}); wait for one to finish.`, isError: true, category: 'caller', retryAfter: 1, refused: 'busy' };
     } else {
       this.inFlight++;
       try {
         r = await run();
       } finally {
+        slot.release();
         if (--this.inFlight === 0) this.idleWaiters.splice(0).forEach((w) => w());
       }
     }
@@ -277,7 +287,7 @@ export class ToolHost {
         try {
           const req = r.list.render({});
           const u = this.upstreams.get(r.tool.upstream);
-          const view = r.tool.upstream === 'nomad' ? u.with({ namespace: this.config.namespace, region: this.config.region }, token) : u;
+          const view = r.tool.upstream === 'nomad' ? u.with({ namespace: this.config.namespace, region: this.config.region }, { token }) : u;
           const res = await view.request(req.method, req.path, { query: req.query, headers: req.headers, body: req.body, signal });
           const items = r.list.root ? getPath(res.data, r.list.root) : res.data;
           for (const el of (Array.isArray(items) ? items : []).slice(0, r.list.limit)) {
@@ -299,7 +309,7 @@ export class ToolHost {
       if (!vars) continue;
       const args = { ...r.defaults, ...vars };
       const res = await this.guarded(`resource:${r.name}`, args, opts, () => this.executor.call(r.tool, args, opts));
-      if (res.refused === 'rate-limited') throw protocolError(ErrorCode.InvalidRequest, res.text);
+      if (res.refused === 'rate-limited' || res.refused === 'busy') throw protocolError(ErrorCode.InvalidRequest, res.text);
       if (res.isError) throw protocolError(RESOURCE_NOT_FOUND, `${uri}: ${res.text}`);
       return { uri, mimeType: r.mimeType, text: res.text };
     }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TlsConfig, UpstreamConfig } from './config.js';
+import { ConcurrencyLimiter, type Release } from './concurrency.js';
 import { ToolError } from './errors.js';
 import type { NamespaceGuard } from './namespace-guard.js';
 import type { HttpMethod } from './types.js';
@@ -21,6 +22,42 @@ export interface CallOptions {
   timeoutMs?: number;
   /** Overrides the configured token (per-user passthrough); `null` sends none. */
   token?: string | null;
+  /**
+   * The request may stay open longer than the request timeout (a followed log, the event stream, a
+   * blocking query with `index`/`wait`): it runs on the upstream's own stream connections, so short
+   * calls never queue behind it, and holds one of the caller's stream slots while it is open. Beyond
+   * the caller's (or the server's) cap of streams it fails at once with a ToolError.
+   */
+  long?: boolean;
+}
+
+/** Caps on long requests (see `CallOptions.long`), for all upstreams together. */
+export interface StreamLimits {
+  /** Long requests one caller may have open at once. */
+  perClient: number;
+  /** Long requests open at once in total; also the size of each upstream's stream pool. */
+  total: number;
+}
+
+export const DEFAULT_STREAM_LIMITS: StreamLimits = { perClient: 4, total: 32 };
+
+/** Who a view of an upstream makes requests for: defaults, passthrough token, namespace guard, caller key. */
+interface View {
+  defaultQuery: Record<string, QueryValue>;
+  token?: string;
+  guard?: NamespaceGuard;
+  /** Key of the caller's stream slots (token fingerprint or address); undefined = the local user (stdio, CLI): the total cap only. */
+  caller?: string;
+}
+
+/** What every view of one upstream shares: its two pools and the stream slots. */
+interface Shared {
+  /** Short requests. */
+  pool?: Pool;
+  /** Long requests (`CallOptions.long`): streams and blocking queries. */
+  longPool?: Pool;
+  /** Shared by every upstream of a registry, so the total cap holds for all of them. */
+  slots: ConcurrencyLimiter;
 }
 
 export interface UpstreamResponse<T = unknown> {
@@ -39,6 +76,8 @@ export interface StreamResponse {
   body: Readable;
 }
 
+/** Connections of an upstream's pool for short requests. */
+const SHORT_CONNECTIONS = 32;
 /** Bodies larger than this are refused rather than buffered. */
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
@@ -127,47 +166,52 @@ export class Upstream {
   readonly url?: string;
   readonly timeoutMs: number;
   private readonly cfg: UpstreamConfig;
-  private readonly shared: { pool?: Pool };
-  private readonly defaultQuery: Record<string, QueryValue>;
+  private readonly shared: Shared;
+  private readonly view: View;
 
-  constructor(
-    name: string,
-    cfg: UpstreamConfig,
-    timeoutMs: number,
-    defaultQuery: Record<string, QueryValue> = {},
-    shared?: { pool?: Pool },
-    private readonly tokenOverride?: string,
-    private readonly guard?: NamespaceGuard,
-  ) {
+  constructor(name: string, cfg: UpstreamConfig, timeoutMs: number, shared?: Partial<Shared>, view?: View) {
     this.name = name;
     this.label = name === 'nomad' ? 'Nomad' : name;
     this.cfg = cfg;
     this.url = cfg.url?.replace(/\/+$/, '');
     this.timeoutMs = timeoutMs;
-    this.defaultQuery = defaultQuery;
-    this.shared = shared ?? {};
+    this.view = view ?? { defaultQuery: {} };
+    const slots = shared?.slots ?? new ConcurrencyLimiter(DEFAULT_STREAM_LIMITS.perClient, DEFAULT_STREAM_LIMITS.total);
+    this.shared = Object.assign(shared ?? {}, { slots });
   }
 
   /**
-   * A view with extra default query values (e.g. `{namespace, region}`) and optionally another
-   * token (per-user passthrough), sharing this pool.
+   * A view with extra default query values (e.g. `{namespace, region}`), and optionally another token
+   * (per-user passthrough), a namespace guard and the caller's key (for its stream slots), sharing this
+   * upstream's pools.
    */
-  with(defaultQuery: Record<string, QueryValue>, token?: string, guard?: NamespaceGuard): Upstream {
-    return new Upstream(this.name, this.cfg, this.timeoutMs, { ...this.defaultQuery, ...defaultQuery }, this.shared, token ?? this.tokenOverride, guard ?? this.guard);
+  with(defaultQuery: Record<string, QueryValue>, opts: { token?: string; guard?: NamespaceGuard; caller?: string } = {}): Upstream {
+    const v = this.view;
+    return new Upstream(this.name, this.cfg, this.timeoutMs, this.shared, {
+      defaultQuery: { ...v.defaultQuery, ...defaultQuery },
+      token: opts.token ?? v.token,
+      guard: opts.guard ?? v.guard,
+      caller: opts.caller ?? v.caller,
+    });
   }
 
   /** Before a call on an object by ID, read it to check its namespace against the guard. */
   private async guardTarget(method: HttpMethod, p: string, signal?: AbortSignal): Promise<void> {
-    const lookup = this.guard?.lookupFor(method, p);
+    const lookup = this.view.guard?.lookupFor(method, p);
     if (!lookup) return;
-    const unguarded = new Upstream(this.name, this.cfg, this.timeoutMs, this.defaultQuery, this.shared, this.tokenOverride);
+    const unguarded = new Upstream(this.name, this.cfg, this.timeoutMs, this.shared, { ...this.view, guard: undefined });
     const r = await unguarded.get<{ Namespace?: string } | null>(lookup, { signal });
-    this.guard!.checkNamespace(r.data?.Namespace);
+    this.view.guard!.checkNamespace(r.data?.Namespace);
   }
 
-  /** The keep-alive pool, created on the first request (undici loads then, not at start-up). */
-  private async pool(): Promise<Pool> {
-    if (this.shared.pool) return this.shared.pool;
+  /**
+   * The keep-alive pool for short requests, or for long ones (streams, blocking queries) their own:
+   * a stream holds its connection for minutes, and must not take one a short call needs. Created on
+   * the first request (undici loads then, not at start-up).
+   */
+  private async pool(long = false): Promise<Pool> {
+    const existing = long ? this.shared.longPool : this.shared.pool;
+    if (existing) return existing;
     if (!this.url) {
       throw new ToolError(
         `The ${this.name} upstream is not configured${this.cfg.missingHint ? `: ${this.cfg.missingHint}` : ''}.`,
@@ -176,14 +220,32 @@ export class Upstream {
     }
     const origin = new URL(this.url);
     const { Pool } = await import('undici');
-    if (this.shared.pool) return this.shared.pool;
-    this.shared.pool = new Pool(origin.origin, {
-      connections: 32,
+    const again = long ? this.shared.longPool : this.shared.pool;
+    if (again) return again;
+    const pool = new Pool(origin.origin, {
+      // the stream slots bound what runs on the stream pool, so a stream never waits for a connection
+      connections: long ? Math.max(1, Math.min(this.shared.slots.max, 1024)) : SHORT_CONNECTIONS,
       pipelining: 1,
       keepAliveTimeout: 30_000,
       connect: origin.protocol === 'https:' ? (tlsOptions(this.cfg.tls) as Pool.Options['connect']) : undefined,
     });
-    return this.shared.pool;
+    if (long) this.shared.longPool = pool;
+    else this.shared.pool = pool;
+    return pool;
+  }
+
+  /** One of the caller's stream slots for a long request; a ToolError at once when none is free. */
+  private streamSlot(): Release {
+    const slots = this.shared.slots;
+    const got = slots.tryAcquire(this.view.caller);
+    if ('release' in got) return got.release;
+    if (got.refused === 'key') {
+      throw new ToolError(
+        `Too many concurrent log follows, event streams or waits for this client (${slots.perKey}); wait for one to finish or cancel it.`,
+        'caller',
+      );
+    }
+    throw new ToolError(`The server has its maximum of ${slots.max} log follows, event streams and waits open (all clients together); try again shortly.`, 'upstream');
   }
 
   /** Base path of the upstream URL (e.g. `/gitea` in `https://host/gitea`), prefixed to every path. */
@@ -193,7 +255,7 @@ export class Upstream {
 
   private buildPath(p: string, query: Record<string, QueryValue> | undefined): string {
     const params = new URLSearchParams();
-    for (const [k, v] of Object.entries({ ...this.defaultQuery, ...query })) {
+    for (const [k, v] of Object.entries({ ...this.view.defaultQuery, ...query })) {
       if (v === undefined || v === null || v === '') continue;
       if (Array.isArray(v)) for (const item of v) params.append(k, String(item));
       else params.set(k, String(v));
@@ -205,7 +267,7 @@ export class Upstream {
   private buildHeaders(opts: CallOptions, hasBody: boolean): Record<string, string> {
     const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
     if (this.cfg.basicAuth) headers.authorization = `Basic ${Buffer.from(this.cfg.basicAuth).toString('base64')}`;
-    const token = opts.token === undefined ? (this.tokenOverride ?? this.cfg.token) : opts.token;
+    const token = opts.token === undefined ? (this.view.token ?? this.cfg.token) : opts.token;
     if (token) headers[this.cfg.tokenHeader ?? 'authorization'] = `${this.cfg.tokenPrefix ?? 'Bearer '}${token}`;
     if (hasBody) headers['content-type'] ??= 'application/json';
     return headers;
@@ -253,12 +315,18 @@ export class Upstream {
 
   /** One JSON request. Non-2xx answers and transport failures throw a ToolError with a readable message. */
   async request<T = unknown>(method: HttpMethod, p: string, opts: CallOptions = {}): Promise<UpstreamResponse<T>> {
-    if (this.guard) {
-      await this.guardTarget(method, p, opts.signal);
-      const r = await this.requestUnguarded<T>(method, p, opts);
-      return { ...r, data: this.guard.filter(r.data) };
+    const release = opts.long ? this.streamSlot() : undefined;
+    try {
+      const guard = this.view.guard;
+      if (guard) {
+        await this.guardTarget(method, p, opts.signal);
+        const r = await this.requestUnguarded<T>(method, p, opts);
+        return { ...r, data: guard.filter(r.data) };
+      }
+      return await this.requestUnguarded<T>(method, p, opts);
+    } finally {
+      release?.();
     }
-    return this.requestUnguarded<T>(method, p, opts);
   }
 
   private async requestUnguarded<T>(method: HttpMethod, p: string, opts: CallOptions): Promise<UpstreamResponse<T>> {
@@ -306,7 +374,7 @@ export class Upstream {
     const body = opts.body === undefined ? undefined : typeof opts.body === 'string' || Buffer.isBuffer(opts.body) ? opts.body : JSON.stringify(opts.body);
     let res: Dispatcher.ResponseData;
     try {
-      res = await (await this.pool()).request({
+      res = await (await this.pool(opts.long)).request({
         method,
         path: this.buildPath(p, opts.query),
         headers: this.buildHeaders(opts, body !== undefined),
@@ -373,20 +441,27 @@ export class Upstream {
 
   /**
    * A streaming GET (logs, event stream). No overall timeout: the caller's signal ends it.
-   * The timeout applies until the response headers arrive.
+   * The timeout applies until the response headers arrive. With `long`, it runs on the stream pool and
+   * holds a stream slot until the body closes or the caller's signal aborts.
    */
   async stream(p: string, opts: CallOptions = {}): Promise<StreamResponse> {
-    await this.guardTarget('GET', p, opts.signal);
+    const release = opts.long ? this.streamSlot() : () => {};
     const ms = opts.timeoutMs ?? this.timeoutMs;
-    const timeout = AbortSignal.timeout(ms);
+    let timeout: AbortSignal | undefined;
     const controller = new AbortController();
-    const onTimeout = () => controller.abort(timeout.reason);
-    timeout.addEventListener('abort', onTimeout, { once: true });
-    const onCaller = () => controller.abort(opts.signal?.reason);
-    opts.signal?.addEventListener('abort', onCaller, { once: true });
-    if (opts.signal?.aborted) controller.abort();
+    const onTimeout = () => controller.abort(timeout?.reason);
+    // the slot is free as soon as the caller gives up, before the socket closes
+    const onCaller = () => {
+      release();
+      controller.abort(opts.signal?.reason);
+    };
     try {
-      const res = await (await this.pool()).request({
+      await this.guardTarget('GET', p, opts.signal);
+      timeout = AbortSignal.timeout(ms);
+      timeout.addEventListener('abort', onTimeout, { once: true });
+      opts.signal?.addEventListener('abort', onCaller, { once: true });
+      if (opts.signal?.aborted) onCaller();
+      const res = await (await this.pool(opts.long)).request({
         method: 'GET',
         path: this.buildPath(p, opts.query),
         headers: this.buildHeaders(opts, false),
@@ -402,22 +477,27 @@ export class Upstream {
       }
       if (res.statusCode >= 400) {
         const text = await readCapped(res.body, 64 * 1024).catch(() => '');
-        opts.signal?.removeEventListener('abort', onCaller);
         throw new ToolError(`${this.label} ${res.statusCode}: ${errorText(text)} (GET ${p})`, res.statusCode >= 500 ? 'upstream' : 'caller', res.statusCode);
       }
-      res.body.once('close', () => opts.signal?.removeEventListener('abort', onCaller));
-      return { status: res.statusCode, headers, body: res.body };
+      const body = res.body;
+      body.once('close', () => {
+        opts.signal?.removeEventListener('abort', onCaller);
+        release();
+      });
+      return { status: res.statusCode, headers, body };
     } catch (err) {
-      timeout.removeEventListener('abort', onTimeout);
+      timeout?.removeEventListener('abort', onTimeout);
       opts.signal?.removeEventListener('abort', onCaller);
-      throw this.describeFailure(err, 'GET', p, timeout, ms, opts.signal);
+      release();
+      throw this.describeFailure(err, 'GET', p, timeout ?? { aborted: false }, ms, opts.signal);
     }
   }
 
   async close(): Promise<void> {
-    const pool = this.shared.pool;
+    const pools = [this.shared.pool, this.shared.longPool];
     this.shared.pool = undefined;
-    await pool?.close().catch(() => pool.destroy());
+    this.shared.longPool = undefined;
+    await Promise.all(pools.map((pool) => pool?.close().catch(() => pool.destroy())));
   }
 }
 
@@ -441,13 +521,17 @@ async function readCapped(body: Readable, max: number): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Upstreams by name, created lazily from config. */
+/** Upstreams by name, created lazily from config; they share one set of stream slots. */
 export class UpstreamRegistry {
   private readonly byName = new Map<string, Upstream>();
+  private readonly slots: ConcurrencyLimiter;
   constructor(
     private readonly configs: Record<string, UpstreamConfig>,
     private readonly timeoutMs: number,
-  ) {}
+    limits: StreamLimits = DEFAULT_STREAM_LIMITS,
+  ) {
+    this.slots = new ConcurrencyLimiter(limits.perClient, limits.total);
+  }
 
   has(name: string): boolean {
     return name in this.configs;
@@ -462,7 +546,7 @@ export class UpstreamRegistry {
     if (!u) {
       const cfg = this.configs[name];
       if (!cfg) throw new ToolError(`Unknown upstream "${name}"; declare it under upstreams: in the config file.`, 'caller');
-      u = new Upstream(name, cfg, this.timeoutMs);
+      u = new Upstream(name, cfg, this.timeoutMs, { slots: this.slots });
       this.byName.set(name, u);
     }
     return u;
@@ -472,4 +556,3 @@ export class UpstreamRegistry {
     await Promise.all([...this.byName.values()].map((u) => u.close()));
   }
 }
-

@@ -176,6 +176,8 @@ export default definePlugin<Args>({
           signal: ctx.signal,
           // Nomad holds the answer up to `wait` plus 1/16 jitter: the request timeout must outlast it.
           timeoutMs: waitMs + Math.ceil(waitMs / 16) + ctx.config.requestTimeoutMs,
+          // a blocking query: on the stream connections, holding one of the caller's stream slots
+          long: true,
         });
       } catch (err) {
         throw cancelled(ctx, err);

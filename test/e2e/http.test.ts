@@ -34,7 +34,8 @@ describe('serve --sse with a bearer token', () => {
   let audit: string;
   beforeAll(async () => {
     audit = path.join(mkdtempSync(path.join(os.tmpdir(), 'nomad-mcp-audit-')), 'audit.jsonl');
-    srv = await spawnServe(['--auth-token', TOKEN, '--audit-log', audit], { NOMAD_ADDR: sim.url, NOMAD_TOKEN: 'server-nomad-token-xyz' });
+    // the burst test below sends 500 calls at once as one client: above the default cap of calls per client
+    srv = await spawnServe(['--auth-token', TOKEN, '--audit-log', audit], { NOMAD_ADDR: sim.url, NOMAD_TOKEN: 'server-nomad-token-xyz', NOMAD_MCP_MAX_CALLS_PER_CLIENT: '500' });
   });
   afterAll(async () => {
     await srv?.stop();

@@ -52,6 +52,6 @@ export async function handleRest(
   if (r.refused === 'unknown' || r.refused === 'hidden') return send(res, 404, body);
   if (r.refused === 'invalid-arguments') return send(res, 400, body);
   if (r.refused === 'destructive' || r.refused === 'namespace') return send(res, 403, body);
-  if (r.refused === 'rate-limited') return send(res, 429, body, { 'retry-after': String(r.retryAfter ?? 1) });
+  if (r.refused === 'rate-limited' || r.refused === 'busy') return send(res, 429, body, { 'retry-after': String(r.retryAfter ?? 1) });
   send(res, 200, body);
 }

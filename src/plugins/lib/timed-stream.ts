@@ -37,7 +37,8 @@ export async function readStreamFor(
     return timer.signal.aborted ? 'time' : undefined;
   };
   try {
-    body = (await ctx.nomad.stream(path, { query: opts.query, signal })).body;
+    // long: its own connections and one of the caller's stream slots (refused at once beyond the cap)
+    body = (await ctx.nomad.stream(path, { query: opts.query, signal, long: true })).body;
     for await (const chunk of body) {
       await onChunk(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
       if (signal.aborted) break;
