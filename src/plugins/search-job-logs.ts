@@ -92,6 +92,7 @@ async function searchLog(ctx: ToolContext, ref: LogRef, re: RegExp, lines: numbe
 
 export default definePlugin<Args>({
   name: 'search-job-logs',
+  tier: 'read',
   async call(args, ctx) {
     const re = compilePattern(args.pattern);
     const [job, allocs] = await Promise.all([
