@@ -18,9 +18,9 @@ const validate = ajv.compile(JSON.parse(readFileSync(DESCRIPTOR_SCHEMA_FILE, 'ut
 writeFileSync(DESCRIPTOR_VALIDATOR_FILE, standaloneCode(ajv, validate));
 
 rmSync(BUILTIN_CACHE_FILE, { force: true }); // check the sources, not a previous build's cache
-const result = loadCatalog([BUILTIN_TOOLS_DIR], { plugins: [...builtinPlugins().keys()], upstreams: ['nomad', 'gitea'] });
-if (result.problems.length) {
-  for (const p of result.problems) console.error(formatProblem(p));
+const result = loadCatalog([BUILTIN_TOOLS_DIR], { plugins: builtinPlugins(), upstreams: ['nomad', 'gitea'] });
+if (result.problems.length || result.mismatches.length) {
+  for (const p of [...result.problems, ...result.mismatches]) console.error(formatProblem(p));
   console.error('build-catalog: the built-in catalog is invalid');
   process.exit(1);
 }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadCatalog, type LoadResult } from '../host/catalog.js';
 import { type ConfigFlags, type HostConfig, loadConfig } from '../host/config.js';
+import { formatProblem } from '../host/errors.js';
 import { createLogger, type Logger } from '../host/log.js';
 import { BUILTIN_TOOLS_DIR } from '../host/paths.js';
 import type { Plugin } from '../host/plugin.js';
@@ -73,7 +74,12 @@ export async function bootstrap(flags: ConfigFlags, opts: BootstrapOptions = {})
     upstreams,
     plugins,
     toolTargets,
-    load: (o) => loadCatalog(toolTargets, { plugins: [...plugins.keys()], upstreams: upstreams.names(), lazyValidators: o?.lazy }),
+    load: (o) => {
+      const loaded = loadCatalog(toolTargets, { plugins, upstreams: upstreams.names(), lazyValidators: o?.lazy });
+      // served at the stricter tier; `tools validate` fails on them
+      for (const m of loaded.mismatches) log.warn(`${formatProblem(m)}`);
+      return loaded;
+    },
     close: async () => {
       await upstreams.close();
       for (const c of closers) await c();

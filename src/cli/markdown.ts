@@ -6,7 +6,8 @@ export function catalogMarkdown(tools: Tool[]): string {
     '# Tool reference\n\n' +
     'Generated from the catalog by `nomad-mcp tools export --format markdown`; a test keeps docs/tools.md in sync.\n' +
     'Tiers: **read** tools only read; **write** tools change the cluster (hidden by `--read-only`); **destructive** ones are ' +
-    'irreversible and served only with `--allow-destructive`. Every tool also takes an optional `namespace`.\n\n';
+    'irreversible and served only with `--allow-destructive`. A tool\'s tier is the strictest of its YAML annotations, its ' +
+    'plugin\'s own tier and its HTTP methods. Every tool also takes an optional `namespace`.\n\n';
   const byTag = new Map<string, Tool[]>();
   for (const t of tools) byTag.set(t.tags[0] ?? 'other', [...(byTag.get(t.tags[0] ?? 'other') ?? []), t]);
   for (const [tag, list] of byTag) {

@@ -8,12 +8,16 @@ import { CatalogError, type CatalogProblem } from './errors.js';
 import { BUILTIN_CACHE_FILE, DESCRIPTOR_SCHEMA_FILE, DESCRIPTOR_VALIDATOR_FILE } from './paths.js';
 import { ajvRegExp, schemaPatternProblems } from './safe-regex.js';
 import { compile, compileRequest, requestTemplates, templateRefs } from './template.js';
+import { annotationsFor, declaredTier, declaredWords, isStricter, methodTier, stricter, strictest, tierAdvice } from './tiers.js';
 import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import type { DescriptorFile, JsonSchema, Prompt, PromptDescriptor, ResourceDescriptor, ResourceTemplate, Tier, Tool, ToolDescriptor } from './types.js';
 
 export interface LoadOptions {
-  /** Plugin names that exist; a descriptor naming another fails. */
-  plugins: Set<string> | string[];
+  /**
+   * The plugins that exist, with the tier each declares in code (a descriptor naming another fails). Given as
+   * bare names, or a plugin without `tier`, a plugin counts as `write`.
+   */
+  plugins: ReadonlyMap<string, { tier?: Tier }> | Iterable<string>;
   /** Upstream names declared in config; a descriptor naming another fails. */
   upstreams: Set<string> | string[];
   /**
@@ -28,6 +32,11 @@ export interface LoadResult {
   resources: ResourceTemplate[];
   prompts: Prompt[];
   problems: CatalogProblem[];
+  /**
+   * Entries whose YAML claims a weaker tier than their plugin or requests imply. They are served at the stricter
+   * tier (so serve starts and warns); `tools validate` fails on them.
+   */
+  mismatches: CatalogProblem[];
   files: string[];
 }
 
@@ -154,15 +163,12 @@ export function descriptorFiles(target: string): string[] {
     .map((f) => path.join(target, f));
 }
 
-/** POST endpoints that only read (Nomad's search takes its query as a body). */
-const READ_POSTS = /^\/v1\/search(\/fuzzy)?$/;
-
-/** Tier from an explicit `tier` or the annotations. */
-export function tierOf(d: ToolDescriptor): Tier {
-  if (d.tier) return d.tier;
-  if (d.annotations?.readOnlyHint) return 'read';
-  if (d.annotations?.destructiveHint) return 'destructive';
-  return 'write';
+/** Plugin name → the tier it declares (`write` when it declares none: the strict default). */
+function pluginTiers(plugins: LoadOptions['plugins']): Map<string, Tier | undefined> {
+  const out = new Map<string, Tier | undefined>();
+  if (plugins instanceof Map) for (const [name, p] of plugins as ReadonlyMap<string, { tier?: Tier }>) out.set(name, p?.tier);
+  else for (const name of plugins as Iterable<string>) out.set(name, undefined);
+  return out;
 }
 
 class FileContext {
@@ -172,6 +178,7 @@ class FileContext {
     readonly text: string,
     readonly display: string,
     readonly problems: CatalogProblem[],
+    readonly mismatches: CatalogProblem[],
   ) {}
 
   /** The YAML document with positions, parsed on first use (a cached file may never need it). */
@@ -183,6 +190,13 @@ class FileContext {
   get lines(): LineCounter {
     this.lineCounter ??= new (yaml().LineCounter)();
     return this.lineCounter;
+  }
+
+  /** A tier mismatch at a path: served at the stricter tier, reported by `tools validate`. */
+  mismatchAt(pathParts: (string | number)[], message: string): void {
+    const before = this.problems.length;
+    this.at(pathParts, message);
+    this.mismatches.push(...this.problems.splice(before));
   }
 
   /** Position of the node at a path, or of its nearest existing parent. */
@@ -227,7 +241,9 @@ function usefulErrors(errors: ErrorObject[]): ErrorObject[] {
 /** Parse and check one file; returns its tools (compiled) and pushes problems. */
 const NONE: FileItems = { tools: [], resources: [], prompts: [] };
 
-function loadFile(file: string, display: string, opts: { plugins: Set<string>; upstreams: Set<string>; lazy: boolean }, problems: CatalogProblem[]): FileItems {
+type FileOpts = { plugins: Map<string, Tier | undefined>; upstreams: Set<string>; lazy: boolean };
+
+function loadFile(file: string, display: string, opts: FileOpts, problems: CatalogProblem[], mismatches: CatalogProblem[]): FileItems {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -235,7 +251,7 @@ function loadFile(file: string, display: string, opts: { plugins: Set<string>; u
     problems.push({ file: display, line: 1, col: 1, message: `cannot read file: ${(err as Error).message}` });
     return NONE;
   }
-  const ctx = new FileContext(text, display, problems);
+  const ctx = new FileContext(text, display, problems, mismatches);
   const cached = cachedFile(text);
   if (cached) return checkFile(cached.data, ctx, { ...opts, trusted: true }, (section, i) => cached.names[section][i]);
   if (ctx.doc.errors.length) {
@@ -288,16 +304,19 @@ export function namePositions(text: string): Record<Section, Pos[]> {
   return { tools: of('tools', 'name'), resources: of('resources', 'uriTemplate'), prompts: of('prompts', 'name') };
 }
 
-type CheckOpts = { plugins: Set<string>; upstreams: Set<string>; lazy: boolean; trusted: boolean };
+type CheckOpts = FileOpts & { trusted: boolean };
 
 /** Tools, resources and prompts of a schema-valid file. */
 function checkFile(fileDoc: DescriptorFile, ctx: FileContext, opts: CheckOpts, namePos: (section: Section, i: number) => Pos): FileItems {
   const tools = checkTools(fileDoc.tools ?? [], 'tools', fileDoc, ctx, opts, (i) => namePos('tools', i));
   // entries that failed the schema are `undefined` here (already reported)
   const resources = (fileDoc.resources ?? []).flatMap((r, i) => (r ? (checkResource(r, i, fileDoc, ctx, opts, namePos('resources', i)) ?? []) : []));
-  const prompts = (fileDoc.prompts ?? []).flatMap((p, i) => (p ? (checkPrompt(p, i, ctx, namePos('prompts', i)) ?? []) : []));
+  const prompts = (fileDoc.prompts ?? []).flatMap((p, i) => (p ? (checkPrompt(p, i, fileDoc, ctx, namePos('prompts', i)) ?? []) : []));
   return { tools, resources, prompts };
 }
+
+/** A word that may be a tool name (tool names are `^[a-z][a-z0-9_]*$`). */
+const WORD = /[a-z][a-z0-9_]*/g;
 
 const URI_VAR = /\{[+#./;?&]?([A-Za-z_][A-Za-z0-9_]*)\*?\}/g;
 
@@ -320,7 +339,20 @@ function checkResource(r: ResourceDescriptor, i: number, fileDoc: DescriptorFile
     plugin: r.plugin,
     response: r.response,
   };
-  const [tool] = checkTools([pseudo], 'resources', fileDoc, ctx, opts, () => pos, i);
+  const [tool] = checkTools([pseudo], 'resources', fileDoc, ctx, opts, () => pos, i, 'a resource is read without confirmation (resources/read)');
+  let tier: Tier = tool?.tier ?? 'read';
+  if (r.list) {
+    // resources/list sends this for every client that lists resources: it must only read
+    const lt = methodTier(r.list.request);
+    if (isStricter(lt, 'read')) {
+      ctx.mismatchAt(
+        ['resources', i, 'list', 'request', 'method'],
+        `${r.name}: resources/list sends its list request without confirmation, but it is ${r.list.request.method} ${r.list.request.path} (tier ${lt}); served as ${stricter(tier, lt)} (a list request should be a GET)`,
+      );
+    }
+    tier = stricter(tier, lt);
+  }
+  if (tool) tool.tier = tier;
   let list: ResourceTemplate['list'];
   if (r.list) {
     try {
@@ -350,6 +382,8 @@ function checkResource(r: ResourceDescriptor, i: number, fileDoc: DescriptorFile
     description: r.description.trim(),
     mimeType: r.mimeType ?? 'application/json',
     uriTemplate: r.uriTemplate,
+    tags: [...new Set([...(fileDoc.tags ?? []), ...(r.tags ?? [])])],
+    tier,
     match: (uri) => {
       const m = uriMatcher.match(uri) as Record<string, string | string[]> | null;
       if (!m) return null;
@@ -364,7 +398,7 @@ function checkResource(r: ResourceDescriptor, i: number, fileDoc: DescriptorFile
   };
 }
 
-function checkPrompt(p: PromptDescriptor, i: number, ctx: FileContext, pos: Pos): Prompt | undefined {
+function checkPrompt(p: PromptDescriptor, i: number, fileDoc: DescriptorFile, ctx: FileContext, pos: Pos): Prompt | undefined {
   const args = p.arguments ?? [];
   const names = args.map((a) => a.name);
   try {
@@ -372,7 +406,11 @@ function checkPrompt(p: PromptDescriptor, i: number, ctx: FileContext, pos: Pos)
       if (!names.includes(ref)) ctx.at(['prompts', i, 'template'], `${p.name}: template references "${ref}", which is not one of its arguments`);
     }
     const render = compile(p.template);
-    return { name: p.name, title: p.title, description: p.description.trim(), arguments: args, render, source: { file: ctx.display, ...pos } };
+    // the words of the template for now: which are tools (and the tags and tier they add) is settled once every
+    // file's tools are known (promptUses)
+    const words = [...new Set(p.template.match(WORD) ?? [])];
+    const tags = [...new Set([...(fileDoc.tags ?? []), ...(p.tags ?? [])])];
+    return { name: p.name, title: p.title, description: p.description.trim(), arguments: args, render, uses: words, tags, tier: p.tier ?? 'read', source: { file: ctx.display, ...pos } };
   } catch (err) {
     ctx.at(['prompts', i, 'template'], `${p.name}: template: ${(err as Error).message.split('\n')[0]}`);
     return undefined;
@@ -389,6 +427,8 @@ function checkTools(
   namePos: (i: number) => Pos,
   /** Index of the entry in its section when `descriptors` is a single pseudo-tool. */
   sectionIndex?: number,
+  /** What a resource's pseudo-tool claims, for a tier mismatch (a tool's YAML annotations otherwise). */
+  resourceClaim?: string,
 ): Tool[] {
   // A trusted (build-time checked) file skips the template reference checks and compiles its templates lazily.
   const skipChecks = opts.trusted && opts.lazy;
@@ -406,16 +446,26 @@ function checkTools(
       here(d.upstream ? ['upstream'] : [], `unknown upstream "${upstream}" (declared: ${[...opts.upstreams].join(', ')}); add it under upstreams: in the config file`);
     }
     if (d.plugin && !opts.plugins.has(d.plugin)) {
-      here(['plugin'], `unknown plugin "${d.plugin}" (known: ${[...opts.plugins].sort().join(', ') || 'none'}); load a team plugin with plugins: in the config file`);
+      here(['plugin'], `unknown plugin "${d.plugin}" (known: ${[...opts.plugins.keys()].sort().join(', ') || 'none'}); load a team plugin with plugins: in the config file`);
     }
-    // --read-only trusts the tier, so a "read" tool must not be able to write
-    if (tierOf(d) === 'read') {
-      const specs = d.request ? { request: d.request } : (d.requests ?? {});
-      for (const [key, spec] of Object.entries(specs)) {
-        if (spec.method !== 'GET' && spec.method !== 'HEAD' && !(spec.method === 'POST' && READ_POSTS.test(spec.path))) {
-          here(d.request ? ['request', 'method'] : ['requests', key, 'method'], `a read-only tool (readOnlyHint: true) may not send ${spec.method}; mark it readOnlyHint: false`);
-        }
+    // The effective tier: the YAML can make it stricter than the plugin's code and the HTTP methods, never weaker.
+    // A claim below them is served at the stricter tier and reported (tools validate fails on it).
+    const declared = declaredTier(d);
+    let tier: Tier = declared;
+    const floor = (t: Tier, at: (string | number)[], what: string) => {
+      if (isStricter(t, declared)) {
+        const advice = resourceClaim ? 'a resource should only read; make it a tool' : tierAdvice(t);
+        ctx.mismatchAt([section, sectionIndex ?? i, ...at], `${d.name}: ${resourceClaim ?? declaredWords(d)}, but ${what}; served as ${t} (${advice})`);
       }
+      tier = stricter(tier, t);
+    };
+    if (d.plugin && opts.plugins.has(d.plugin)) {
+      const pt = opts.plugins.get(d.plugin);
+      floor(pt ?? 'write', ['plugin'], pt ? `plugin "${d.plugin}" declares tier ${pt}` : `plugin "${d.plugin}" declares no tier (counted as write)`);
+    }
+    for (const [key, spec] of Object.entries(d.request ? { request: d.request } : (d.requests ?? {}))) {
+      const mt = methodTier(spec, d.destructiveWhen);
+      floor(mt, d.request ? ['request', 'method'] : ['requests', key, 'method'], `it sends ${spec.method} ${spec.path} (tier ${mt})`);
     }
     const input: JsonSchema = d.input ?? { type: 'object', properties: {}, additionalProperties: false };
     const params = Object.keys((input.properties as Record<string, unknown>) ?? {});
@@ -483,8 +533,8 @@ function checkTools(
       title: d.title,
       description: d.description.trim(),
       tags: [...new Set([...(fileDoc.tags ?? []), ...(d.tags ?? [])])],
-      tier: tierOf(d),
-      annotations,
+      tier,
+      annotations: annotationsFor(annotations, tier),
       inputSchema: input,
       upstream,
       source: { file: display, line: pos.line, col: pos.col },
@@ -505,8 +555,9 @@ function checkTools(
  * A duplicate name is a problem at the second definition naming the first.
  */
 export function loadCatalog(targets: string[], options: LoadOptions, cwd = process.cwd()): LoadResult {
-  const opts = { plugins: new Set(options.plugins), upstreams: new Set(options.upstreams), lazy: options.lazyValidators ?? false };
+  const opts: FileOpts = { plugins: pluginTiers(options.plugins), upstreams: new Set(options.upstreams), lazy: options.lazyValidators ?? false };
   const problems: CatalogProblem[] = [];
+  const mismatches: CatalogProblem[] = [];
   const tools: Tool[] = [];
   const resources: ResourceTemplate[] = [];
   const prompts: Prompt[] = [];
@@ -536,7 +587,7 @@ export function loadCatalog(targets: string[], options: LoadOptions, cwd = proce
       const display = path.relative(cwd, file) || file;
       let items: FileItems;
       try {
-        items = loadFile(file, display, opts, problems);
+        items = loadFile(file, display, opts, problems, mismatches);
       } catch (err) {
         // a loader bug must surface as a problem with a position, never as a crash of validate, doctor or a reload
         problems.push({ file: display, line: 1, col: 1, message: `cannot load this file: ${(err as Error).message}` });
@@ -558,7 +609,20 @@ export function loadCatalog(targets: string[], options: LoadOptions, cwd = proce
       }
     }
   }
-  return { tools, resources, prompts, problems, files };
+  for (const p of prompts) promptUses(p, byName);
+  return { tools, resources, prompts, problems, mismatches, files };
+}
+
+/**
+ * The tools a prompt's template names, and what they add: their tags, and their tiers (a prompt that leads to a
+ * write is a write prompt). Naming is not running, so it is not a mismatch; the prompt is just served only when
+ * every tool it names is. Linear in the template's length.
+ */
+function promptUses(p: Prompt, tools: Map<string, Tool>): void {
+  const uses = p.uses.filter((w) => tools.has(w));
+  p.uses = uses;
+  p.tags = [...new Set([...p.tags, ...uses.flatMap((u) => tools.get(u)!.tags)])];
+  p.tier = stricter(p.tier, strictest(uses.map((u) => tools.get(u)!.tier)));
 }
 
 /** Like loadCatalog, but throws a CatalogError listing every problem. */

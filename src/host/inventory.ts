@@ -1,37 +1,68 @@
 import type { HostConfig } from './config.js';
-import type { Tool } from './types.js';
+import type { Prompt, ResourceTemplate, Tier, Tool } from './types.js';
 
 /**
- * The catalog after the switches: one builder serves `serve`, `tools list` and `tools export`.
- * Filters run in a fixed order: read-only → destructive → tags. A hidden tool keeps the reason.
+ * The catalog after the switches: one builder serves `serve`, `tools list` and `tools export`, for tools,
+ * resources and prompts alike. Filters run in a fixed order on the effective tier: read-only → destructive → tags.
+ * A hidden entry keeps the reason.
  */
 export interface Inventory {
   all: Tool[];
   visible: Tool[];
   byName: Map<string, Tool>;
   hidden: Map<string, string>;
+  resources: Section<ResourceTemplate>;
+  prompts: Section<Prompt>;
 }
 
-export function hideReason(tool: Tool, config: Pick<HostConfig, 'readOnly' | 'allowDestructive' | 'tags'>): string | undefined {
-  if (config.readOnly && tool.tier !== 'read') {
-    return `The tool "${tool.name}" changes the cluster and the server runs read-only (--read-only / NOMAD_MCP_READ_ONLY).`;
+/** Resources or prompts after the switches; `hidden` is keyed by name. */
+export interface Section<T> {
+  all: T[];
+  visible: T[];
+  hidden: Map<string, string>;
+}
+
+type Switches = Pick<HostConfig, 'readOnly' | 'allowDestructive' | 'tags'>;
+type Kind = 'tool' | 'resource template' | 'prompt';
+
+/** Why an entry is not served under the switches, or undefined. */
+export function hideReason(item: { name: string; tier: Tier; tags: string[] }, config: Switches, kind: Kind = 'tool'): string | undefined {
+  const what = `The ${kind} "${item.name}"`;
+  if (config.readOnly && item.tier !== 'read') {
+    return `${what} changes the cluster and the server runs read-only (--read-only / NOMAD_MCP_READ_ONLY).`;
   }
-  if (tool.tier === 'destructive' && !config.allowDestructive) {
-    return `The tool "${tool.name}" is destructive and hidden; start the server with --allow-destructive to use it.`;
+  if (item.tier === 'destructive' && !config.allowDestructive) {
+    return `${what} is destructive and hidden; start the server with --allow-destructive to use it.`;
   }
-  if (config.tags.length && !tool.tags.some((t) => config.tags.includes(t))) {
-    return `The tool "${tool.name}" (tags: ${tool.tags.join(', ') || 'none'}) is outside the enabled toolsets (--tags / NOMAD_MCP_TOOLSETS: ${config.tags.join(', ')}).`;
+  if (config.tags.length && !item.tags.some((t) => config.tags.includes(t))) {
+    return `${what} (tags: ${item.tags.join(', ') || 'none'}) is outside the enabled toolsets (--tags / NOMAD_MCP_TOOLSETS: ${config.tags.join(', ')}).`;
   }
   return undefined;
 }
 
-export function buildInventory(tools: Tool[], config: Pick<HostConfig, 'readOnly' | 'allowDestructive' | 'tags'>): Inventory {
-  const visible: Tool[] = [];
+function split<T extends { name: string }>(items: T[], reason: (item: T) => string | undefined): Section<T> {
+  const visible: T[] = [];
   const hidden = new Map<string, string>();
-  for (const t of tools) {
-    const reason = hideReason(t, config);
-    if (reason) hidden.set(t.name, reason);
-    else visible.push(t);
+  for (const item of items) {
+    const why = reason(item);
+    if (why) hidden.set(item.name, why);
+    else visible.push(item);
   }
-  return { all: tools, visible, byName: new Map(tools.map((t) => [t.name, t])), hidden };
+  return { all: items, visible, hidden };
+}
+
+export function buildInventory(
+  tools: Tool[],
+  config: Switches,
+  more: { resources?: ResourceTemplate[]; prompts?: Prompt[] } = {},
+): Inventory {
+  const { visible, hidden } = split(tools, (t) => hideReason(t, config));
+  const resources = split(more.resources ?? [], (r) => hideReason(r, config, 'resource template'));
+  // a prompt is a workflow over tools: it is served only when every tool it names is
+  const prompts = split(more.prompts ?? [], (p) => {
+    const blocked = p.uses.find((u) => hidden.has(u));
+    if (blocked) return `The prompt "${p.name}" uses ${blocked}, which this server does not serve: ${hidden.get(blocked)}`;
+    return hideReason(p, config, 'prompt');
+  });
+  return { all: tools, visible, byName: new Map(tools.map((t) => [t.name, t])), hidden, resources, prompts };
 }

@@ -1,6 +1,6 @@
 /**
  * The plugin API (`nomad-mcp/plugin`): a tool too complex for a template is one file exporting
- * `definePlugin({ name, call })`. It gets validated arguments and a context; it never touches transports.
+ * `definePlugin({ name, tier, call })`. It gets validated arguments and a context; it never touches transports.
  */
 import type { HostConfig } from './config.js';
 import type { Logger } from './log.js';
@@ -35,6 +35,13 @@ export interface PluginResult {
 
 export interface Plugin<A extends JsonObject = JsonObject> {
   name: string;
+  /**
+   * What the plugin can do to the cluster, declared in code: `read` (only reads, whatever HTTP method it uses),
+   * `write`, or `destructive` (irreversible). A tool's or resource's effective tier is the strictest of this,
+   * its YAML annotations and its HTTP methods; `--read-only` and `--allow-destructive` act on that. A plugin
+   * that declares no tier counts as `write`.
+   */
+  tier?: Tier;
   /**
    * How long one call may run, when longer than the request timeout (log follow, waits).
    * Receives the validated arguments; the host aborts `ctx.signal` after it.

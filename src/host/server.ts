@@ -16,6 +16,7 @@ import type { HostConfig } from './config.js';
 import { type CallResult, Executor, type ExecutorDeps } from './executor.js';
 import { type Inventory, buildInventory } from './inventory.js';
 import type { Logger } from './log.js';
+import { NamespaceGuard } from './namespace-guard.js';
 import type { Plugin } from './plugin.js';
 import { type AuditLog, argsDigest } from './audit.js';
 import { ConcurrencyLimiter } from './concurrency.js';
@@ -134,6 +135,8 @@ export class ToolHost {
   private readonly rateLimiter?: RateLimiter;
   /** Calls under way per client: beyond the cap a call is refused at once, so no client queues the others. */
   private readonly calls: ConcurrencyLimiter;
+  /** `--namespaces` for what resources/list enumerates (calls and reads are checked by the executor). */
+  private readonly guard?: NamespaceGuard;
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
 
@@ -147,16 +150,23 @@ export class ToolHost {
     const deps: ExecutorDeps = { config: opts.config, upstreams: opts.upstreams, plugins: opts.plugins, log: opts.log };
     this.executor = new Executor(deps);
     this.upstreams = opts.upstreams;
+    if (opts.config.allowedNamespaces.length) this.guard = new NamespaceGuard(opts.config.allowedNamespaces);
     this.setCatalog({ tools: opts.tools, resources: opts.resources ?? [], prompts: opts.prompts ?? [] });
   }
 
   /** Swap tools, resources and prompts at once (hot reload); clients are told what changed. */
   setCatalog(c: { tools: Tool[]; resources: ResourceTemplate[]; prompts: Prompt[] }): void {
-    const resourcesChanged = this.resources.map((r) => r.uriTemplate).join() !== c.resources.map((r) => r.uriTemplate).join();
-    const promptsChanged = this.prompts.map((p) => p.name).join() !== c.prompts.map((p) => p.name).join();
+    const served = () => ({
+      resources: this.inventory?.resources.visible.map((r) => r.uriTemplate).join() ?? '',
+      prompts: this.inventory?.prompts.visible.map((p) => p.name).join() ?? '',
+    });
+    const before = served();
     this.resources = c.resources;
     this.prompts = c.prompts;
     this.setTools(c.tools);
+    const after = served();
+    const resourcesChanged = before.resources !== after.resources;
+    const promptsChanged = before.prompts !== after.prompts;
     for (const s of this.servers) {
       if (resourcesChanged) s.sendResourceListChanged().catch(() => {});
       if (promptsChanged) s.sendPromptListChanged().catch(() => {});
@@ -166,7 +176,7 @@ export class ToolHost {
   /** Swap the catalog atomically; connected clients get `notifications/tools/list_changed`. */
   setTools(tools: Tool[]): void {
     const before = this.listing ? JSON.stringify(this.listing) : undefined;
-    this.inventory = buildInventory(tools, this.config);
+    this.inventory = buildInventory(tools, this.config, { resources: this.resources, prompts: this.prompts });
     this.listing = { tools: this.inventory.visible.map(toMcpTool) };
     if (before === undefined || before === JSON.stringify(this.listing)) return;
     for (const s of this.servers) s.sendToolListChanged().catch(() => {});
@@ -278,19 +288,21 @@ export class ToolHost {
     return r;
   }
 
-  /** Concrete resources from every template that can enumerate them (errors skip that template). */
+  /** Concrete resources from every served template that can enumerate them (errors skip that template). */
   async listResources(signal?: AbortSignal, token?: string): Promise<Resource[]> {
     const out: Resource[] = [];
     await Promise.all(
-      this.resources.map(async (r) => {
+      this.inventory.resources.visible.map(async (r) => {
         if (!r.list) return;
         try {
           const req = r.list.render({});
           const u = this.upstreams.get(r.tool.upstream);
           const view = r.tool.upstream === 'nomad' ? u.with({ namespace: this.config.namespace, region: this.config.region }, { token }) : u;
           const res = await view.request(req.method, req.path, { query: req.query, headers: req.headers, body: req.body, signal });
-          const items = r.list.root ? getPath(res.data, r.list.root) : res.data;
-          for (const el of (Array.isArray(items) ? items : []).slice(0, r.list.limit)) {
+          const found = r.list.root ? getPath(res.data, r.list.root) : res.data;
+          // --namespaces: elements of other namespaces are left out, as for a tool's answer
+          const items = Array.isArray(found) ? (this.guard?.filter(found) ?? found) : [];
+          for (const el of items.slice(0, r.list.limit)) {
             const ctx = el as Record<string, unknown>;
             out.push({ uri: r.list.uri(ctx), name: r.list.name(ctx), ...(r.list.description ? { description: r.list.description(ctx) } : {}), mimeType: r.mimeType });
           }
@@ -302,13 +314,16 @@ export class ToolHost {
     return out;
   }
 
-  /** Read a resource by URI through the template that matches it. */
+  /** Read a resource by URI through the template that matches it (a served one before a hidden one). */
   async readResource(uri: string, opts: HostCallOptions = {}): Promise<{ uri: string; mimeType: string; text: string }> {
-    for (const r of this.resources) {
-      const vars = r.match(uri);
-      if (!vars) continue;
-      const args = { ...r.defaults, ...vars };
-      const res = await this.guarded(`resource:${r.name}`, args, opts, () => this.executor.call(r.tool, args, opts));
+    const { all, hidden } = this.inventory.resources;
+    const match = (r: ResourceTemplate) => r.match(uri);
+    const r = all.find((x) => !hidden.has(x.name) && match(x)) ?? all.find((x) => hidden.has(x.name) && match(x));
+    if (r) {
+      const args = { ...r.defaults, ...match(r) };
+      const why = hidden.get(r.name);
+      const run = async (): Promise<CallResult> => (why ? { text: why, isError: true, category: 'caller', refused: 'hidden' } : this.executor.call(r.tool, args, opts));
+      const res = await this.guarded(`resource:${r.name}`, args, opts, run);
       if (res.refused === 'rate-limited' || res.refused === 'busy') throw protocolError(ErrorCode.InvalidRequest, res.text);
       if (res.isError) throw protocolError(RESOURCE_NOT_FOUND, `${uri}: ${res.text}`);
       return { uri, mimeType: r.mimeType, text: res.text };
@@ -318,8 +333,14 @@ export class ToolHost {
 
   /** Render a prompt; missing required arguments are an InvalidParams error naming them. */
   getPrompt(name: string, args: Record<string, string> = {}): GetPromptResult {
-    const p = this.prompts.find((x) => x.name === name);
+    const { all, hidden } = this.inventory.prompts;
+    const p = all.find((x) => x.name === name);
     if (!p) throw protocolError(ErrorCode.InvalidParams, `Unknown prompt: ${name}`);
+    if (hidden.has(name)) throw protocolError(ErrorCode.InvalidParams, hidden.get(name)!);
+    const allowed = this.config.allowedNamespaces;
+    if (allowed.length && args.namespace && !allowed.includes(args.namespace)) {
+      throw protocolError(ErrorCode.InvalidParams, `Namespace "${args.namespace}" is not allowed on this server (allowed: ${allowed.join(', ')}).`);
+    }
     const missing = p.arguments.filter((a) => a.required && !args[a.name]).map((a) => a.name);
     if (missing.length) throw protocolError(ErrorCode.InvalidParams, `Prompt ${name} needs: ${missing.join(', ')}`);
     const ctx: Record<string, unknown> = {};
@@ -338,7 +359,7 @@ export class ToolHost {
     );
     server.setRequestHandler(ListToolsRequestSchema, async () => this.listing);
     server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({
-      resourceTemplates: this.resources.map((r) => ({ uriTemplate: r.uriTemplate, name: r.name, ...(r.title ? { title: r.title } : {}), description: r.description, mimeType: r.mimeType })),
+      resourceTemplates: this.inventory.resources.visible.map((r) => ({ uriTemplate: r.uriTemplate, name: r.name, ...(r.title ? { title: r.title } : {}), description: r.description, mimeType: r.mimeType })),
     }));
     server.setRequestHandler(ListResourcesRequestSchema, async (_req, extra) => {
       // listing reaches Nomad, so it is rate-limited and audited like a call
@@ -355,7 +376,7 @@ export class ToolHost {
       return { contents: [await this.readResource(req.params.uri, { signal: extra.signal, token: auth?.nomadToken, caller: callerOf(transport, extra) })] };
     });
     server.setRequestHandler(ListPromptsRequestSchema, async () => ({
-      prompts: this.prompts.map((p) => ({ name: p.name, ...(p.title ? { title: p.title } : {}), description: p.description, arguments: p.arguments })),
+      prompts: this.inventory.prompts.visible.map((p) => ({ name: p.name, ...(p.title ? { title: p.title } : {}), description: p.description, arguments: p.arguments })),
     }));
     server.setRequestHandler(GetPromptRequestSchema, async (req) => this.getPrompt(req.params.name, req.params.arguments));
     server.setRequestHandler(CallToolRequestSchema, async (req, extra): Promise<CallToolResult> => {

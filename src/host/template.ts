@@ -141,10 +141,34 @@ function lookup(ctx: JsonObject, dotted: string): unknown {
   return cur;
 }
 
-/** Percent-encode one rendered path segment; `.` and `..` are encoded too so they cannot climb. */
+/** Percent-decoding rounds a value is checked through: a proxy that decodes twice still meets a refusal. */
+const DECODE_ROUNDS = 3;
+
+/**
+ * Refuse a value that is, or hides, a `.` or `..` path segment. Sent as `%2E%2E` it still climbs on a
+ * path-normalising parser or reverse proxy (RFC 3986 §5.2.4 remove_dot_segments), so the value is checked as
+ * such a parser would see it: percent-decoded (up to three rounds, for double-decoding proxies) and split on
+ * `/` and `\` (an encoded slash or a backslash some servers treat as one). Linear in the value's length.
+ */
+export function refuseDotSegments(value: string): void {
+  let v = value;
+  for (let round = 0; ; round++) {
+    for (const part of v.split(/[/\\]/)) {
+      if (part === '.' || part === '..') {
+        throw new ToolError(`"${value.length > 80 ? `${value.slice(0, 80)}…` : value}" is or contains a "${part}" dot segment, which a path-normalising proxy would resolve; give a name without "." or ".." segments.`, 'caller');
+      }
+    }
+    if (round === DECODE_ROUNDS || !v.includes('%')) return;
+    const next = v.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+    if (next === v) return;
+    v = next;
+  }
+}
+
+/** Percent-encode one rendered path segment; a `.` or `..` segment (also encoded) is refused, so it cannot climb. */
 export function encodeSegment(value: string): string {
-  const enc = encodeURIComponent(value);
-  return /^\.+$/.test(enc) ? enc.replace(/\./g, '%2E') : enc;
+  refuseDotSegments(value);
+  return encodeURIComponent(value);
 }
 
 /**
@@ -208,7 +232,8 @@ function compileValue(v: unknown): ValueRenderer {
 /**
  * Path: each segment holding an expression is rendered, then percent-encoded as one segment.
  * A triple-stash segment (`{{{path}}}`) may span several segments: it is split on `/` and each part
- * encoded, so `a/b` stays two segments while `..` is still encoded and cannot climb.
+ * encoded, so `a/b` stays two segments. A `.` or `..` segment, or an empty one in a multi-segment value, is refused
+ * before any request is sent (see refuseDotSegments).
  */
 function compilePath(path: string): (ctx: JsonObject) => string {
   const parts = path.split('/').map((seg) => {

@@ -83,6 +83,8 @@ export interface ResourceDescriptor {
   name: string;
   title?: string;
   description: string;
+  /** Tags (toolsets), added to the file's: with --tags, a resource is served only when one is enabled. */
+  tags?: string[];
   mimeType?: string;
   upstream?: string;
   /** Argument values when the URI does not carry them (e.g. `lines: 200`). */
@@ -99,6 +101,10 @@ export interface PromptDescriptor {
   name: string;
   title?: string;
   description: string;
+  /** Tags (toolsets), added to the file's and to those of the tools the template names. */
+  tags?: string[];
+  /** At least this tier (default read); the tools the template names can only make it stricter. */
+  tier?: Tier;
   arguments?: { name: string; description?: string; required?: boolean }[];
   template: string;
 }
@@ -110,6 +116,10 @@ export interface ResourceTemplate {
   description: string;
   mimeType: string;
   uriTemplate: string;
+  /** The file's and the entry's tags. */
+  tags: string[];
+  /** Effective tier: the strictest of read (a resource is read without confirmation), its plugin's and its requests' (list included). */
+  tier: Tier;
   /** Variables of the URI template, in order. */
   match(uri: string): Record<string, string> | null;
   /** The read, run through the executor like a read-only tool. */
@@ -133,6 +143,12 @@ export interface Prompt {
   description: string;
   arguments: { name: string; description?: string; required?: boolean }[];
   render: (args: JsonObject) => string;
+  /** Tools the template names (a prompt is served only when all of them are). */
+  uses: string[];
+  /** Its own, its file's and its tools' tags. */
+  tags: string[];
+  /** Effective tier: the strictest of its own `tier` (default read) and its tools'. */
+  tier: Tier;
   source: SourcePos;
 }
 
@@ -149,7 +165,9 @@ export interface Tool {
   title?: string;
   description: string;
   tags: string[];
+  /** Effective tier: the strictest of the YAML's, the plugin's (code) and the HTTP methods'. */
   tier: Tier;
+  /** As sent to clients: raised to the effective tier when the YAML claimed less. */
   annotations: ToolAnnotations;
   inputSchema: JsonSchema;
   upstream: string;

@@ -13,6 +13,7 @@ interface Args {
 
 export default definePlugin<Args>({
   name: 'allocation-logs',
+  tier: 'read',
   async call(args, ctx) {
     const alloc = await resolveAlloc(ctx, args.alloc_id);
     const type = args.type ?? 'stdout';

@@ -86,6 +86,7 @@ async function oneAllocation(ctx: ToolContext, input: string) {
 
 export default definePlugin<Args>({
   name: 'allocation-status',
+  tier: 'read',
   async call(args, ctx) {
     const hasAlloc = !!args.alloc_id;
     const hasJob = !!args.job_id;

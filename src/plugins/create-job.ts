@@ -10,6 +10,7 @@ interface Args {
 
 export default definePlugin<Args>({
   name: 'create-job',
+  tier: 'write',
   async call(args, ctx) {
     const job = unwrapJob(args.job);
     const namespace = chooseNamespace(ctx, job.Namespace, args.namespace !== undefined);

@@ -127,6 +127,7 @@ async function listNodes(ctx: ToolContext): Promise<NodeStub[] | string> {
 
 export default definePlugin<Args>({
   name: 'explain-placement',
+  tier: 'read',
   async call(args, ctx) {
     const [job, evals, summary] = await Promise.all([
       getJob(ctx, args.job_id),

@@ -64,6 +64,7 @@ class LineWindow {
 
 export default definePlugin<Args>({
   name: 'follow-job-logs',
+  tier: 'read',
   maxDurationMs: (args) => (args.seconds + 15) * 1000,
   async call(args, ctx) {
     const type = args.type ?? 'stdout';

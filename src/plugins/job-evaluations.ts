@@ -25,6 +25,7 @@ export function evalLine(ev: Evaluation): string {
 
 export default definePlugin<Args>({
   name: 'job-evaluations',
+  tier: 'read',
   async call(args, ctx) {
     const [job, evals] = await Promise.all([
       getJob(ctx, args.job_id),

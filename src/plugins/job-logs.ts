@@ -17,6 +17,7 @@ interface Args {
 
 export default definePlugin<Args>({
   name: 'job-logs',
+  tier: 'read',
   async call(args, ctx) {
     const type = args.type ?? 'stdout';
     const lines = args.lines ?? 100;

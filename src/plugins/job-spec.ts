@@ -23,6 +23,7 @@ interface Submission {
 
 export default definePlugin<Args>({
   name: 'job-spec',
+  tier: 'read',
   async call(args, ctx) {
     const job = await getJob(ctx, args.job_id);
     const current = job.Version ?? 0;

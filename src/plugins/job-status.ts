@@ -117,6 +117,7 @@ function deploymentLine(d: Deployment): string {
 
 export default definePlugin<Args>({
   name: 'job-status',
+  tier: 'read',
   async call(args, ctx) {
     const id = args.job_id;
     const opts = { signal: ctx.signal };

@@ -17,6 +17,7 @@ interface Args {
 
 export default definePlugin<Args>({
   name: 'plan-job',
+  tier: 'read', // PUT /v1/job/:id/plan and /v1/jobs/parse change nothing in Nomad
   async call(args, ctx) {
     const hasContent = args.content !== undefined;
     const hasJob = args.job !== undefined;

@@ -4,7 +4,7 @@
  * Nomad's 409 body carries the current variable *with its values*, so it is never shown.
  */
 import { definePlugin, ToolError, type ToolContext } from '../host/plugin.js';
-import { variablePath } from './lib/variables.js';
+import { checkVariablePath, variablePath } from './lib/variables.js';
 
 interface Args {
   [key: string]: unknown;
@@ -50,9 +50,10 @@ export function conflictText(path: string, cas: number, current: VariableMeta | 
 
 export default definePlugin<Args>({
   name: 'put-variable',
+  tier: 'write',
   async call(args, ctx) {
-    const urlPath = variablePath(args.path);
-    const path = args.path.replace(/^\/+|\/+$/g, '');
+    const urlPath = variablePath(args.path); // Nomad's path rule, checked before anything is sent
+    const path = checkVariablePath(args.path);
     let v: Variable;
     try {
       const res = await ctx.nomad.put<Variable>(urlPath, { Items: args.items }, {

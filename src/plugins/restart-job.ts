@@ -22,6 +22,7 @@ interface Outcome {
 
 export default definePlugin<Args>({
   name: 'restart-job',
+  tier: 'write',
   async call(args, ctx) {
     const [job, allocs] = await Promise.all([
       getJob(ctx, args.job_id),

@@ -3,8 +3,8 @@
  * (shared by every replica, protected by Nomad ACLs).
  */
 import { definePlugin, ToolError } from '../host/plugin.js';
-import { nomadPath } from '../host/template.js';
 import { present } from './lib/nomad.js';
+import { CONFIG_PREFIX, configPath } from './lib/variables.js';
 
 interface Args {
   [key: string]: unknown;
@@ -48,10 +48,12 @@ export function configItems(args: Args, namespace: string): Record<string, strin
 
 export default definePlugin<Args>({
   name: 'save-config',
+  tier: 'write',
   async call(args, ctx) {
+    const urlPath = configPath(args.name); // checked before anything is sent
     const items = configItems(args, ctx.namespace);
-    const path = `nomad-mcp/configs/${args.name}`;
-    const res = await ctx.nomad.put<Variable>(nomadPath`/v1/var/nomad-mcp/configs/${args.name}`, { Items: items }, { signal: ctx.signal });
+    const path = `${CONFIG_PREFIX}${args.name}`;
+    const res = await ctx.nomad.put<Variable>(urlPath, { Items: items }, { signal: ctx.signal });
     const v = res.data ?? {};
     const shown = Object.entries(items)
       .map(([k, val]) => `${k}=${val.length > 80 ? `${val.slice(0, 80)}…` : val}`)

@@ -96,6 +96,7 @@ async function searchLog(ctx: ToolContext, ref: LogRef, re: SafePattern, lines: 
 
 export default definePlugin<Args>({
   name: 'search-job-logs',
+  tier: 'read',
   async call(args, ctx) {
     const re = compilePattern(args.pattern);
     const [job, allocs] = await Promise.all([

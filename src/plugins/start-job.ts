@@ -10,6 +10,7 @@ interface Args {
 
 export default definePlugin<Args>({
   name: 'start-job',
+  tier: 'write',
   async call(args, ctx) {
     const job = await getJob(ctx, args.job_id);
     const namespace = job.Namespace || ctx.namespace;

@@ -29,6 +29,7 @@ export function jobSubmission(content: string, format: string, variables: Args['
 
 export default definePlugin<Args>({
   name: 'submit-job',
+  tier: 'write',
   async call(args, ctx) {
     const { job, format, declaresNamespace, notes } = await parseJobspec(ctx, args.content, args.variables);
     const namespace = chooseNamespace(ctx, declaresNamespace ? job.Namespace : undefined, args.namespace !== undefined);

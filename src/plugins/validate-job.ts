@@ -103,6 +103,7 @@ async function parse(ctx: ToolContext, args: Args): Promise<ParsedSpec | { error
 
 export default definePlugin<Args>({
   name: 'validate-job',
+  tier: 'read', // PUT /v1/validate/job changes nothing in Nomad
   async call(args, ctx) {
     const parsed = await parse(ctx, args);
     if ('error' in parsed) {

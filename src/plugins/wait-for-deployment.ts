@@ -117,6 +117,7 @@ function groupLines(d: Deployment): string[] {
 
 export default definePlugin<Args>({
   name: 'wait-for-deployment',
+  tier: 'read',
   maxDurationMs: (args) => (args.timeout_s + 15) * 1000,
   async call(args, ctx) {
     if ((args.deployment_id === undefined) === (args.job_id === undefined)) {

@@ -84,6 +84,7 @@ function countsText(counts: Map<string, Map<string, number>>): string {
 
 export default definePlugin<Args>({
   name: 'watch-events',
+  tier: 'read',
   maxDurationMs: (args) => (args.seconds + 15) * 1000,
   async call(args, ctx) {
     // Nomad wants one `topic` parameter per topic: an array repeats the key

@@ -42,8 +42,9 @@ beforeAll(async () => {
   const mod = (await import(pathToFileURL(path.join(EXAMPLES, 'plugins', 'count-jobs.js')).href)) as { default: Plugin };
   plugins.set(mod.default.name, mod.default);
   upstreams = new UpstreamRegistry(config.upstreams, 5000);
-  const loaded = loadCatalog([BUILTIN_TOOLS_DIR, EXAMPLES], { plugins: [...plugins.keys()], upstreams: upstreams.names() });
+  const loaded = loadCatalog([BUILTIN_TOOLS_DIR, EXAMPLES], { plugins, upstreams: upstreams.names() });
   expect(loaded.problems.map(formatProblem)).toEqual([]);
+  expect(loaded.mismatches.map(formatProblem)).toEqual([]);
   host = new ToolHost({ config, upstreams, plugins, log: createLogger('error'), tools: loaded.tools });
 });
 

@@ -7,7 +7,8 @@ let mcp: Connected;
 
 beforeAll(async () => {
   sim = await startSimulator({ port: 0, seed: 'demo' });
-  mcp = await connectStdio({ NOMAD_ADDR: sim.url });
+  // drain_node_safely leads to drain_node, which is destructive: a prompt is served only when its tools are
+  mcp = await connectStdio({ NOMAD_ADDR: sim.url }, ['--allow-destructive']);
 });
 
 afterAll(async () => {

@@ -68,11 +68,16 @@ describe('jobs', () => {
     expect(r.text).toMatch(/Nomad 404: job not found \(GET \/v1\/job\/nope\)/);
   });
 
-  it('a job ID is one encoded path segment', async () => {
+  it('a job ID is one encoded path segment; one that hides a dot segment is refused before sending', async () => {
     const from = sim.requests.length;
-    const r = await mcp.call('get_job', { job_id: '../../v1/acl' });
+    const r = await mcp.call('get_job', { job_id: 'a b/c' });
     expect(r.isError).toBe(true);
-    expect(sim.requests.slice(from).map((q) => q.rawUrl)).toContainEqual(expect.stringContaining('/v1/job/..%2F..%2Fv1%2Facl'));
+    expect(sim.requests.slice(from).map((q) => q.rawUrl)).toContainEqual(expect.stringContaining('/v1/job/a%20b%2Fc'));
+    const climb = sim.requests.length;
+    const refused = await mcp.call('get_job', { job_id: '../../v1/acl' });
+    expect(refused.isError).toBe(true);
+    expect(refused.text).toMatch(/dot segment/);
+    expect(sim.requests.length).toBe(climb);
   });
 
   it('missing and mistyped arguments name the field', async () => {

@@ -97,11 +97,11 @@ tools:
 });
 
 describe('the built-in catalog', () => {
-  const plugins = [...builtinPlugins().keys()];
-  const r = loadCatalog([BUILTIN_TOOLS_DIR], { plugins, upstreams: ['nomad', 'gitea'] });
+  const r = loadCatalog([BUILTIN_TOOLS_DIR], { plugins: builtinPlugins(), upstreams: ['nomad', 'gitea'] });
 
   it('is valid', () => {
     expect(r.problems.map(formatProblem)).toEqual([]);
+    expect(r.mismatches.map(formatProblem)).toEqual([]);
     expect(r.tools.length).toBeGreaterThanOrEqual(21);
   });
 
@@ -171,9 +171,14 @@ describe('loader robustness', () => {
     expect(p[0]).toMatch(/^r\.yaml:2:\d+: thing: invalid URI template/);
   });
 
-  it('a read-only tool may not write', () => {
-    const p = problems({ 'a.yaml': good.replace('method: GET', 'method: DELETE') });
-    expect(p).toEqual([expect.stringMatching(/^a\.yaml:6:\d+: list_things: a read-only tool \(readOnlyHint: true\) may not send DELETE; mark it readOnlyHint: false$/)]);
+  it('a read-only tool that writes is a tier mismatch, served at the stricter tier', () => {
+    const dir = dirWith({ 'a.yaml': good.replace('method: GET', 'method: DELETE') });
+    const r = loadCatalog([dir], opts, dir);
+    expect(r.problems).toEqual([]);
+    expect(r.mismatches.map(formatProblem)).toEqual([
+      expect.stringMatching(/^a\.yaml:6:\d+: list_things: it says readOnlyHint: true, but it sends DELETE \/v1\/\S+ \(tier destructive\); served as destructive \(mark it readOnlyHint: false, destructiveHint: true\)$/),
+    ]);
+    expect(r.tools[0]).toMatchObject({ tier: 'destructive', annotations: { readOnlyHint: false, destructiveHint: true } });
   });
 });
 

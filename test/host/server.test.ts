@@ -17,11 +17,12 @@ let release: () => void = () => {};
 let lastSignal: AbortSignal | undefined;
 const plugins = new Map<string, Plugin>(
   [
-    definePlugin({ name: 'boom', call: async () => { throw new Error('kaboom: the plugin broke'); } }),
-    definePlugin({ name: 'forever', call: (_a, ctx) => { lastSignal = ctx.signal; return new Promise(() => {}); } }),
-    definePlugin({ name: 'gated', call: () => new Promise((r) => { release = () => r({ text: 'finished on the old catalog' }); }) }),
+    definePlugin({ name: 'boom', tier: 'read', call: async () => { throw new Error('kaboom: the plugin broke'); } }),
+    definePlugin({ name: 'forever', tier: 'read', call: (_a, ctx) => { lastSignal = ctx.signal; return new Promise(() => {}); } }),
+    definePlugin({ name: 'gated', tier: 'read', call: () => new Promise((r) => { release = () => r({ text: 'finished on the old catalog' }); }) }),
     definePlugin({
       name: 'counter',
+      tier: 'read',
       call: async (_a, ctx) => {
         for (let i = 1; i <= 3; i++) await ctx.progress(i, 3, `step ${i}`);
         return { text: 'counted', structured: { n: 3 } };
@@ -74,7 +75,7 @@ beforeAll(async () => {
   writeFileSync(path.join(dir, 'test.yaml'), catalog);
   const config = await loadConfig({ address: sim.url, requestTimeout: 300, allowDestructive: true }, {}, dir);
   upstreams = new UpstreamRegistry(config.upstreams, config.requestTimeoutMs);
-  const tools = loadCatalogOrThrow([dir], { plugins: [...plugins.keys()], upstreams: upstreams.names() });
+  const tools = loadCatalogOrThrow([dir], { plugins, upstreams: upstreams.names() });
   host = new ToolHost({ config, upstreams, plugins, log: createLogger('silent'), tools });
 });
 
@@ -185,7 +186,7 @@ describe('descriptor safety and correctness switches', () => {
     );
     const config = await loadConfig({ address: sim.url }, {}, dir);
     const ups = new UpstreamRegistry(config.upstreams, 2000);
-    const h = new ToolHost({ config, upstreams: ups, plugins, log: createLogger('silent'), tools: loadCatalogOrThrow([dir], { plugins: [...plugins.keys()], upstreams: ups.names() }) });
+    const h = new ToolHost({ config, upstreams: ups, plugins, log: createLogger('silent'), tools: loadCatalogOrThrow([dir], { plugins, upstreams: ups.names() }) });
     const from = sim.requests.length;
     const purge = await h.call('stop_it', { job_id: 'api', purge: true });
     expect(purge.isError).toBe(true);

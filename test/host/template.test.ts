@@ -2,11 +2,23 @@ import { describe, expect, it } from 'vitest';
 import { compileRequest, encodeSegment, nomadPath, templateRefs } from '../../src/host/template.js';
 
 describe('compileRequest', () => {
-  it('encodes a templated path value as one segment, so it cannot climb', () => {
+  it('encodes a templated path value as one segment', () => {
     const r = compileRequest({ method: 'GET', path: '/v1/job/{{job_id}}/allocations' });
-    expect(r({ job_id: '../../v1/acl' }).path).toBe('/v1/job/..%2F..%2Fv1%2Facl/allocations');
-    expect(r({ job_id: '..' }).path).toBe('/v1/job/%2E%2E/allocations');
     expect(r({ job_id: 'a b?c#d' }).path).toBe('/v1/job/a%20b%3Fc%23d/allocations');
+    expect(r({ job_id: 'a.b..c' }).path).toBe('/v1/job/a.b..c/allocations');
+    expect(r({ job_id: '...' }).path).toBe('/v1/job/.../allocations');
+  });
+
+  // a normalising proxy or parser resolves `..` even when it is sent as %2E%2E (or %2F between dots)
+  it('refuses `.` and `..` segments, also percent-encoded or hidden behind an encoded slash', () => {
+    const r = compileRequest({ method: 'GET', path: '/v1/job/{{job_id}}/allocations' });
+    for (const bad of ['..', '.', '%2e%2e', '%2E%2E', '%2e', '.%2e', '%252e%252e', '../../v1/acl', 'a/../b', '..\\x', 'x/.', '%2e%2e%2fx', '..%2Fx']) {
+      expect(() => r({ job_id: bad }), bad).toThrow(/dot segment/);
+    }
+    const multi = compileRequest({ method: 'GET', path: '/v1/var/{{{path}}}' });
+    for (const bad of ['a/../../acl', '../allocation/x/stop', 'a/./b', 'a/%2e%2e/b', 'a/%252E%252E']) {
+      expect(() => multi({ path: bad }), bad).toThrow(/dot segment/);
+    }
   });
 
   it('refuses a path segment that renders empty', () => {
@@ -47,7 +59,14 @@ describe('templateRefs', () => {
 describe('nomadPath', () => {
   it('encodes interpolated values', () => {
     expect(nomadPath`/v1/job/${'a/b'}/scale`).toBe('/v1/job/a%2Fb/scale');
-    expect(encodeSegment('.')).toBe('%2E');
+    expect(encodeSegment('a.b')).toBe('a.b');
+  });
+
+  it('refuses `.` and `..` (and their encodings) as a value', () => {
+    for (const bad of ['.', '..', '%2E%2E', '%2e', 'a/../b', '..%5Cx']) {
+      expect(() => encodeSegment(bad), bad).toThrow(/dot segment/);
+      expect(() => nomadPath`/v1/job/${bad}/stop`, bad).toThrow(/dot segment/);
+    }
   });
 });
 
@@ -78,7 +97,6 @@ describe('where, q and multi-segment paths', () => {
   it('a triple-stash path keeps slashes but encodes each part', () => {
     const r = compileRequest({ method: 'GET', path: '/v1/var/{{{path}}}' });
     expect(r({ path: 'nomad/jobs/web' }).path).toBe('/v1/var/nomad/jobs/web');
-    expect(r({ path: 'a/../../acl' }).path).toBe('/v1/var/a/%2E%2E/%2E%2E/acl');
     expect(r({ path: 'a b/c?d' }).path).toBe('/v1/var/a%20b/c%3Fd');
     expect(() => r({ path: 'a//b' })).toThrow(/empty path segment/);
   });

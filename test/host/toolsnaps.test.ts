@@ -7,7 +7,7 @@ import { BUILTIN_TOOLS_DIR } from '../../src/host/paths.js';
 import { toMcpTool } from '../../src/host/server.js';
 import { builtinPlugins } from '../../src/plugins/index.js';
 
-const { tools } = loadCatalog([BUILTIN_TOOLS_DIR], { plugins: [...builtinPlugins().keys()], upstreams: ['nomad', 'gitea'] });
+const { tools } = loadCatalog([BUILTIN_TOOLS_DIR], { plugins: builtinPlugins(), upstreams: ['nomad', 'gitea'] });
 
 describe('tool definitions (toolsnaps)', () => {
   it.each(tools.map((t) => [t.name, t] as const))('%s', async (name, tool) => {

@@ -22,9 +22,20 @@ describe('put-variable (scripted)', () => {
     expect(textOf(r)).toBe('Variable app/db written (modify index 10, keys: password, user).');
     expect(JSON.stringify(r)).not.toContain('n3w');
     const { ctx: c2, calls: calls2 } = fakeCtx(() => CURRENT);
-    await run('put-variable', { path: 'a/../b', items: { k: 'v' } }, c2);
-    expect(calls2[0].path).toBe('/v1/var/a/%2E%2E/b');
+    await run('put-variable', { path: '/a/b/', items: { k: 'v' } }, c2);
+    expect(calls2[0].path).toBe('/v1/var/a/b');
     expect(calls2[0].query).not.toHaveProperty('cas');
+  });
+
+  // Nomad's rule, nomad/structs/variables.go:365; `..` would climb on a normalising proxy even as %2E%2E
+  it('refuses a path outside ^[a-zA-Z0-9-_~/]{1,128}$ or with an empty segment before sending anything', async () => {
+    for (const path of ['a/../b', '../allocation/x/stop', 'a.b', `x/${'a'.repeat(127)}`, 'a//b', '', 'a b']) {
+      const { ctx, calls } = fakeCtx(() => CURRENT);
+      const err = await run('put-variable', { path, items: { k: 'v' } }, ctx).catch((e: Error) => e);
+      expect(err, path).toBeInstanceOf(Error);
+      expect((err as Error).message, path).toMatch(/variable path/);
+      expect(calls, path).toEqual([]);
+    }
   });
 
   it('a 409 says check-and-set failed with the current index, reads only metadata, never shows the values', async () => {

@@ -247,12 +247,21 @@ describe('job writes (scripted)', () => {
 
   it('save-config writes the variable with one encoded name segment', async () => {
     const { ctx, calls } = fakeCtx((c) =>
-      c.method === 'PUT' ? { Namespace: 'default', Path: 'nomad-mcp/configs/web.prod', ModifyIndex: 99, Items: (c.body as JsonObject).Items } : undefined,
+      c.method === 'PUT' ? { Namespace: 'default', Path: 'nomad-mcp/configs/web-prod', ModifyIndex: 99, Items: (c.body as JsonObject).Items } : undefined,
     );
-    const r = await run('save-config', { name: 'web.prod', job_id: 'web', repository: 'acme/web', namespace: 'default', owner: 'ops' }, ctx);
-    expect(calls[0].path).toBe('/v1/var/nomad-mcp/configs/web.prod');
+    const r = await run('save-config', { name: 'web-prod', job_id: 'web', repository: 'acme/web', namespace: 'default', owner: 'ops' }, ctx);
+    expect(calls[0].path).toBe('/v1/var/nomad-mcp/configs/web-prod');
     expect(calls[0].body).toEqual({ Items: { job_id: 'web', repository: 'acme/web', namespace: 'default', owner: 'ops' } });
     expect(textOf(r)).toContain('ModifyIndex 99');
+  });
+
+  it('save-config refuses a name Nomad would not take as part of a variable path (110 characters at most), sending nothing', async () => {
+    for (const name of ['web.prod', '..', 'a/b', 'x'.repeat(111)]) {
+      const { ctx, calls } = fakeCtx(() => ({}));
+      const err = await run('save-config', { name, job_id: 'web' }, ctx).catch((e: Error) => e);
+      expect((err as Error).message, name).toMatch(/not a configuration name.*110/);
+      expect(calls, name).toEqual([]);
+    }
   });
 });
 

@@ -401,10 +401,13 @@ describe('watch-events (scripted)', () => {
 });
 
 describe('variable paths', () => {
-  it('encode each part; ".." cannot climb', () => {
-    expect(variablePath('a/../b c')).toBe('/v1/var/a/%2E%2E/b%20c');
+  it('keep each part a segment; anything outside Nomad\'s rule (so ".." too) is refused', () => {
     expect(variablePath('/nomad/jobs/web/')).toBe('/v1/var/nomad/jobs/web');
+    expect(variablePath('a~b/c-d_e')).toBe('/v1/var/a~b/c-d_e');
     expect(() => variablePath('a//b')).toThrow(/empty segment/);
+    expect(() => variablePath('a/../b')).toThrow(/not a Nomad variable path.*\^\[a-zA-Z0-9-_~\/\]\{1,128\}\$/);
+    expect(() => variablePath('a b')).toThrow(/not a Nomad variable path/);
+    expect(() => variablePath('a'.repeat(129))).toThrow(/129 characters/);
   });
 });
 

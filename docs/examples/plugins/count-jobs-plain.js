@@ -2,6 +2,7 @@
 // above it): a plain { name, call } default export works, since definePlugin only adds types.
 export default {
   name: 'count-jobs',
+  tier: 'read', // it only reads; a plugin without a tier counts as a write (hidden under --read-only)
   async call(args, ctx) {
     const { data } = await ctx.nomad.get('/v1/jobs', { signal: ctx.signal });
     const counts = {};

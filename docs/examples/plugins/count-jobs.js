@@ -3,6 +3,7 @@ import { definePlugin } from 'nomad-mcp/plugin';
 
 export default definePlugin({
   name: 'count-jobs',
+  tier: 'read', // it only reads; a plugin without a tier counts as a write (hidden under --read-only)
   async call(args, ctx) {
     const { data } = await ctx.nomad.get('/v1/jobs', { signal: ctx.signal });
     const counts = {};

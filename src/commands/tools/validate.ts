@@ -5,7 +5,8 @@ import { catalogFlags, toConfigFlags } from '../../cli/flags.js';
 export default class ToolsValidate extends Command {
   static override summary = 'Validate tool descriptor files';
   static override description =
-    'Checks YAML syntax, the descriptor schema, plugins, upstreams, duplicate names and template references. ' +
+    'Checks YAML syntax, the descriptor schema, plugins, upstreams, duplicate names, template references, and tiers ' +
+    '(an entry whose YAML claims less than its plugin declares or its HTTP methods imply). ' +
     'Prints one `file:line:col: message` per problem; exits 1 on any. Without PATH, validates the configured catalog.';
   static override strict = false;
   static override args = { path: Args.string({ description: 'Descriptor files or directories', required: false }) };
@@ -23,11 +24,15 @@ export default class ToolsValidate extends Command {
     const targets = argv.length
       ? [...new Set([BUILTIN_TOOLS_DIR, ...(argv as string[]).map((p) => path.resolve(p))])]
       : rt.toolTargets;
-    const r = loadCatalog(targets, { plugins: [...rt.plugins.keys()], upstreams: rt.upstreams.names() });
+    const r = loadCatalog(targets, { plugins: rt.plugins, upstreams: rt.upstreams.names() });
     await rt.close();
     for (const p of r.problems) this.log(formatProblem(p));
-    if (r.problems.length) {
-      this.logToStderr(`${r.problems.length} problem(s) in ${r.files.length} file(s).`);
+    // an entry claiming a weaker tier than its plugin or requests: serve enforces the stricter one and warns,
+    // but the catalog is wrong (clients read the claim), so validation fails
+    for (const m of r.mismatches) this.log(formatProblem(m));
+    const n = r.problems.length + r.mismatches.length;
+    if (n) {
+      this.logToStderr(`${n} problem(s) in ${r.files.length} file(s)${r.mismatches.length ? ` (${r.mismatches.length} tier mismatch(es): served at the stricter tier)` : ''}.`);
       this.exit(1);
     }
     this.log(`${r.tools.length} tools, ${r.resources.length} resource templates and ${r.prompts.length} prompts in ${r.files.length} files: valid.`);
