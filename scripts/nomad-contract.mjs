@@ -121,6 +121,41 @@ const CUSTOM_JSON = {
  */
 const SERVER_ENVELOPES = { QueryMeta: 'QueryMeta', WriteMeta: 'WriteMeta' };
 
+/**
+ * The server encodes nomad/structs types, and the Go client declares only the fields it uses: a
+ * body may carry more than the api type names (JobListStub.NodePool, Evaluation.LeaderACL…). For
+ * each api type reachable from an endpoint, its nomad/structs counterpart (same name unless listed
+ * here) is kept as `structs.<Name>` and linked in `server`, so the tests can tell a field real
+ * Nomad sends from one a simulator invents.
+ */
+const SERVER_NAMES = {
+  AllocationListStub: 'AllocListStub',
+  AgentMember: 'ServerMember',
+  ServerMembers: 'ServerMembersResponse',
+  periodicForceResponse: 'PeriodicForceResponse',
+};
+
+/** Where the server's types live: nomad/structs, and client/structs for the client endpoints (stats). */
+const SERVER_PACKAGES = [
+  { dir: 'nomad/structs', pkg: 'structs' },
+  { dir: 'client/structs', pkg: 'cstructs' },
+];
+
+/** Server-side JSON that differs from the structs' fields (encoding extensions, hand-written marshalers). */
+const STRUCTS_JSON = {
+  'structs.Node': {
+    why: 'nomad/structs/extensions.go nodeExt adds the legacy Drain (DrainStrategy != nil) to every encoded Node',
+    fields: { Drain: { type: 'boolean', go: 'bool' } },
+  },
+  'structs.ACLToken': {
+    why: 'nomad/structs/acl.go ACLToken.MarshalJSON sends ExpirationTTL as duration text',
+    fields: { ExpirationTTL: { type: 'string', format: 'duration-text', go: 'time.Duration' } },
+  },
+};
+
+/** nomad/structs files not read: generated codecs, test fixtures. */
+const STRUCTS_SKIP = /(_test|\.generated|^testing)\.go$|^testing\.go$/;
+
 // ---------------------------------------------------------------------------------------------
 // Reading the source
 
@@ -502,7 +537,7 @@ function build(decls, serverEnvelopes) {
   function lookup(t, pkg) {
     if (t.k !== 'named') return undefined;
     if (t.pkg) return byName.get(`${t.pkg}.${t.name}`);
-    return byName.get(pkg === 'api' ? t.name : `${pkg}.${t.name}`) ?? byName.get(t.name);
+    return byName.get(pkg === 'api' ? t.name : `${pkg}.${t.name}`);
   }
 
   /** The JSON descriptor of a Go type; `owner` names inline structs. */
@@ -574,7 +609,7 @@ function build(decls, serverEnvelopes) {
       if (tag.skip) continue;
       if (f.embedded && !tag.name) {
         const inner = f.type.k === 'ptr' ? f.type.elem : f.type;
-        const envelope = !inner.pkg && serverEnvelopes[inner.name];
+        const envelope = pkg === 'api' && !inner.pkg && serverEnvelopes[inner.name];
         if (envelope) {
           for (const sf of envelope.fields) out.push({ ...sf, depth: depth + 1, origin: 'nomad/structs/structs.go' });
           continue;
@@ -660,6 +695,45 @@ function main() {
 
   const types = build(decls, serverEnvelopes);
 
+  // the server's own types (see SERVER_NAMES)
+  const serverDecls = [];
+  for (const { dir, pkg } of SERVER_PACKAGES) {
+    for (const f of source.list(dir).filter((n) => n.endsWith('.go') && !STRUCTS_SKIP.test(n))) {
+      // client/structs names nomad/structs as `structs.X`, which is how those are keyed
+      serverDecls.push(...new Parser(source.read(`${dir}/${f}`), `${dir}/${f}`, pkg).parseFile().types);
+    }
+  }
+  const serverTypes = build(serverDecls, {});
+  for (const [name, c] of Object.entries(STRUCTS_JSON)) Object.assign(serverTypes[name], c.fields);
+  const refsOf = (fields) => {
+    const out = [];
+    const walk = (d) => {
+      if (d.ref) out.push(d.ref);
+      if (d.of) walk(d.of);
+    };
+    Object.values(fields).forEach(walk);
+    return out;
+  };
+  const reach = (roots, table) => {
+    const seen = new Set();
+    const todo = [...roots];
+    while (todo.length) {
+      const n = todo.pop();
+      if (seen.has(n) || !table[n]) continue;
+      seen.add(n);
+      todo.push(...refsOf(table[n]));
+    }
+    return seen;
+  };
+  const endpointRoots = Object.values(ENDPOINTS).map((e) => e.type.replace(/^stream:/, '').replace(/(\[\]|\?)$/, ''));
+  const server = {};
+  for (const name of [...reach(endpointRoots, types)].sort()) {
+    const counterpart = SERVER_PACKAGES.map((p) => `${p.pkg}.${SERVER_NAMES[name] ?? name}`).find((n) => serverTypes[n]);
+    if (counterpart) server[name] = counterpart;
+  }
+  for (const name of reach(Object.values(server), serverTypes)) types[name] = serverTypes[name];
+  const nServer = Object.keys(types).filter((k) => SERVER_PACKAGES.some((p) => k.startsWith(`${p.pkg}.`))).length;
+
   // hand-written (un)marshalers
   const custom = new Set(funcs.filter((f) => f.name === 'MarshalJSON' || f.name === 'UnmarshalJSON').map((f) => f.recv));
   const problems = [];
@@ -698,14 +772,16 @@ function main() {
     notes: {
       types: 'Field → { type: string|number|boolean|array|object|any, of: element or map value, ref: struct type, nullable: may be JSON null, omitempty, format, go: the Go type }',
       envelopes: 'api.QueryMeta/WriteMeta come from X-Nomad-* headers (api.go parseQueryMeta/parseWriteMeta); response bodies carry nomad/structs QueryMeta/WriteMeta (Index, LastContact, KnownLeader, NextToken) instead',
-      customJson: Object.fromEntries(Object.entries(CUSTOM_JSON).map(([k, v]) => [k, v.why])),
+      customJson: Object.fromEntries([...Object.entries(CUSTOM_JSON), ...Object.entries(STRUCTS_JSON)].map(([k, v]) => [k, v.why])),
+      server: 'server: api type → its server counterpart (types "structs.*" from nomad/structs, "cstructs.*" from client/structs): what the server encodes, a superset of the fields the Go client declares',
     },
     endpoints,
     decodedBy,
+    server,
     types: sorted,
   };
   writeFileSync(opts.out, format(out));
-  console.log(`nomad-contract: Nomad ${out.nomadVersion} from ${out.source}: ${Object.keys(sorted).length} types, ${Object.keys(endpoints).length} endpoints → ${opts.out}`);
+  console.log(`nomad-contract: Nomad ${out.nomadVersion} from ${out.source}: ${Object.keys(sorted).length - nServer} api types, ${nServer} server types (nomad/structs, client/structs), ${Object.keys(endpoints).length} endpoints → ${opts.out}`);
 }
 
 /** JSON with one type field per line: readable diffs when Nomad changes. */

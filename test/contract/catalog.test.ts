@@ -187,9 +187,9 @@ describe(`catalog ↔ Nomad ${contract.nomadVersion} client types`, () => {
       response: { pick: ['ID', 'Draining', 'Drivers.*.Healthy'], times: ['ID'], template: '{{result.Name}} {{#each result.Drivers}}{{Healty}}{{/each}}' },
     };
     expect(check(e)).toEqual([
-      'pick Draining: Node has no field "Draining"',
+      'pick Draining: Node has no field "Draining" (nor has structs.Node)',
       'times ID: Nomad\'s string is not a time (int64 ns or time.Time)',
-      'template {{Healty}}: DriverInfo has no field "Healty"',
+      'template {{Healty}}: DriverInfo has no field "Healty" (nor has structs.DriverInfo)',
     ]);
   });
 });

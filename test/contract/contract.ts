@@ -22,6 +22,8 @@ export interface Contract {
   source: string;
   endpoints: Record<string, string>;
   decodedBy: Record<string, string>;
+  /** api type → its nomad/structs counterpart (`structs.X`), which the server encodes. */
+  server: Record<string, string>;
   types: Record<string, Record<string, Desc>>;
 }
 
@@ -104,6 +106,18 @@ export function fieldsOf(d: Desc): Record<string, Desc> | undefined {
   return undefined;
 }
 
+/**
+ * A field of an object type: the Go client's declaration, else the server's (nomad/structs), whose
+ * bodies carry fields the client does not declare. Undefined when neither has it.
+ */
+export function fieldOf(d: Desc, name: string): Desc | undefined {
+  const fields = fieldsOf(d);
+  const own = fields && Object.hasOwn(fields, name) ? fields[name] : undefined;
+  if (own || !d.ref || !contract.server[d.ref]) return own;
+  const srv = contract.types[contract.server[d.ref]];
+  return Object.hasOwn(srv, name) ? srv[name] : undefined;
+}
+
 function typeName(d: Desc): string {
   return d.ref ?? d.go ?? (d.of ? `${d.type} of ${typeName(d.of)}` : d.type);
 }
@@ -116,7 +130,7 @@ export function step(d: Desc, seg: string): Desc | string {
   const fields = fieldsOf(cur);
   if (fields) {
     if (seg === '*') return `"*" on ${typeName(cur)}, a struct, not a map`;
-    return fields[seg] ?? `${typeName(cur)} has no field "${seg}"`;
+    return fieldOf(cur, seg) ?? `${typeName(cur)} has no field "${seg}"${cur.ref && contract.server[cur.ref] ? ` (nor has ${contract.server[cur.ref]})` : ''}`;
   }
   return cur.of ?? ANY; // a map: "*" or a key
 }
@@ -169,8 +183,8 @@ export function checkValue(v: unknown, d: Desc, where: string, problems: string[
       const fields = fieldsOf(d);
       for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
         if (fields) {
-          const f = fields[k];
-          if (!f) problems.push(`${where}.${k}: ${typeName(d)} has no field "${k}"`);
+          const f = fieldOf(d, k);
+          if (!f) problems.push(`${where}.${k}: ${typeName(d)} has no field "${k}"${d.ref && contract.server[d.ref] ? ` (nor has ${contract.server[d.ref]})` : ''}`);
           else checkValue(val, f, `${where}.${k}`, problems);
         } else checkValue(val, d.of ?? ANY, `${where}.${k}`, problems);
       }
