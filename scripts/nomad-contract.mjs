@@ -16,7 +16,8 @@ import path from 'node:path';
  * Every endpoint the product calls (tools.d/*.yaml requests, src/plugins/**), with the api/*.go
  * function that decodes its answer. `type`: a struct name, `T[]`, `T?` (may be JSON null), `string`,
  * `string[]`, `empty` (no body), `stream:T` (a stream of T objects). `fn` is checked: the function
- * must exist and its body must name the type (or, for `via`, the text given).
+ * must exist and its body must name the type (or, for `via`, the text given); `A|B` names the
+ * function in older|newer Nomad versions, the first that qualifies is cited.
  */
 const ENDPOINTS = {
   'GET /v1/jobs': { type: 'JobListStub[]', fn: 'Jobs.ListOptions' },
@@ -25,7 +26,7 @@ const ENDPOINTS = {
   'PUT /v1/validate/job': { type: 'JobValidateResponse', fn: 'Jobs.Validate' },
   'GET /v1/job/:id': { type: 'Job', fn: 'Jobs.Info' },
   'DELETE /v1/job/:id': { type: 'JobDeregisterResponse', fn: 'Jobs.Deregister' },
-  'GET /v1/job/:id/versions': { type: 'JobVersionsResponse', fn: 'Jobs.VersionsOpts' },
+  'GET /v1/job/:id/versions': { type: 'JobVersionsResponse', fn: 'Jobs.VersionsOpts|Jobs.Versions' },
   'GET /v1/job/:id/submission': { type: 'JobSubmission', fn: 'Jobs.Submission' },
   'GET /v1/job/:id/allocations': { type: 'AllocationListStub[]', fn: 'Jobs.Allocations' },
   'GET /v1/job/:id/evaluations': { type: 'Evaluation[]', fn: 'Jobs.Evaluations' },
@@ -33,12 +34,12 @@ const ENDPOINTS = {
   'GET /v1/job/:id/deployment': { type: 'Deployment?', fn: 'Jobs.LatestDeployment' },
   'GET /v1/job/:id/summary': { type: 'JobSummary', fn: 'Jobs.Summary' },
   'GET /v1/job/:id/scale': { type: 'JobScaleStatusResponse', fn: 'Jobs.ScaleStatus' },
-  'PUT /v1/job/:id/scale': { type: 'JobRegisterResponse', fn: 'Jobs.ScaleWithRequest' },
+  'PUT /v1/job/:id/scale': { type: 'JobRegisterResponse', fn: 'Jobs.ScaleWithRequest|Jobs.Scale' },
   'PUT /v1/job/:id/plan': { type: 'JobPlanResponse', fn: 'Jobs.PlanOpts' },
   'PUT /v1/job/:id/evaluate': { type: 'JobRegisterResponse', fn: 'Jobs.EvaluateWithOpts' },
   'PUT /v1/job/:id/revert': { type: 'JobRegisterResponse', fn: 'Jobs.Revert' },
   'PUT /v1/job/:id/stable': { type: 'JobStabilityResponse', fn: 'Jobs.Stable' },
-  'PUT /v1/job/:id/dispatch': { type: 'JobDispatchResponse', fn: 'Jobs.Dispatch' },
+  'PUT /v1/job/:id/dispatch': { type: 'JobDispatchResponse', fn: 'Jobs.Dispatch|Jobs.DispatchOpts' },
   'PUT /v1/job/:id/periodic/force': { type: 'periodicForceResponse', fn: 'Jobs.PeriodicForce' },
   'GET /v1/allocations': { type: 'AllocationListStub[]', fn: 'Allocations.List' },
   'GET /v1/allocation/:id': { type: 'Allocation', fn: 'Allocations.Info' },
@@ -107,6 +108,10 @@ const CUSTOM_JSON = {
       LastContactThreshold: { type: 'string', format: 'duration-text', go: 'time.Duration' },
       ServerStabilizationTime: { type: 'string', format: 'duration-text', go: 'time.Duration' },
     },
+  },
+  NodePool: {
+    why: 'node_pools.go NodePool.MarshalJSON sends NodeIdentityTTL as duration text (Nomad 2.0+)',
+    fields: { NodeIdentityTTL: { type: 'string', format: 'duration-text', go: 'time.Duration' } },
   },
   ServerHealth: {
     why: 'operator_autopilot.go ServerHealth.MarshalJSON sends LastContact as duration text',
@@ -189,7 +194,7 @@ function openSource(opts) {
     const commit = git('rev-parse', `${opts.ref}^{commit}`).trim();
     let describe = '';
     try {
-      describe = git('describe', '--tags', '--exact-match', commit).trim();
+      describe = execFileSync('git', ['-C', opts.src, 'describe', '--tags', '--exact-match', commit], { encoding: 'utf8', stdio: 'pipe' }).trim();
     } catch {
       describe = git('describe', '--tags', '--always', commit).trim();
     }
@@ -680,15 +685,16 @@ function main() {
   }
 
   // the server's envelopes (see SERVER_ENVELOPES)
+  // the server's envelopes (see SERVER_ENVELOPES); a copy of api/ alone has no server types
   const structsText = source.read('nomad/structs/structs.go');
-  if (!structsText) throw new Error('nomad/structs/structs.go is needed for the response envelopes (QueryMeta, WriteMeta)');
-  const structsDecls = new Parser(structsText, 'nomad/structs/structs.go', 'structs').parseFile().types;
+  if (!structsText) console.error('nomad-contract: no nomad/structs/ beside api/: the contract gets no server types, and responses no envelope fields');
+  const structsDecls = structsText ? new Parser(structsText, 'nomad/structs/structs.go', 'structs').parseFile().types : [];
   const serverEnvelopes = {};
   for (const [apiName, structsName] of Object.entries(SERVER_ENVELOPES)) {
     const d = structsDecls.find((x) => x.name === structsName && x.type.k === 'struct');
-    if (!d) throw new Error(`nomad/structs/structs.go has no ${structsName}`);
+    if (!d && structsText) throw new Error(`nomad/structs/structs.go has no ${structsName}`);
     // only builtin field types here (uint64, time.Duration, bool, string): no package lookups needed
-    const resolved = build([{ name: structsName, pkg: 'api', type: d.type }], {})[structsName];
+    const resolved = d ? build([{ name: structsName, pkg: 'api', type: d.type }], {})[structsName] : {};
     const fields = Object.entries(resolved).map(([name, desc]) => ({ name, desc, tagged: false }));
     serverEnvelopes[apiName] = { fields };
   }
@@ -704,7 +710,12 @@ function main() {
     }
   }
   const serverTypes = build(serverDecls, {});
-  for (const [name, c] of Object.entries(STRUCTS_JSON)) Object.assign(serverTypes[name], c.fields);
+  const applied = {};
+  for (const [name, c] of Object.entries(STRUCTS_JSON)) {
+    if (!serverTypes[name]) continue;
+    Object.assign(serverTypes[name], c.fields);
+    applied[name] = c.why;
+  }
   const refsOf = (fields) => {
     const out = [];
     const walk = (d) => {
@@ -739,25 +750,31 @@ function main() {
   const problems = [];
   for (const t of custom) {
     if (!CUSTOM_JSON[t]) problems.push(`${t} has a custom MarshalJSON/UnmarshalJSON: describe its JSON in CUSTOM_JSON`);
-    else Object.assign(types[t], CUSTOM_JSON[t].fields);
+    else {
+      Object.assign(types[t], CUSTOM_JSON[t].fields);
+      applied[t] = CUSTOM_JSON[t].why;
+    }
   }
 
   // the endpoint table: each cited function exists and names its type
   const endpoints = {};
   const decodedBy = {};
   for (const [key, e] of Object.entries(ENDPOINTS)) {
-    const [recv, name] = e.fn.split('.');
-    const fn = funcs.find((f) => f.name === name && (f.recv === recv || f.recv === undefined));
+    const base = e.type.replace(/^stream:/, '').replace(/(\[\]|\?)$/, '');
+    const needle = e.via ?? base;
+    const fns = e.fn.split('|').map((alt) => {
+      const [recv, name] = alt.split('.');
+      return { alt, fn: funcs.find((f) => f.name === name && f.recv === recv) };
+    });
+    const fn = fns.find((x) => x.fn && x.fn.body.includes(needle)) ?? fns.find((x) => x.fn);
     if (!fn) {
       problems.push(`${key}: no function ${e.fn} in api/`);
       continue;
     }
-    const base = e.type.replace(/^stream:/, '').replace(/(\[\]|\?)$/, '');
-    const needle = e.via ?? base;
     if (e.type !== 'empty' && !['string', 'string[]'].includes(e.type) && !types[base]) problems.push(`${key}: no type ${base} in api/`);
-    if (!fn.body.includes(needle)) problems.push(`${key}: ${e.fn} (${fn.file}) does not mention ${needle}`);
+    if (!fn.fn.body.includes(needle)) problems.push(`${key}: ${e.fn} (${fn.fn.file}) does not mention ${needle}`);
     endpoints[key] = e.type;
-    decodedBy[key] = `${fn.file} ${e.fn}`;
+    decodedBy[key] = `${fn.fn.file} ${fn.alt}`;
   }
   if (problems.length) {
     for (const p of problems) console.error(`nomad-contract: ${p}`);
@@ -772,7 +789,7 @@ function main() {
     notes: {
       types: 'Field → { type: string|number|boolean|array|object|any, of: element or map value, ref: struct type, nullable: may be JSON null, omitempty, format, go: the Go type }',
       envelopes: 'api.QueryMeta/WriteMeta come from X-Nomad-* headers (api.go parseQueryMeta/parseWriteMeta); response bodies carry nomad/structs QueryMeta/WriteMeta (Index, LastContact, KnownLeader, NextToken) instead',
-      customJson: Object.fromEntries([...Object.entries(CUSTOM_JSON), ...Object.entries(STRUCTS_JSON)].map(([k, v]) => [k, v.why])),
+      customJson: Object.fromEntries(Object.keys(applied).sort().map((k) => [k, applied[k]])),
       server: 'server: api type → its server counterpart (types "structs.*" from nomad/structs, "cstructs.*" from client/structs): what the server encodes, a superset of the fields the Go client declares',
     },
     endpoints,
