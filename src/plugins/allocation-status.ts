@@ -62,7 +62,7 @@ async function oneAllocation(ctx: ToolContext, input: string) {
   if (names.length === 0) lines.push('tasks: none started yet');
   for (const n of names) lines.push(...taskDetail(n, states[n]));
   if (a.FollowupEvalID) lines.push(`follow-up evaluation ${short(a.FollowupEvalID)} (rescheduling)`);
-  const next = (a as AllocStub & { NextAllocation?: string }).NextAllocation;
+  const next = a.NextAllocation;
   if (next) lines.push(`replaced by allocation ${short(next)}`);
   return {
     text: truncateText(lines.join('\n'), ctx.config.maxResultBytes).text,

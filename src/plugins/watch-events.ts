@@ -101,14 +101,14 @@ export default definePlugin<Args>({
     const handleLine = async (raw: string) => {
       const text = raw.trim();
       if (!text) return;
-      let msg: { Index?: number; Events?: StreamEvent[] | null; Error?: string };
+      // nomad/structs/event.go Events: Index and Events; a failing stream just ends (command/agent/event_endpoint.go)
+      let msg: { Index?: number; Events?: StreamEvent[] | null };
       try {
         msg = JSON.parse(text) as typeof msg;
       } catch {
         errors.push(`unreadable line: ${text.slice(0, 120)}`);
         return;
       }
-      if (msg.Error) errors.push(String(msg.Error));
       if (!msg.Events?.length) return; // `{}` heartbeat
       for (const e of msg.Events) {
         total++;

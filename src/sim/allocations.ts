@@ -24,8 +24,9 @@ export function allocStub(a: Allocation): JsonObject {
 /** The full Allocation, Job embedded. */
 export function allocFull(a: Allocation): JsonObject {
   return {
+    // no SignedIdentities: it is `json:"-"` in nomad/structs/structs.go (Allocation, ~11173)
     ...a, SharedResources: null, TaskResources: null, PreemptedAllocations: null, PreemptedByAllocation: '', NetworkStatus: null,
-    SignedIdentities: null, SigningKeyID: '',
+    SigningKeyID: '',
   };
 }
 

@@ -148,9 +148,10 @@ export function dispatchJob(ctx: Ctx, id: string): JsonObject {
   child.Status = 'pending';
   const reply = commitJob(ctx, child);
   const created = state.job(child.Namespace, child.ID)!;
+  // nomad/structs/structs.go JobDispatchResponse embeds WriteMeta (Index), not QueryMeta
   return {
     Index: reply.Index, JobCreateIndex: created.CreateIndex, EvalID: reply.EvalID, EvalCreateIndex: reply.EvalCreateIndex,
-    DispatchedJobID: child.ID, LastContact: 0, KnownLeader: false, NextToken: '',
+    DispatchedJobID: child.ID,
   };
 }
 
@@ -168,7 +169,8 @@ export function forcePeriodic(ctx: Ctx, id: string): JsonObject {
   child.ParentID = parent.ID;
   child.Periodic = null;
   const reply = commitJob(ctx, child);
-  return { EvalID: reply.EvalID, EvalCreateIndex: reply.EvalCreateIndex, Index: reply.Index, LastContact: 0, KnownLeader: false, NextToken: '' };
+  // nomad/structs/structs.go PeriodicForceResponse: EvalID, EvalCreateIndex and WriteMeta (Index)
+  return { EvalID: reply.EvalID, EvalCreateIndex: reply.EvalCreateIndex, Index: reply.Index };
 }
 
 function versionRequest(ctx: Ctx, id: string): { body: JsonObject; job: Job; version: number } {

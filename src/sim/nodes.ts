@@ -89,10 +89,14 @@ export function makeNode(state: SimState, spec: NodeSpec, index: number): Node {
   };
 }
 
-/** The Node as the API returns it (without simulator-only fields). */
+/**
+ * The Node as the API returns it (without simulator-only fields). Nomad's JSON encoder adds the
+ * legacy `Drain` (DrainStrategy != nil) to every Node it sends (nomad/structs/extensions.go nodeExt,
+ * v1.6 to v2.0).
+ */
 export function nodeView(n: Node): JsonObject {
   const { cpuMHz: _c, memoryMB: _m, ...view } = n;
-  return view;
+  return { ...view, Drain: n.DrainStrategy !== null };
 }
 
 export function nodeStub(n: Node, withResources: boolean): JsonObject {

@@ -330,7 +330,8 @@ export function newAlloc(state: SimState, job: Job, p: Placement, evalID: string
   let mem = 0;
   for (const t of tg.Tasks) {
     tasks[t.Name] = {
-      Cpu: { CpuShares: t.Resources.CPU, ReservedCores: null, TotalCpuShares: 0 },
+      // nomad/structs/structs.go AllocatedCpuResources: CpuShares and ReservedCores only
+      Cpu: { CpuShares: t.Resources.CPU, ReservedCores: null },
       Memory: { MemoryMB: t.Resources.MemoryMB, MemoryMaxMB: t.Resources.MemoryMaxMB },
       Networks: null,
       Devices: null,

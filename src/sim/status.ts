@@ -58,7 +58,7 @@ export function agentSelf(ctx: Ctx): unknown {
       runtime: { arch: 'amd64', version: 'go1.23.6', goroutines: '142', max_procs: '2', kernel: 'linux', cpu_count: '2' },
       client: { known_servers: '127.0.0.1:4647', num_allocations: String(s.allocs.size), last_heartbeat: '1s', heartbeat_ttl: '15s' },
     },
-    stats_version: 1,
+    // nothing else: command/agent/agent_endpoint.go agentSelf has config, member and stats only
   };
 }
 

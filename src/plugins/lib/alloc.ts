@@ -5,7 +5,7 @@
 import type { ToolContext } from '../../host/plugin.js';
 import { ToolError } from '../../host/errors.js';
 import { nomadPath } from '../../host/template.js';
-import { type AllocStub, isoOrNull, short } from './nomad.js';
+import { type AllocStub, type Allocation, isoOrNull, short } from './nomad.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const PREFIX = /^[0-9a-f-]+$/;
@@ -61,11 +61,11 @@ export async function resolveAlloc(ctx: ToolContext, input: string): Promise<All
 }
 
 /** The full allocation (with its Job) for an ID or prefix. */
-export async function getAllocation(ctx: ToolContext, input: string): Promise<AllocStub> {
+export async function getAllocation(ctx: ToolContext, input: string): Promise<Allocation> {
   const id = normaliseAllocId(input);
   const full = UUID.test(id) ? id : (await resolveAlloc(ctx, id)).ID;
   try {
-    const res = await ctx.nomad.get<AllocStub>(nomadPath`/v1/allocation/${full}`, { signal: ctx.signal });
+    const res = await ctx.nomad.get<Allocation>(nomadPath`/v1/allocation/${full}`, { signal: ctx.signal });
     return res.data;
   } catch (err) {
     if (err instanceof ToolError && err.status === 404) {

@@ -23,7 +23,8 @@ export interface TaskState {
   Events?: TaskEvent[] | null;
 }
 
-export interface AllocStub {
+/** What an allocation list stub and a full allocation share. */
+interface AllocBase {
   ID: string;
   Namespace?: string;
   EvalID?: string;
@@ -31,7 +32,6 @@ export interface AllocStub {
   NodeID?: string;
   NodeName?: string;
   JobID?: string;
-  JobVersion?: number;
   TaskGroup?: string;
   DesiredStatus?: string;
   DesiredDescription?: string;
@@ -44,7 +44,17 @@ export interface AllocStub {
   ModifyIndex?: number;
   CreateTime?: number;
   ModifyTime?: number;
+}
+
+/** An allocation in a list (/v1/allocations, /v1/job/:id/allocations): Nomad's AllocListStub, which has JobVersion but no Job. */
+export interface AllocStub extends AllocBase {
+  JobVersion?: number;
+}
+
+/** One full allocation (/v1/allocation/:id): the Job embedded, no JobVersion (read Job.Version). */
+export interface Allocation extends AllocBase {
   Job?: Job;
+  NextAllocation?: string;
 }
 
 export interface Task {

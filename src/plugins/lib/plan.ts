@@ -12,11 +12,15 @@ export interface FieldDiff {
   Annotations?: string[] | null;
 }
 
-export interface ObjectDiff {
+/** What every diff level has. */
+interface DiffBase {
   Type?: string;
-  Name?: string;
   Fields?: FieldDiff[] | null;
   Objects?: ObjectDiff[] | null;
+}
+
+export interface ObjectDiff extends DiffBase {
+  Name?: string;
 }
 
 export interface TaskDiff extends ObjectDiff {
@@ -28,7 +32,8 @@ export interface TaskGroupDiff extends ObjectDiff {
   Updates?: Record<string, number> | null;
 }
 
-export interface JobDiff extends ObjectDiff {
+/** api/jobs.go JobDiff: Type, ID, Fields, Objects, TaskGroups (no Name). */
+export interface JobDiff extends DiffBase {
   ID?: string;
   TaskGroups?: TaskGroupDiff[] | null;
 }
