@@ -20,6 +20,8 @@ const PLUGINS = path.resolve('src/plugins');
 const PATHS: Record<string, Record<string, string | null>> = {
   // variablePath(args.path): /v1/var/<path>
   'put-variable.ts': { urlPath: '/v1/var/{{path}}' },
+  // configPath(args.name): /v1/var/nomad-mcp/configs/<name>
+  'save-config.ts': { urlPath: '/v1/var/nomad-mcp/configs/{{name}}' },
   // the shared streaming helper: its one caller (watch-events.ts) streams /v1/event/stream
   'lib/timed-stream.ts': { path: '/v1/event/stream' },
 };
