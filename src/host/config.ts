@@ -183,6 +183,7 @@ const FILE_SHAPE: Record<string, Kind> = {
   maxCallsPerClient: 'number',
   maxStreamsPerClient: 'number',
   maxStreams: 'number',
+  publicHosts: 'string[]',
 };
 
 /** A config file is checked like a descriptor: a typo'd key or a wrong type is an error naming it, not ignored. */

@@ -85,6 +85,14 @@ describe('config file checks', () => {
     expect(r.err).toContain('nomad.adress: unknown key (did you mean nomad.address?)');
   });
 
+  it('publicHosts, as the README documents it, is a known key', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'nomad-mcp-pubcfg-'));
+    writeFileSync(path.join(dir, 'nomad-mcp.config.yaml'), 'publicHosts: [mcp.example.com]\n');
+    const r = run(dir, ['tools', 'list']);
+    expect(r.err).not.toContain('unknown key');
+    expect(r.code).toBe(0);
+  });
+
   it('NOMAD_MCP_CONFIG names the file; a missing one says so; TLS paths are relative to it', () => {
     const dir = teamProject();
     const sub = path.join(dir, 'elsewhere');
