@@ -193,12 +193,12 @@ describe('nomad-mcp doctor', () => {
           '',
         ].join('\n'),
       });
-      const r = await runAsync(['doctor', '--demo', '--request-timeout', '800', '--config', path.join(dir, 'nomad-mcp.config.yaml')], { BILLING_TOKEN: 'b-secret' });
+      const r = await runAsync(['doctor', '--demo', '--request-timeout', '2500', '--config', path.join(dir, 'nomad-mcp.config.yaml')], { BILLING_TOKEN: 'b-secret' });
       expect(r.code, r.out + r.err).toBe(0);
       expect(r.out).toMatch(new RegExp(`✔ billing\\s+${url} answers \\(HTTP 401, \\d+ ms\\); token set`));
       expect(r.out).toMatch(new RegExp(`! ledger\\s+${url}/ledger answers \\(HTTP 401, \\d+ ms\\); token env LEDGER_TOKEN is not set`));
       expect(r.out).toMatch(/! down\s+not reachable: .*connection refused/);
-      expect(r.out).toMatch(new RegExp(`! slow\\s+not reachable: slow did not answer GET /: timed out after 800 ms \\(${url}/slow\\)`));
+      expect(r.out).toMatch(new RegExp(`! slow\\s+not reachable: slow did not answer GET /: timed out after 2500 ms \\(${url}/slow\\)`));
       expect(r.out).not.toContain('b-secret');
       expect(seen).toContainEqual({ url: '/', auth: 'Bearer b-secret' });
       expect(seen).toContainEqual({ url: '/ledger/', auth: undefined });

@@ -26,7 +26,7 @@ async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
 describe('upstream faults over stdio', () => {
   let mcp: Connected;
   beforeAll(async () => {
-    mcp = await connectStdio({ NOMAD_ADDR: sim.url, NOMAD_TOKEN }, ['--request-timeout', '2000']);
+    mcp = await connectStdio({ NOMAD_ADDR: sim.url, NOMAD_TOKEN }, ['--request-timeout', '10000']);
   });
   afterAll(() => mcp?.close());
 

@@ -73,7 +73,7 @@ beforeAll(async () => {
   sim = await startSimulator({ port: 0, seed: 'demo' });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'nomad-mcp-srv-'));
   writeFileSync(path.join(dir, 'test.yaml'), catalog);
-  const config = await loadConfig({ address: sim.url, requestTimeout: 300, allowDestructive: true }, {}, dir);
+  const config = await loadConfig({ address: sim.url, requestTimeout: 2000, allowDestructive: true }, {}, dir);
   upstreams = new UpstreamRegistry(config.upstreams, config.requestTimeoutMs);
   const tools = loadCatalogOrThrow([dir], { plugins, upstreams: upstreams.names() });
   host = new ToolHost({ config, upstreams, plugins, log: createLogger('silent'), tools });
@@ -98,7 +98,7 @@ describe('ToolHost over an in-memory MCP connection', () => {
     const c = await connect();
     const r = (await c.callTool({ name: 'forever', arguments: {} })) as CallToolResult;
     expect(r.isError).toBe(true);
-    expect(text(r)).toBe('forever timed out after 300 ms.');
+    expect(text(r)).toBe('forever timed out after 2000 ms.');
     expect(lastSignal?.aborted).toBe(true);
   });
 
