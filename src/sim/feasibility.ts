@@ -1,5 +1,6 @@
 /** Node feasibility: constraint checking as Nomad's scheduler/feasible.go does it. */
 import type { Constraint, Node } from './types.js';
+import { compileGo, globMatches } from './re2.js';
 
 /** Resolves a constraint target (`${attr.kernel.name}`, `${node.class}`, `${meta.x}`, or a literal). */
 export function resolveTarget(target: string, node: Node): { value: string | undefined; found: boolean } {
@@ -96,7 +97,7 @@ export function constraintHolds(c: Constraint, node: Node): boolean {
       return l.found && r.found && versionMatches(lv, rv);
     case 'regexp':
       try {
-        return l.found && r.found && new RegExp(rv).test(lv);
+        return l.found && r.found && compileGo(rv).test(lv);
       } catch {
         return false;
       }
@@ -120,5 +121,5 @@ export function constraintString(c: Constraint): string {
 
 /** Datacenter patterns of a job ("dc1", "dc*", "*"). */
 export function datacenterMatches(patterns: string[], dc: string): boolean {
-  return patterns.some((p) => new RegExp(`^${p.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(dc));
+  return patterns.some((p) => globMatches(p, dc));
 }

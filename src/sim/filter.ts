@@ -4,13 +4,8 @@
  *   Sel not matches "re", Sel is empty, Sel is not empty, joined by and / or / not and parentheses.
  * Selectors are dotted (`JobSummary.Summary.web.Running`) or indexed (`Meta["owner"]`).
  */
-import { createRequire } from 'node:module';
 import { coded } from './http.js';
-
-// re2js loads on the first `matches` (it takes tens of milliseconds to load)
-const requireLazy = createRequire(import.meta.url);
-let re2Module: typeof import('re2js') | undefined;
-const re2 = (): typeof import('re2js') => (re2Module ??= requireLazy('re2js') as typeof import('re2js'));
+import { compileGo } from './re2.js';
 
 type Value = string | number | boolean;
 type Expr =
@@ -254,7 +249,7 @@ function evaluate(e: Expr, obj: unknown): boolean {
           // (a caller's filter must not hang the simulator) and RE2's own error texts.
           let re: { test(s: string): boolean };
           try {
-            re = re2().RE2JS.compile(String(e.value));
+            re = compileGo(String(e.value));
           } catch (err) {
             throw coded(400, `failed to read filter expression: ${(err as Error).message}`);
           }

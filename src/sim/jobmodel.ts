@@ -3,6 +3,7 @@ import { coded, rpcError } from './http.js';
 import { goJsonType } from './gojson.js';
 import { jobKey, type SimState } from './state.js';
 import type { Allocation, Constraint, Job, JsonObject, Task, TaskGroup } from './types.js';
+import { compileGo } from './re2.js';
 
 const SEC = 1_000_000_000;
 const MIN = 60 * SEC;
@@ -284,7 +285,7 @@ function validateConstraints(cs: Constraint[] | null): string[] {
     if (!OPERANDS.includes(c.Operand)) errs.push(`Constraint ${i + 1} validation failed: ${multiError([`Unknown constraint type "${c.Operand}"`])}`);
     else if (c.Operand === 'regexp') {
       try {
-        new RegExp(c.RTarget);
+        compileGo(c.RTarget);
       } catch (e) {
         errs.push(`Constraint ${i + 1} validation failed: ${multiError([`Regular expression failed to compile: ${(e as Error).message}`])}`);
       }

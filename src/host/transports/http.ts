@@ -72,6 +72,13 @@ function identityOf(req: AuthedRequest): Identity {
 
 const JSONRPC_PARSE_ERROR = { jsonrpc: '2.0', error: { code: -32700, message: 'Parse error: the body is not valid JSON' }, id: null };
 
+/** The path without trailing slashes, in one pass (a regex `/\/+$/` backtracks on a long run of slashes). */
+function trimSlashes(p: string): string {
+  let end = p.length;
+  while (end > 0 && p.charCodeAt(end - 1) === 47) end--;
+  return p.slice(0, end);
+}
+
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent) return;
   const text = JSON.stringify(body);
@@ -310,7 +317,7 @@ export async function serveHttp(host: ToolHost, opts: HttpOptions): Promise<Http
 
   async function route(req: AuthedRequest, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const p = url.pathname.replace(/\/+$/, '') || '/';
+    const p = trimSlashes(url.pathname) || '/';
     if (p === '/healthz') {
       const status = closing ? 'stopping' : 'ok';
       return sendJson(res, 200, seesDetails(req, opts.auth) ? { status, sessions: streamable.size + sse.size, inFlight: host.pending } : { status });

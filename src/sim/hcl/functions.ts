@@ -1,6 +1,7 @@
 /** The HCL function library subset jobspecs commonly use (no filesystem access, as in Nomad's API parse). */
 import { HclError, type Range } from './diagnostic.js';
 import { Passthrough, type Value, toStr, typeName } from './eval.js';
+import { compileGo } from '../re2.js';
 
 type Fn = (args: Value[], range: Range) => Value;
 
@@ -63,7 +64,7 @@ const FUNCTIONS: Record<string, Fn> = {
   replace: ([s, a, b], r) => {
     const pat = str(a, r);
     const m = /^\/(.*)\/$/.exec(pat);
-    return m ? str(s, r).replace(new RegExp(m[1], 'g'), str(b, r)) : str(s, r).split(pat).join(str(b, r));
+    return m ? compileGo(m[1]).replaceAll(str(s, r), str(b, r)) : str(s, r).split(pat).join(str(b, r));
   },
   substr: ([s, o, l], r) => {
     const v = str(s, r);
@@ -144,7 +145,7 @@ const FUNCTIONS: Record<string, Fn> = {
   urlencode: ([s], r) => encodeURIComponent(str(s, r)),
   chomp: ([s], r) => str(s, r).replace(/(\r?\n)+$/, ''),
   indent: ([n, s], r) => str(s, r).split('\n').map((l, i) => (i === 0 ? l : ' '.repeat(num(n, r)) + l)).join('\n'),
-  regex_replace: ([s, a, b], r) => str(s, r).replace(new RegExp(str(a, r), 'g'), str(b, r)),
+  regex_replace: ([s, a, b], r) => compileGo(str(a, r)).replaceAll(str(s, r), str(b, r)),
   reverse: ([l], r) => [...list(l, r)].reverse(),
   sort: ([l], r) => list(l, r).map((x) => str(x, r)).sort(),
   slice: ([l, a, b], r) => list(l, r).slice(num(a, r), num(b, r)),
