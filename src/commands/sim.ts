@@ -10,6 +10,7 @@ export default class Sim extends Command {
     '<%= config.bin %> sim --port 0 --seed empty',
     '<%= config.bin %> sim --acl-token secret-1 --acl-token secret-2',
     '<%= config.bin %> sim --extra-jobs 20000',
+    '<%= config.bin %> sim --policy-file acl.yaml',
   ];
   static override flags = {
     port: Flags.integer({ description: 'Port to listen on (0 picks a free one)', default: 4646, min: 0, max: 65535 }),
@@ -17,19 +18,55 @@ export default class Sim extends Command {
     seed: Flags.string({ description: 'Initial cluster state', options: ['demo', 'empty'], default: 'demo' }),
     'acl-token': Flags.string({ description: 'Require this token (X-Nomad-Token or Bearer); repeat for several', multiple: true }),
     'extra-jobs': Flags.integer({ description: 'Add this many finished batch jobs (bulk-00001…) for scale tests', default: 0, min: 0 }),
+    'policy-file': Flags.string({
+      description: 'Create the ACL policies, roles and tokens of this YAML, JSON or HCL file ({policies: {name: rules}, tokens: [{name, secret, policies, type}]}) and print the tokens',
+    }),
+    'no-leader': Flags.boolean({ description: 'Play a cluster without a leader (500 "No cluster leader" unless stale)', default: false }),
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Sim);
     const { startSimulator } = await import('../sim/index.js');
-    const sim = await startSimulator({
-      host: flags.host,
-      port: flags.port,
-      seed: flags.seed as 'demo' | 'empty',
-      aclTokens: flags['acl-token'],
-      extraJobs: flags['extra-jobs'],
-    });
+    let acl: import('../sim/index.js').AclSetup | undefined;
+    if (flags['policy-file']) {
+      const { readFile } = await import('node:fs/promises');
+      const { readAclSetup } = await import('../sim/aclfile.js');
+      const file = flags['policy-file'];
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (e) {
+        this.error(`cannot read ${file}: ${(e as Error).message}`, { exit: 2 });
+      }
+      try {
+        acl = readAclSetup(text, file);
+      } catch (e) {
+        this.error((e as Error).message, { exit: 2 });
+      }
+      // Someone must be able to administer the cluster: without a management token, make one.
+      if (!flags['acl-token']?.length && !acl.tokens?.some((t) => t.type === 'management')) {
+        acl.tokens = [{ name: 'Bootstrap Token', type: 'management' }, ...(acl.tokens ?? [])];
+      }
+    }
+    let sim: import('../sim/index.js').Simulator;
+    try {
+      sim = await startSimulator({
+        host: flags.host,
+        port: flags.port,
+        seed: flags.seed as 'demo' | 'empty',
+        aclTokens: flags['acl-token'],
+        acl,
+        extraJobs: flags['extra-jobs'],
+      });
+    } catch (e) {
+      this.error((e as Error).message, { exit: 2 });
+    }
+    sim.faults.noLeader = flags['no-leader'];
     process.stderr.write(`nomad simulator listening on ${sim.url}\n`);
+    for (const t of sim.createdTokens) {
+      const what = t.Type === 'management' ? 'management' : `client, policies ${[...(t.Policies ?? []), ...(t.Roles ?? []).map((r) => `role ${r.Name}`)].join(', ')}`;
+      process.stderr.write(`ACL token ${JSON.stringify(t.Name)} (${what}): ${t.SecretID}\n`);
+    }
     await new Promise<void>((resolve) => {
       const stop = () => {
         // A second signal takes Node's default action and ends the process at once.

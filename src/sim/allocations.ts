@@ -1,4 +1,5 @@
 /** Allocation endpoints: /v1/allocations, /v1/allocation/:id[/stop], /v1/client/allocation/:id/{restart,signal,stats}. */
+import { readable } from './acl.js';
 import { allocEvent } from './emit.js';
 import { coded, type Ctx, invalidMethod, rpcError } from './http.js';
 import { nowNanos, rfc3339 } from './ids.js';
@@ -35,7 +36,8 @@ export function allocationsList(ctx: Ctx): unknown {
   ctx.requireMethod('GET');
   const withStates = ctx.bool('task_states') !== false;
   const withResources = ctx.bool('resources') === true;
-  return listItems(ctx, ctx.state.allocs.values(), {
+  // Alloc.List: read-job in the namespace, then only readable namespaces (nomad/alloc_endpoint.go ~53)
+  return listItems(ctx, readable(ctx, 'read-job', ctx.state.allocs.values(), (a) => a.Namespace), {
     namespace: (a) => a.Namespace,
     id: (a) => a.ID,
     view: (a) => {

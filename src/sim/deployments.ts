@@ -1,4 +1,5 @@
 /** Deployment endpoints: list, read, allocations, promote, fail, pause. */
+import { readable } from './acl.js';
 import { allocStub } from './allocations.js';
 import { deploymentEvent } from './emit.js';
 import { coded, type Ctx, rpcError } from './http.js';
@@ -15,7 +16,8 @@ function terminal(d: Deployment): boolean {
 
 export function deploymentsList(ctx: Ctx): unknown {
   ctx.requireMethod('GET');
-  return listItems(ctx, ctx.state.deployments.values(), { namespace: (d) => d.Namespace, id: (d) => d.ID, view: (d) => d });
+  // Deployment.List: read-job in the namespace, then only readable namespaces (nomad/deployment_endpoint.go ~457)
+  return listItems(ctx, readable(ctx, 'read-job', ctx.state.deployments.values(), (d) => d.Namespace), { namespace: (d) => d.Namespace, id: (d) => d.ID, view: (d) => d });
 }
 
 function updateResponse(ctx: Ctx, d: Deployment, evalID: string, evalIndex: number, index: number, reverted: number | null = null): JsonObject {

@@ -1,4 +1,5 @@
 /** Evaluation endpoints: /v1/evaluations, /v1/evaluation/:id[/allocations]. */
+import { readable } from './acl.js';
 import { allocStub } from './allocations.js';
 import { coded, type Ctx } from './http.js';
 import { listItems } from './query.js';
@@ -8,7 +9,8 @@ export function evaluationsList(ctx: Ctx): unknown {
   ctx.requireMethod('GET');
   const job = ctx.q('job');
   const status = ctx.q('status');
-  const evals = [...ctx.state.evals.values()].filter((e) => (!job || e.JobID === job) && (!status || e.Status === status));
+  // Eval.List: read-job in the namespace, then only readable namespaces (nomad/eval_endpoint.go ~659)
+  const evals = [...readable(ctx, 'read-job', ctx.state.evals.values(), (e) => e.Namespace)].filter((e) => (!job || e.JobID === job) && (!status || e.Status === status));
   return listItems(ctx, evals, { namespace: (e) => e.Namespace, id: (e) => e.ID, view: (e) => e });
 }
 

@@ -3,6 +3,7 @@
  * each write matching the topics (`topic=Job:web`, `topic=Allocation`, default all) and namespace,
  * with `{}` heartbeats every heartbeatMs.
  */
+import { permissionDenied } from './acl.js';
 import { coded, type Ctx, RESPONDED, StreamWriter } from './http.js';
 import type { EventBatch } from './state.js';
 import type { StreamEvent } from './types.js';
@@ -29,6 +30,25 @@ function matches(e: StreamEvent, topics: Map<string, string[]>, namespace: strin
   return keys.some((k) => k === '*' || k === e.Key || (e.FilterKeys ?? []).includes(k));
 }
 
+/**
+ * nomad/event_endpoint.go validateACL/validateNsOp: every topic in every namespace the stream covers
+ * (all of them for `*`) must be readable, or the whole stream is 403 before it starts: job-like
+ * topics need read-job, Node node:read, NodePool and `*` (or any other topic) a management token.
+ */
+function validateTopics(ctx: Ctx, namespace: string, topics: Map<string, string[]>): void {
+  const acl = ctx.acl;
+  const namespaces = namespace === '*' ? [...ctx.state.namespaces.keys()] : [namespace];
+  for (const ns of namespaces) {
+    for (const topic of topics.keys()) {
+      let ok: boolean;
+      if (['Deployment', 'Evaluation', 'Allocation', 'Job', 'Service'].includes(topic)) ok = acl.allowNsOp(ns, 'read-job');
+      else if (topic === 'Node') ok = acl.allowNodeRead();
+      else ok = acl.isManagement();
+      if (!ok) throw permissionDenied();
+    }
+  }
+}
+
 export async function eventStream(ctx: Ctx): Promise<unknown> {
   ctx.requireMethod('GET');
   const indexText = ctx.q('index') || '0';
@@ -38,6 +58,7 @@ export async function eventStream(ctx: Ctx): Promise<unknown> {
   const fromIndex = Number(indexText);
   const topics = parseTopics(ctx);
   const namespace = ctx.namespace();
+  validateTopics(ctx, namespace, topics);
   const state = ctx.state;
   const writer = new StreamWriter(ctx, 'application/json', { 'Cache-Control': 'no-cache' });
   let lastWrite = Date.now();

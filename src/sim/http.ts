@@ -2,7 +2,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { constants as zconst, createGzip, gzipSync, type Gzip } from 'node:zlib';
 import { GoJsonError, goDecode } from './gojson.js';
-import type { SimState } from './state.js';
+import { SimAcl } from './aclobject.js';
+import type { AclToken, SimState } from './state.js';
+
+/** Make requests matching a method and path pattern fail with a status and a plain-text body. */
+export interface EndpointFault {
+  /** HTTP method; any when absent. */
+  method?: string;
+  /** Decoded request path; `*` matches any run of characters, as in `/v1/job/web*`. */
+  path: string;
+  status: number;
+  /** Body text, as Nomad sends error bodies. */
+  text: string;
+  /** How many more requests fail; unlimited when absent. */
+  count?: number;
+}
 
 /** Fault switches; tests mutate them between requests. */
 export interface SimFaults {
@@ -12,6 +26,13 @@ export interface SimFaults {
   resetConnection: number;
   truncateBody: number;
   nonJson: number;
+  /**
+   * A cluster without a leader: requests that need the leader answer 500 `No cluster leader`
+   * unless they are reads with `stale` set (nomad/rpc.go forward, getLeaderForRPC).
+   */
+  noLeader: boolean;
+  /** Per-endpoint failures, first match wins. */
+  endpoints: EndpointFault[];
 }
 
 /** Tracks streaming responses (log follow, event stream, blocking queries) so tests can count them. */
@@ -43,7 +64,8 @@ export interface Env {
   faults: SimFaults;
   streams: StreamTracker;
   heartbeatMs: number;
-  aclTokens: string[] | undefined;
+  /** Whether ACLs are enabled (tokens or policies were configured). */
+  aclEnabled: boolean;
   giteaToken: string | undefined;
   /** The simulator's own base URL (set once listening). */
   url: string;
@@ -83,6 +105,10 @@ export class Ctx {
   /** Whether a successful reply carries X-Nomad-Index (a few handlers never call setIndex). */
   indexHeader = true;
   readonly headers: Record<string, string> = {};
+  /** The request token's compiled ACL (set by the router; everything allowed without ACLs). */
+  acl: SimAcl = SimAcl.DISABLED;
+  /** The request's token (the anonymous token without one); undefined for an unknown secret. */
+  token: AclToken | undefined;
 
   constructor(
     readonly env: Env,

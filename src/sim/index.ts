@@ -5,15 +5,18 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { registerTokens } from './acl.js';
+import { type AclSetup, applyAclSetup, registerTokens } from './acl.js';
 import { type Env, type SimFaults, StreamTracker } from './http.js';
 import { seedState } from './seed.js';
 import { handle, type RecordedRequest } from './server.js';
 import { SimState } from './state.js';
 import type { LogType } from './logstore.js';
+import type { AclToken } from './state.js';
 
 export type { RecordedRequest } from './server.js';
-export type { SimFaults } from './http.js';
+export type { EndpointFault, SimFaults } from './http.js';
+export type { AclSetup, TokenSpec } from './acl.js';
+export type { AclToken } from './state.js';
 export type { SimState } from './state.js';
 
 export interface SimOptions {
@@ -23,8 +26,13 @@ export interface SimOptions {
   port?: number;
   /** Default 'empty' (namespace default, 3 linux nodes, a leader). */
   seed?: 'demo' | 'empty';
-  /** When set, every endpoint but /v1/status/leader and /v1/status/peers needs one of these tokens. */
+  /**
+   * Management tokens (secrets); setting it enables ACLs. Endpoints then check the request's token
+   * as Nomad does (only /v1/status/leader, /v1/status/peers and /v1/regions need none).
+   */
   aclTokens?: string[];
+  /** ACL policies, roles and tokens to create at start; setting it enables ACLs. */
+  acl?: AclSetup;
   /** When set, /api/v1/* needs `Authorization: token <it>`. */
   giteaToken?: string;
   /** Log-follow and event-stream heartbeat period, default 1000 ms. */
@@ -45,6 +53,8 @@ export interface Simulator {
   requests: RecordedRequest[];
   /** Mutable fault switches. */
   faults: SimFaults;
+  /** Tokens created at start from `acl` (after the `aclTokens` management tokens), with their secrets. */
+  createdTokens: AclToken[];
   /** Streaming responses open now (log follow, event stream, blocking queries). */
   openStreams(): number;
   /** Log bytes (decoded frame data and plain bytes) sent since start. */
@@ -61,10 +71,12 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
   const host = opts.host ?? '127.0.0.1';
   const state = new SimState();
   if (opts.deploymentMs !== undefined) state.deploymentMs = opts.deploymentMs;
-  const faults: SimFaults = { delayMs: 0, failStatus: 0, failCount: 0, resetConnection: 0, truncateBody: 0, nonJson: 0 };
+  const faults: SimFaults = {
+    delayMs: 0, failStatus: 0, failCount: 0, resetConnection: 0, truncateBody: 0, nonJson: 0, noLeader: false, endpoints: [],
+  };
   const streams = new StreamTracker();
   const env: Env = {
-    state, faults, streams, heartbeatMs: opts.heartbeatMs ?? 1000, aclTokens: opts.aclTokens, giteaToken: opts.giteaToken, url: '',
+    state, faults, streams, heartbeatMs: opts.heartbeatMs ?? 1000, aclEnabled: opts.aclTokens !== undefined || opts.acl !== undefined, giteaToken: opts.giteaToken, url: '',
   };
   const requests: RecordedRequest[] = [];
   const server = createServer((req, res) => {
@@ -87,6 +99,14 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
   env.url = url;
   seedState(state, opts.seed ?? 'empty', url, opts.extraJobs ?? 0);
   if (opts.aclTokens) registerTokens(state, opts.aclTokens);
+  let created: AclToken[];
+  try {
+    created = opts.acl ? applyAclSetup(state, opts.acl) : [];
+  } catch (e) {
+    state.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw e;
+  }
 
   let closed: Promise<void> | undefined;
   return {
@@ -94,6 +114,7 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
     port,
     requests,
     faults,
+    createdTokens: created,
     state,
     openStreams: () => streams.open,
     logBytesSent: () => state.logs.bytesSent,

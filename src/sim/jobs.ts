@@ -1,4 +1,5 @@
 /** The Jobs endpoints: /v1/jobs, /v1/jobs/parse and /v1/job/:id[/…]. */
+import { needNs, readable } from './acl.js';
 import { allocStub } from './allocations.js';
 import { diffJobs } from './diff.js';
 import { coded, type Ctx, invalidMethod, rpcError } from './http.js';
@@ -39,6 +40,8 @@ export function jobFromBody(ctx: Ctx, body: JsonObject, pathID: string, plan: bo
   const invalid = validateJob(job);
   if (invalid) throw rpcError(invalid);
   if (!ctx.state.namespaces.has(ns)) throw rpcError(`job "${job.ID}" is in nonexistent namespace "${ns}"`);
+  // Job.Register and Job.Plan check submit-job after the admission controllers (nomad/job_endpoint.go ~151, ~1844)
+  needNs(ctx, ns, 'submit-job');
   return job;
 }
 
@@ -173,7 +176,8 @@ function versions(ctx: Ctx, id: string): JsonObject {
 export function jobsRoot(ctx: Ctx): unknown {
   if (ctx.method === 'GET') {
     const withMeta = ctx.bool('meta') === true;
-    return listItems(ctx, ctx.state.jobs.values(), {
+    // Job.List: list-jobs in the namespace, then only jobs of namespaces the token may list
+    return listItems(ctx, readable(ctx, 'list-jobs', ctx.state.jobs.values(), (j) => j.Namespace), {
       namespace: (j) => j.Namespace,
       id: (j) => j.ID,
       view: (j) => jobStub(ctx.state, j, withMeta),
@@ -195,6 +199,8 @@ export function validateJobRequest(ctx: Ctx): unknown {
   checkJobTypes(raw, 'JobValidateRequest.Job');
   const apiJob = raw as JsonObject;
   const ns = typeof apiJob.Namespace === 'string' && apiJob.Namespace ? apiJob.Namespace : 'default';
+  // Job.Validate: read-job in the job's own namespace (nomad/job_endpoint.go ~579)
+  needNs(ctx, ns, 'read-job');
   const errors = jobValidationErrors(canonicalizeJob(apiJob, ns));
   // The handler returns the reply without setIndex.
   ctx.indexHeader = false;

@@ -3,6 +3,7 @@
  * base64 data, ≤ 64 KiB each, Offset = file position after the frame) or plain, optionally
  * following the file with `{}` heartbeats. Bodies are streamed from the virtual log store.
  */
+import { permissionDenied } from './acl.js';
 import { coded, type Ctx, RESPONDED, StreamWriter } from './http.js';
 import { ZERO_TIME } from './ids.js';
 import type { LogType } from './logstore.js';
@@ -39,6 +40,9 @@ export async function logsEndpoint(ctx: Ctx, allocID: string): Promise<unknown> 
   const state = ctx.state;
   const alloc = state.allocs.get(allocID);
   if (!alloc) throw coded(404, `Unknown allocation "${allocID}"`);
+  // FileSystem.Logs: read-logs or read-fs in the allocation's namespace; the error carries no code,
+  // so the HTTP layer answers 500 (nomad/client_fs_endpoint.go ~401, client/fs_endpoint.go ~387)
+  if (!ctx.acl.allowNsAny(alloc.Namespace, ['read-fs', 'read-logs'])) throw permissionDenied(500);
   const ts = alloc.TaskStates[task];
   if (!ts) throw coded(400, `unknown task name "${task}"`);
   if (!ts.StartedAt || ts.StartedAt === ZERO_TIME) throw coded(404, `task "${task}" not started yet. No logs available`);

@@ -9,7 +9,9 @@ export function makeNamespace(name: string, description: string, index: number):
 
 export function namespacesList(ctx: Ctx): unknown {
   ctx.requireMethod('GET');
-  return listItems(ctx, ctx.state.namespaces.values(), { id: (n) => n.Name, view: (n) => n });
+  // Namespace.ListNamespaces leaves out namespaces the token has no capability in (namespace_endpoint.go ~474)
+  const visible = [...ctx.state.namespaces.values()].filter((n) => ctx.acl.allowNamespace(n.Name));
+  return listItems(ctx, visible, { id: (n) => n.Name, view: (n) => n });
 }
 
 export function namespaceSpecific(ctx: Ctx, name: string): unknown {

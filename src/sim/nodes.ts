@@ -225,7 +225,8 @@ export function nodeSpecific(ctx: Ctx, path: string): unknown {
   }
   if ((id = suffix('/allocations')) !== undefined) {
     ctx.requireMethod('GET');
-    return [...state.allocs.values()].filter((a) => a.NodeID === id).map(allocFull);
+    // Node.GetAllocs: node:read (authz), then only allocations of namespaces with read-job (node_endpoint.go ~1096)
+    return [...state.allocs.values()].filter((a) => a.NodeID === id && ctx.acl.allowNsOp(a.Namespace, 'read-job')).map(allocFull);
   }
   if ((id = suffix('/drain')) !== undefined) {
     ctx.requireWrite();

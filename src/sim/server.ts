@@ -1,17 +1,26 @@
 /**
  * The HTTP front door: records every request, applies faults, routes like Nomad's mux (exact
- * paths and longest prefix), enforces ACL tokens and region, runs blocking queries, and turns
- * handler results into Nomad-style responses (JSON bodies, plain-text errors, index headers).
+ * paths and longest prefix), checks region, leader, token and capability in Nomad's order, runs
+ * blocking queries, and turns handler results into Nomad-style responses (JSON bodies, plain-text
+ * errors, index headers).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { policies, tokenAllowed, tokenSelf } from './acl.js';
+import {
+  permissionDenied, policies, policySpecific, resolveRequest, rolesList, roleSpecific, tokenSelf, tokenSpecific, tokensList,
+} from './acl.js';
+import { SimAcl } from './aclobject.js';
 import { allocationSpecific, allocationsList, clientAllocation } from './allocations.js';
+import {
+  agentMembersAuthz, agentSelfAuthz, allocationAuthz, type Authz, clientAllocationAuthz, deploymentAuthz, evaluationAuthz, jobAuthz,
+  namespaceAuthz, nodeAuthz, nodesAuthz, parseAuthz,
+} from './authz.js';
 import { deploymentSpecific, deploymentsList } from './deployments.js';
 import { evaluationSpecific, evaluationsList } from './evaluations.js';
 import { eventStream } from './events.js';
 import { gitea } from './gitea.js';
+import { glob } from './glob.js';
 import {
-  Ctx, type Env, HttpError, NO_CONTENT, RESPONDED, sendBody, sendError, sendJson, sleepUnlessClosed, waitForIndex,
+  Ctx, type EndpointFault, type Env, HttpError, NO_CONTENT, RESPONDED, sendBody, sendError, sendJson, sleepUnlessClosed, waitForIndex,
 } from './http.js';
 import { parseGoDuration } from './ids.js';
 import { jobSpecific, jobsParse, jobsRoot, validateJobRequest } from './jobs.js';
@@ -34,48 +43,73 @@ export interface RecordedRequest {
 
 type Handler = (ctx: Ctx, rest: string) => unknown;
 
+/**
+ * How a route treats the request's token before its capability check:
+ * - rpc: a server RPC; an unknown secret is 403 `Permission denied` (auth.go Authenticate);
+ * - agent: the HTTP agent resolves it itself (http.go ResolveToken); unknown is 403 `ACL token not found`;
+ * - open: no token needed, an unknown one is ignored (Status.Leader, Status.Peers, Region.List);
+ * - self: the handler looks at the token (/v1/acl/token/self);
+ * - client500: client file-system streams, whose errors carry no code: 500 `Permission denied`
+ *   (nomad/client_fs_endpoint.go logs ~374).
+ */
+type AuthKind = 'rpc' | 'agent' | 'open' | 'self' | 'client500';
+
 interface Route {
   pattern: string;
   handler: Handler;
   /** Streams its own response; never a blocking query. */
   stream?: boolean;
-  /** No ACL token needed. */
-  open?: boolean;
-  /** Status used when the ACL check fails (logs answer 500 in Nomad 1.6–1.9). */
-  aclStatus?: number;
+  auth?: AuthKind;
+  /** The capability check (authz.ts); handlers check what depends on the body or filter lists. */
+  authz?: Authz;
+  /** Answered by the agent or with AllowStale, so it works without a cluster leader. */
+  local?: boolean;
+  /** A POST that is a read RPC (search), which `stale` lets a follower answer. */
+  postRead?: boolean;
   gitea?: boolean;
 }
 
 const ROUTES: Route[] = [
   { pattern: '/v1/jobs', handler: jobsRoot },
-  { pattern: '/v1/jobs/parse', handler: jobsParse },
+  { pattern: '/v1/jobs/parse', handler: jobsParse, auth: 'agent', authz: parseAuthz, local: true },
   { pattern: '/v1/validate/job', handler: validateJobRequest },
-  { pattern: '/v1/job/', handler: jobSpecific },
+  { pattern: '/v1/job/', handler: jobSpecific, authz: jobAuthz },
   { pattern: '/v1/allocations', handler: allocationsList },
-  { pattern: '/v1/allocation/', handler: allocationSpecific },
-  { pattern: '/v1/client/allocation/', handler: clientAllocation },
-  { pattern: '/v1/client/fs/logs/', handler: logsEndpoint, stream: true, aclStatus: 500 },
+  { pattern: '/v1/allocation/', handler: allocationSpecific, authz: allocationAuthz },
+  // ClientAllocations.* set AllowStale (nomad/client_alloc_endpoint.go)
+  { pattern: '/v1/client/allocation/', handler: clientAllocation, authz: clientAllocationAuthz, local: true },
+  { pattern: '/v1/client/fs/logs/', handler: logsEndpoint, stream: true, auth: 'client500', local: true },
   { pattern: '/v1/evaluations', handler: evaluationsList },
-  { pattern: '/v1/evaluation/', handler: evaluationSpecific },
+  { pattern: '/v1/evaluation/', handler: evaluationSpecific, authz: evaluationAuthz },
   { pattern: '/v1/deployments', handler: deploymentsList },
-  { pattern: '/v1/deployment/', handler: deploymentSpecific },
-  { pattern: '/v1/nodes', handler: nodesList },
-  { pattern: '/v1/node/', handler: nodeSpecific },
+  { pattern: '/v1/deployment/', handler: deploymentSpecific, authz: deploymentAuthz },
+  { pattern: '/v1/nodes', handler: nodesList, authz: nodesAuthz },
+  { pattern: '/v1/node/', handler: nodeSpecific, authz: nodeAuthz },
   { pattern: '/v1/namespaces', handler: namespacesList },
-  { pattern: '/v1/namespace/', handler: namespaceSpecific },
+  { pattern: '/v1/namespace/', handler: namespaceSpecific, authz: namespaceAuthz },
   { pattern: '/v1/vars', handler: variablesList },
   { pattern: '/v1/var/', handler: variableSpecific },
-  { pattern: '/v1/status/leader', handler: statusLeader, open: true },
-  { pattern: '/v1/status/peers', handler: statusPeers, open: true },
-  { pattern: '/v1/regions', handler: regions },
-  { pattern: '/v1/agent/self', handler: agentSelf },
-  { pattern: '/v1/agent/members', handler: agentMembers },
-  { pattern: '/v1/acl/token/self', handler: tokenSelf },
+  { pattern: '/v1/status/leader', handler: statusLeader, auth: 'open' },
+  { pattern: '/v1/status/peers', handler: statusPeers, auth: 'open' },
+  // Region.List ignores auth errors and needs no leader (nomad/regions_endpoint.go List)
+  { pattern: '/v1/regions', handler: regions, auth: 'open', local: true },
+  { pattern: '/v1/agent/self', handler: agentSelf, auth: 'agent', authz: agentSelfAuthz, local: true },
+  // Status.Members answers from the local serf (nomad/status_endpoint.go Members)
+  { pattern: '/v1/agent/members', handler: agentMembers, authz: agentMembersAuthz, local: true },
+  { pattern: '/v1/acl/token/self', handler: tokenSelf, auth: 'self' },
+  { pattern: '/v1/acl/token', handler: (ctx) => tokenSpecific(ctx, '') },
+  { pattern: '/v1/acl/token/', handler: tokenSpecific },
+  { pattern: '/v1/acl/tokens', handler: tokensList },
   { pattern: '/v1/acl/policies', handler: policies },
-  { pattern: '/v1/event/stream', handler: eventStream, stream: true },
-  { pattern: '/v1/search', handler: prefixSearch },
-  { pattern: '/v1/search/fuzzy', handler: fuzzySearch },
-  { pattern: '/api/v1/', handler: gitea, open: true, gitea: true },
+  { pattern: '/v1/acl/policy/', handler: policySpecific },
+  { pattern: '/v1/acl/roles', handler: rolesList },
+  { pattern: '/v1/acl/role', handler: (ctx) => roleSpecific(ctx, '') },
+  { pattern: '/v1/acl/role/', handler: roleSpecific },
+  // Event.Stream is served in-region without leader forwarding (nomad/event_endpoint.go stream)
+  { pattern: '/v1/event/stream', handler: eventStream, stream: true, local: true },
+  { pattern: '/v1/search', handler: prefixSearch, postRead: true },
+  { pattern: '/v1/search/fuzzy', handler: fuzzySearch, postRead: true },
+  { pattern: '/api/v1/', handler: gitea, auth: 'open', gitea: true },
 ];
 
 /** Go ServeMux: exact match for patterns without a trailing slash, else the longest prefix. */
@@ -136,6 +170,11 @@ export async function handle(env: Env, requests: RecordedRequest[], req: Incomin
     sendBody(ctx, faults.failStatus, 'text/plain; charset=utf-8', 'simulated failure', false);
     return;
   }
+  const fault = endpointFault(faults.endpoints, ctx.method, path);
+  if (fault) {
+    sendBody(ctx, fault.status, 'text/plain; charset=utf-8', fault.text, false);
+    return;
+  }
 
   const found = route(path);
   if (!found) {
@@ -149,9 +188,15 @@ export async function handle(env: Env, requests: RecordedRequest[], req: Incomin
       r.handler(ctx, rest);
       return;
     }
-    if (!r.open && !tokenAllowed(ctx)) throw new HttpError(r.aclStatus ?? 403, 'Permission denied');
+    // rpc.go forward: the region first, then the leader, then the token's authentication error.
     const region = ctx.q('region');
     if (region && region !== env.state.region) throw new HttpError(500, 'No path to region');
+    if (faults.noLeader && !r.local) {
+      const read = ctx.method === 'GET' || r.postRead === true;
+      if (!read || !staleRead(ctx)) throw new HttpError(500, 'No cluster leader');
+    }
+    authenticate(ctx, r);
+    r.authz?.(ctx, rest);
     if (ctx.method === 'GET' && !r.stream) {
       const waitText = ctx.q('wait');
       let waitMs = MAX_WAIT_MS;
@@ -175,7 +220,7 @@ export async function handle(env: Env, requests: RecordedRequest[], req: Incomin
     if (ctx.indexHeader) ctx.headers['X-Nomad-Index'] = String(ctx.index ?? env.state.index);
     if (ctx.method === 'GET') {
       ctx.headers['X-Nomad-LastContact'] = '0';
-      ctx.headers['X-Nomad-KnownLeader'] = 'true';
+      ctx.headers['X-Nomad-KnownLeader'] = faults.noLeader ? 'false' : 'true';
     }
     if (result === NO_CONTENT) {
       res.writeHead(204, ctx.headers);
@@ -191,4 +236,44 @@ export async function handle(env: Env, requests: RecordedRequest[], req: Incomin
     if (e instanceof HttpError) sendError(ctx, e.status, e.message);
     else sendError(ctx, 500, e instanceof Error ? e.message : String(e));
   }
+}
+
+/** The first endpoint fault matching the request, counting it down. */
+function endpointFault(faults: EndpointFault[], method: string, path: string): EndpointFault | undefined {
+  for (const f of faults) {
+    if (f.count !== undefined && f.count <= 0) continue;
+    if (f.method && f.method.toUpperCase() !== method) continue;
+    if (!glob(f.path, path)) continue;
+    if (f.count !== undefined) f.count -= 1;
+    return f;
+  }
+  return undefined;
+}
+
+/** parseConsistency: `stale` (empty or a Go bool) lets a follower answer a read. */
+function staleRead(ctx: Ctx): boolean {
+  const v = ctx.query.get('stale');
+  if (v === null) return false;
+  if (v === '') return true;
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
+  throw new HttpError(400, 'Expect `true` or `false` for `stale` query string parameter');
+}
+
+/** Resolves the request's token into ctx.acl, failing as the route's kind of endpoint does. */
+function authenticate(ctx: Ctx, r: Route): void {
+  const kind = r.auth ?? 'rpc';
+  if (kind === 'self') return;
+  const resolved = resolveRequest(ctx);
+  if (resolved) {
+    ctx.acl = resolved.acl;
+    ctx.token = resolved.token;
+    return;
+  }
+  if (kind === 'open') {
+    ctx.acl = SimAcl.compile([]);
+    return;
+  }
+  if (kind === 'agent') throw new HttpError(403, 'ACL token not found');
+  throw permissionDenied(kind === 'client500' ? 500 : 403);
 }

@@ -1,5 +1,6 @@
 /** The simulator's in-memory cluster state: one global raft index, tables, event log and timers. */
 import { EventEmitter } from 'node:events';
+import type { Policy } from './aclpolicy.js';
 import { IdGenerator } from './ids.js';
 import { LogStore } from './logstore.js';
 import { GroupedMap } from './table.js';
@@ -13,16 +14,37 @@ export interface EventBatch {
   Events: StreamEvent[];
 }
 
+/** An ACL token (structs.ACLToken); `Policies`/`Roles` are null on management tokens, as Go's nil slices. */
 export interface AclToken {
   AccessorID: string;
   SecretID: string;
   Name: string;
-  Type: string;
-  Policies: string[];
-  Roles: unknown[];
+  Type: 'client' | 'management';
+  Policies: string[] | null;
+  Roles: { ID: string; Name: string }[] | null;
   Global: boolean;
   CreateTime: string;
-  ExpirationTime: null;
+  ExpirationTime: string | null;
+  CreateIndex: number;
+  ModifyIndex: number;
+}
+
+/** An ACL policy (structs.ACLPolicy) with its parsed rules. */
+export interface AclPolicy {
+  Name: string;
+  Description: string;
+  Rules: string;
+  CreateIndex: number;
+  ModifyIndex: number;
+  parsed: Policy;
+}
+
+/** An ACL role (structs.ACLRole): a named set of policies. */
+export interface AclRole {
+  ID: string;
+  Name: string;
+  Description: string;
+  Policies: { Name: string }[];
   CreateIndex: number;
   ModifyIndex: number;
 }
@@ -57,7 +79,10 @@ export class SimState {
   readonly scalingEvents = new Map<string, Record<string, ScalingEvent[]>>();
   /** Allocations the scheduler could not place, per job and task group. */
   readonly queued = new Map<string, Record<string, number>>();
+  /** ACL tokens by SecretID, policies by name, roles by ID. */
   readonly aclTokens = new Map<string, AclToken>();
+  readonly aclPolicies = new Map<string, AclPolicy>();
+  readonly aclRoles = new Map<string, AclRole>();
   readonly giteaRepos: GiteaRepo[] = [];
   /** Recent event batches, so `index=` on the event stream can replay. */
   readonly eventLog: EventBatch[] = [];

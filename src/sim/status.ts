@@ -3,11 +3,16 @@ import type { Ctx } from './http.js';
 
 const LEADER = '127.0.0.1:4647';
 
+/**
+ * GET /v1/status/leader. Without a leader the router answers 500 `No cluster leader` unless `stale`
+ * is set; then this server answers from its own raft state: "" (nomad/status_endpoint.go Leader ~46).
+ */
 export function statusLeader(ctx: Ctx): unknown {
   ctx.requireMethod('GET');
-  return LEADER;
+  return ctx.env.faults.noLeader ? '' : LEADER;
 }
 
+/** GET /v1/status/peers: the raft configuration, which a stale read still has without a leader (~69). */
 export function statusPeers(ctx: Ctx): unknown {
   ctx.requireMethod('GET');
   return [LEADER];
@@ -40,21 +45,22 @@ function member(ctx: Ctx) {
 export function agentSelf(ctx: Ctx): unknown {
   ctx.requireMethod('GET');
   const s = ctx.state;
+  const noLeader = ctx.env.faults.noLeader;
   return {
     config: {
       Region: s.region,
       Datacenter: s.datacenter,
       NodeName: 'nomad-sim',
       Version: { Revision: 'f869597f5a96fe0a4e5f3e6e8cd1c6e1e4f1b9a3', Version: '1.9.7', VersionMetadata: '', VersionPrerelease: '', BuildDate: '2025-03-11T09:07:15Z' },
-      ACL: { Enabled: ctx.env.aclTokens !== undefined },
+      ACL: { Enabled: ctx.env.aclEnabled },
       Server: { Enabled: true, BootstrapExpect: 1 },
       Client: { Enabled: true },
       Ports: { HTTP: 4646, RPC: 4647, Serf: 4648 },
     },
     member: member(ctx),
     stats: {
-      nomad: { server: 'true', leader: 'true', leader_addr: LEADER, bootstrap: 'true', known_regions: '1' },
-      raft: { state: 'Leader', applied_index: String(s.index), commit_index: String(s.index), last_log_index: String(s.index) },
+      nomad: { server: 'true', leader: String(!noLeader), leader_addr: noLeader ? '' : LEADER, bootstrap: 'true', known_regions: '1' },
+      raft: { state: noLeader ? 'Candidate' : 'Leader', applied_index: String(s.index), commit_index: String(s.index), last_log_index: String(s.index) },
       runtime: { arch: 'amd64', version: 'go1.23.6', goroutines: '142', max_procs: '2', kernel: 'linux', cpu_count: '2' },
       client: { known_servers: '127.0.0.1:4647', num_allocations: String(s.allocs.size), last_heartbeat: '1s', heartbeat_ttl: '15s' },
     },

@@ -1,4 +1,5 @@
 /** Variables: /v1/vars (metadata) and /v1/var/:path (read, CAS write, delete). */
+import { permissionDenied } from './acl.js';
 import { coded, type Ctx, NO_CONTENT, rpcError } from './http.js';
 import { goJsonType } from './gojson.js';
 import { nowNanos } from './ids.js';
@@ -32,7 +33,9 @@ export function putVariable(ctx: { state: Ctx['state'] }, ns: string, path: stri
 
 export function variablesList(ctx: Ctx): unknown {
   ctx.requireMethod('GET');
-  return listItems(ctx, ctx.state.variables.values(), { namespace: (v) => v.Namespace, id: (v) => v.Path, view: meta });
+  // Variables.List leaves out paths the token may not list (nomad/variables_endpoint.go ~436, ~526)
+  const visible = [...ctx.state.variables.values()].filter((v) => ctx.acl.allowVariableOperation(v.Namespace, v.Path, 'list'));
+  return listItems(ctx, visible, { namespace: (v) => v.Namespace, id: (v) => v.Path, view: meta });
 }
 
 function parseCas(ctx: Ctx): number | undefined {
@@ -51,6 +54,8 @@ function casConflict(ctx: Ctx, cas: number | undefined, current: Variable | unde
   ctx.status = 409;
   if (current) {
     ctx.index = current.ModifyIndex;
+    // A caller who may not read the variable gets its metadata only (makeVariablesApplyResponse, "redacted")
+    if (!ctx.acl.allowVariableOperation(ns, path, 'read')) return { ...current, Items: null };
     return current;
   }
   return { Namespace: ns, Path: path, CreateIndex: 0, CreateTime: 0, ModifyIndex: 0, ModifyTime: 0, Items: null };
@@ -74,6 +79,8 @@ export function variableSpecific(ctx: Ctx, path: string): unknown {
   const k = key(ns, path);
   switch (ctx.method) {
     case 'GET': {
+      // Variables.Read: the read capability on the path (nomad/variables_endpoint.go ~346)
+      if (!ctx.acl.allowVariableOperation(ns, path, 'read')) throw permissionDenied();
       const v = state.variables.get(k);
       if (!v) throw coded(404, 'variable not found');
       return v;
@@ -92,6 +99,8 @@ export function variableSpecific(ctx: Ctx, path: string): unknown {
       }
       if (!items || Object.keys(items).length === 0) throw coded(400, 'variable missing required Items object');
       const cas = parseCas(ctx);
+      // Variables.Apply: write on the path before the path is validated (hasOperationPermissions)
+      if (!ctx.acl.allowVariableOperation(ns, path, 'write')) throw permissionDenied();
       validatePath(ns, path);
       const current = state.variables.get(k);
       const conflict = casConflict(ctx, cas, current, ns, path);
@@ -103,6 +112,7 @@ export function variableSpecific(ctx: Ctx, path: string): unknown {
     }
     case 'DELETE': {
       const cas = parseCas(ctx);
+      if (!ctx.acl.allowVariableOperation(ns, path, 'destroy')) throw permissionDenied();
       const current = state.variables.get(k);
       const conflict = casConflict(ctx, cas, current, ns, path);
       if (conflict) return conflict;
