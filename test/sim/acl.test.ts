@@ -9,7 +9,7 @@ describe('simulator: ACL tokens', () => {
   });
   afterAll(() => sim.close());
 
-  it('needs a known token except for status leader/peers', async () => {
+  it('needs a known token except for status leader/peers and regions', async () => {
     const none = await call(sim, 'GET', '/v1/jobs');
     expect([none.status, none.text]).toEqual([403, 'Permission denied']);
     expect((await call(sim, 'GET', '/v1/jobs', undefined, { 'X-Nomad-Token': 'wrong' })).status).toBe(403);
@@ -17,11 +17,19 @@ describe('simulator: ACL tokens', () => {
     expect((await call(sim, 'GET', '/v1/jobs', undefined, { Authorization: 'Bearer secret-2' })).status).toBe(200);
     expect((await call(sim, 'GET', '/v1/status/leader')).status).toBe(200);
     expect((await call(sim, 'GET', '/v1/status/peers')).status).toBe(200);
+    expect((await call(sim, 'GET', '/v1/regions')).status).toBe(200);
   });
 
-  it('answers 500 Permission denied on logs, as Nomad 1.6–1.9 do', async () => {
-    const r = await call(sim, 'GET', '/v1/client/fs/logs/x?task=t&type=stdout');
-    expect([r.status, r.text]).toEqual([500, 'Permission denied']);
+  it('answers 500 Permission denied on logs, as Nomad 1.6–1.9 do (nomad/client_fs_endpoint.go ~374, ~409)', async () => {
+    const alloc = (await call(sim, 'GET', '/v1/job/web/allocations', undefined, { 'X-Nomad-Token': 'secret-1' })).json[0].ID;
+    // a bad token fails authentication before the allocation is looked up
+    const bad = await call(sim, 'GET', '/v1/client/fs/logs/x?task=t&type=stdout', undefined, { 'X-Nomad-Token': 'wrong' });
+    expect([bad.status, bad.text]).toEqual([500, 'Permission denied']);
+    // no token is the anonymous token: it authenticates, then lacks read-logs
+    const anon = await call(sim, 'GET', `/v1/client/fs/logs/${alloc}?task=server&type=stdout`);
+    expect([anon.status, anon.text]).toEqual([500, 'Permission denied']);
+    const unknown = await call(sim, 'GET', '/v1/client/fs/logs/x?task=t&type=stdout');
+    expect([unknown.status, unknown.text]).toEqual([404, 'Unknown allocation "x"']);
   });
 
   it('describes the token in /v1/acl/token/self', async () => {

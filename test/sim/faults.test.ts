@@ -50,3 +50,39 @@ describe('simulator: faults', () => {
     expect((await call(sim, 'GET', '/v1/jobs')).status).toBe(200);
   });
 });
+
+describe('simulator: per-endpoint faults', () => {
+  let sim: Simulator;
+  beforeAll(async () => {
+    sim = await start({ seed: 'demo' });
+  });
+  afterAll(() => sim.close());
+
+  it('fails only the requests matching the method and path pattern, with the given status and text', async () => {
+    sim.faults.endpoints.push({ method: 'GET', path: '/v1/agent/self', status: 403, text: 'Permission denied' });
+    try {
+      const r = await call(sim, 'GET', '/v1/agent/self');
+      expect([r.status, r.text, r.headers.get('content-type')]).toEqual([403, 'Permission denied', 'text/plain; charset=utf-8']);
+      expect((await call(sim, 'GET', '/v1/agent/self')).status).toBe(403);
+      expect((await call(sim, 'PUT', '/v1/agent/self')).status).toBe(405);
+      expect((await call(sim, 'GET', '/v1/agent/members')).status).toBe(200);
+    } finally {
+      sim.faults.endpoints.length = 0;
+    }
+    expect((await call(sim, 'GET', '/v1/agent/self')).status).toBe(200);
+  });
+
+  it('matches `*` in the path and counts down when given a count', async () => {
+    sim.faults.endpoints.push({ path: '/v1/job/*/allocations', status: 500, text: 'rpc error: EOF', count: 2 });
+    try {
+      const first = await call(sim, 'GET', '/v1/job/web/allocations');
+      expect([first.status, first.text]).toEqual([500, 'rpc error: EOF']);
+      expect((await call(sim, 'GET', '/v1/job/web')).status).toBe(200);
+      expect((await call(sim, 'GET', '/v1/job/batch-report/allocations')).status).toBe(500);
+      expect((await call(sim, 'GET', '/v1/job/web/allocations')).status).toBe(200);
+      expect(sim.faults.endpoints[0].count).toBe(0);
+    } finally {
+      sim.faults.endpoints.length = 0;
+    }
+  });
+});
