@@ -312,24 +312,29 @@ export function tokensList(ctx: Ctx): unknown {
   });
 }
 
-/** /v1/acl/token (create) and /v1/acl/token/:accessor (GET, DELETE). */
+/** PUT/POST /v1/acl/token: creates a token (ACL.UpsertTokens, management only); Nomad makes the secret. */
+export function tokenCreate(ctx: Ctx): unknown {
+  requireAcls(ctx);
+  ctx.requireWrite();
+  const body = ctx.json();
+  needManagement(ctx);
+  const state = ctx.state;
+  state.bump();
+  const t = createToken(state, {
+    name: typeof body.Name === 'string' ? body.Name : '',
+    type: String(body.Type ?? '') as 'client',
+    policies: Array.isArray(body.Policies) ? body.Policies.map(String) : [],
+    roles: Array.isArray(body.Roles) ? body.Roles.map((r) => String((r as { ID?: string; Name?: string }).ID || (r as { Name?: string }).Name || '')) : [],
+  });
+  ctx.index = t.ModifyIndex;
+  return tokenView(t);
+}
+
+/** /v1/acl/token/:accessor: GET (ACL.GetToken), DELETE (ACL.DeleteTokens). */
 export function tokenSpecific(ctx: Ctx, accessor: string): unknown {
   requireAcls(ctx);
+  if (accessor === '') throw coded(400, 'Missing Token Accessor');
   const state = ctx.state;
-  if (accessor === '') {
-    ctx.requireWrite();
-    const body = ctx.json();
-    needManagement(ctx);
-    state.bump();
-    const t = createToken(state, {
-      name: typeof body.Name === 'string' ? body.Name : '',
-      type: String(body.Type ?? '') as 'client',
-      policies: Array.isArray(body.Policies) ? body.Policies.map(String) : [],
-      roles: Array.isArray(body.Roles) ? body.Roles.map((r) => String((r as { ID?: string; Name?: string }).ID || (r as { Name?: string }).Name || '')) : [],
-    });
-    ctx.index = t.ModifyIndex;
-    return tokenView(t);
-  }
   const found = [...state.aclTokens.values()].find((t) => t.AccessorID === accessor);
   switch (ctx.method) {
     case 'GET':
@@ -359,19 +364,23 @@ export function rolesList(ctx: Ctx): unknown {
   return [...ctx.state.aclRoles.values()].filter((r) => ctx.acl.isManagement() || own.has(r.ID));
 }
 
-/** PUT/POST /v1/acl/role (create), GET /v1/acl/role/:id. */
+/** PUT/POST /v1/acl/role: creates a role (ACL.UpsertRoles, management only). */
+export function roleCreate(ctx: Ctx): unknown {
+  requireAcls(ctx);
+  ctx.requireWrite();
+  const body = ctx.json();
+  needManagement(ctx);
+  ctx.state.bump();
+  const names = Array.isArray(body.Policies) ? body.Policies.map((p) => String((p as { Name?: string }).Name ?? '')) : [];
+  const role = createRole(ctx.state, typeof body.Name === 'string' ? body.Name : '', names, typeof body.Description === 'string' ? body.Description : '');
+  ctx.index = role.ModifyIndex;
+  return role;
+}
+
+/** GET /v1/acl/role/:id (ACL.GetRoleByID): management, or a token holding the role. */
 export function roleSpecific(ctx: Ctx, id: string): unknown {
   requireAcls(ctx);
-  if (id === '') {
-    ctx.requireWrite();
-    const body = ctx.json();
-    needManagement(ctx);
-    ctx.state.bump();
-    const names = Array.isArray(body.Policies) ? body.Policies.map((p) => String((p as { Name?: string }).Name ?? '')) : [];
-    const role = createRole(ctx.state, typeof body.Name === 'string' ? body.Name : '', names, typeof body.Description === 'string' ? body.Description : '');
-    ctx.index = role.ModifyIndex;
-    return role;
-  }
+  if (id === '') throw coded(400, 'missing ACL role ID');
   ctx.requireMethod('GET');
   const role = ctx.state.aclRoles.get(id);
   if (!ctx.acl.isManagement() && !(ctx.token?.Roles ?? []).some((r) => r.ID === id)) throw permissionDenied();

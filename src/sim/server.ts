@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  permissionDenied, policies, policySpecific, resolveRequest, rolesList, roleSpecific, tokenSelf, tokenSpecific, tokensList,
+  permissionDenied, policies, policySpecific, resolveRequest, roleCreate, rolesList, roleSpecific, tokenCreate, tokenSelf, tokenSpecific, tokensList,
 } from './acl.js';
 import { SimAcl } from './aclobject.js';
 import { allocationSpecific, allocationsList, clientAllocation } from './allocations.js';
@@ -97,13 +97,13 @@ const ROUTES: Route[] = [
   // Status.Members answers from the local serf (nomad/status_endpoint.go Members)
   { pattern: '/v1/agent/members', handler: agentMembers, authz: agentMembersAuthz, local: true },
   { pattern: '/v1/acl/token/self', handler: tokenSelf, auth: 'self' },
-  { pattern: '/v1/acl/token', handler: (ctx) => tokenSpecific(ctx, '') },
+  { pattern: '/v1/acl/token', handler: tokenCreate },
   { pattern: '/v1/acl/token/', handler: tokenSpecific },
   { pattern: '/v1/acl/tokens', handler: tokensList },
   { pattern: '/v1/acl/policies', handler: policies },
   { pattern: '/v1/acl/policy/', handler: policySpecific },
   { pattern: '/v1/acl/roles', handler: rolesList },
-  { pattern: '/v1/acl/role', handler: (ctx) => roleSpecific(ctx, '') },
+  { pattern: '/v1/acl/role', handler: roleCreate },
   { pattern: '/v1/acl/role/', handler: roleSpecific },
   // Event.Stream is served in-region without leader forwarding (nomad/event_endpoint.go stream)
   { pattern: '/v1/event/stream', handler: eventStream, stream: true, local: true },
