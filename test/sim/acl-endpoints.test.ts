@@ -51,6 +51,9 @@ describe('tokens and the ACL endpoints', () => {
     expect(self.status).toBe(200);
     expect(self.json).toMatchObject({ Type: 'client', Policies: ['matrix-read-only'], Name: 'matrix-read-only', SecretID: m.readOnly.secret });
     expect((await get(MGMT, '/v1/acl/token/self')).json).toMatchObject({ Type: 'management', Policies: null, Roles: null });
+    // no token: ACL.ResolveToken finds none for "" (command/agent/acl_endpoint.go aclTokenSelf, v1.9.7)
+    const none = await call(sim, 'GET', '/v1/acl/token/self');
+    expect([none.status, none.text]).toEqual([404, 'ACL token not found']);
   });
 
   it('only a management token may create policies and tokens (ACL.UpsertPolicies, UpsertTokens)', async () => {
