@@ -217,7 +217,8 @@ function needManagement(ctx: Ctx): void {
 }
 
 function tokenView(t: AclToken): unknown {
-  return { ...t, Hash: hash(t.Name, t.Type, t.Policies, t.Roles, t.Global), ExpirationTTL: 0 };
+  // ACLToken.MarshalJSON sends ExpirationTTL as duration text, "" for none (nomad/structs/acl.go)
+  return { ...t, Hash: hash(t.Name, t.Type, t.Policies, t.Roles, t.Global), ExpirationTTL: '' };
 }
 
 function policyStub(p: AclPolicy): unknown {
