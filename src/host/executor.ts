@@ -95,7 +95,8 @@ export class Executor {
     } catch (err) {
       const acl = err instanceof ToolError && err.status === 400 && /ACL support disabled/i.test(err.message);
       if (!acl) {
-        if (err instanceof ToolError && err.status === 403) {
+        // Nomad 1.10+ refuses an unknown token with 403; 1.9 answers 404 "ACL token not found" (nomad/acl_endpoint.go ResolveToken)
+        if (err instanceof ToolError && (err.status === 403 || (err.status === 404 && err.message.includes('ACL token not found')))) {
           throw new ToolError(`Permission denied: Nomad does not accept your token, so this server does not use its ${upstream} credentials for you.`, 'caller', 403);
         }
         throw err;

@@ -15,8 +15,11 @@ export type AclEnforcement = { state: 'enforced' } | { state: 'disabled' } | { s
  */
 export async function probeAclEnforcement(nomad: Upstream, timeoutMs = 5000): Promise<AclEnforcement> {
   try {
-    await nomad.get('/v1/acl/token/self', { token: null, query: { stale: true }, timeoutMs });
-    // Nomad has no token to show for no token; whatever answered this is not plainly Nomad
+    const r = await nomad.get<{ AccessorID?: string } | null>('/v1/acl/token/self', { token: null, query: { stale: true }, timeoutMs });
+    // Nomad 1.10+ resolves no token to its anonymous token (AccessorID "anonymous", structs.AnonymousACLToken) instead of
+    // answering 404; ResolveToken answers 400 before that when ACLs are off, so the anonymous token means enforced
+    if (r.data?.AccessorID === 'anonymous') return { state: 'enforced' };
+    // any other token for no token: whatever answered this is not plainly Nomad
     return { state: 'unknown', reason: 'GET /v1/acl/token/self without a token was answered with a token' };
   } catch (err) {
     if (!(err instanceof ToolError)) return { state: 'unknown', reason: (err as Error).message };

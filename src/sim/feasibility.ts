@@ -1,6 +1,7 @@
 /** Node feasibility: constraint checking as Nomad's scheduler/feasible.go does it. */
 import type { Constraint, Node } from './types.js';
-import { compileGo, globMatches } from './re2.js';
+import { glob } from './glob.js';
+import { compileGo } from './re2.js';
 
 /** Resolves a constraint target (`${attr.kernel.name}`, `${node.class}`, `${meta.x}`, or a literal). */
 export function resolveTarget(target: string, node: Node): { value: string | undefined; found: boolean } {
@@ -121,5 +122,5 @@ export function constraintString(c: Constraint): string {
 
 /** Datacenter patterns of a job ("dc1", "dc*", "*"). */
 export function datacenterMatches(patterns: string[], dc: string): boolean {
-  return patterns.some((p) => globMatches(p, dc));
+  return patterns.some((p) => glob(p, dc));
 }

@@ -18,20 +18,3 @@ export function compileGo(pattern: string): { test(s: string): boolean; replaceA
     replaceAll: (s, replacement) => p.matcher(s).replaceAll(replacement),
   };
 }
-
-/** Go's glob as Nomad uses it for datacenters (ryanuber/go-glob): `*` matches any run of characters; no regex. */
-export function globMatches(pattern: string, s: string): boolean {
-  if (!pattern.includes('*')) return pattern === s;
-  const parts = pattern.split('*');
-  const first = parts[0];
-  const last = parts[parts.length - 1];
-  if (!s.startsWith(first) || s.length < first.length + last.length) return false;
-  let at = first.length;
-  // the middle parts in order, each at its leftmost place after the previous one (greedy is correct for `*`-only globs)
-  for (const part of parts.slice(1, -1)) {
-    const i = s.indexOf(part, at);
-    if (i < 0) return false;
-    at = i + part.length;
-  }
-  return s.length - last.length >= at && s.endsWith(last);
-}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Simulator } from '../../src/sim/index.js';
-import { globMatches } from '../../src/sim/re2.js';
+import { glob } from '../../src/sim/glob.js';
 import { call, simpleJob, start } from './helpers.js';
 
 // Nomad compiles constraint `regexp` operands and HCL's regex/regex_replace with Go's regexp (RE2): a job that
@@ -64,6 +64,6 @@ describe('simulator: datacenter globs as go-glob', () => {
     ['a*a', 'a', false],
     ['us-*-1*', 'us-east-1b', true],
   ])('%s vs %#', (pattern, dc, want) => {
-    expect(globMatches(pattern, dc)).toBe(want);
+    expect(glob(pattern, dc)).toBe(want);
   });
 });
