@@ -467,6 +467,9 @@ function checkTools(
       const mt = methodTier(spec, d.destructiveWhen);
       floor(mt, d.request ? ['request', 'method'] : ['requests', key, 'method'], `it sends ${spec.method} ${spec.path} (tier ${mt})`);
     }
+    if (d.request && (d.request.optional || d.request.tolerate || d.request.label)) {
+      here(['request'], 'optional, tolerate and label apply to entries of requests: (a part that may be missing), not to a single request');
+    }
     const input: JsonSchema = d.input ?? { type: 'object', properties: {}, additionalProperties: false };
     const params = Object.keys((input.properties as Record<string, unknown>) ?? {});
     let validateInput: ValidateFunction | undefined;

@@ -9,12 +9,15 @@ export class ToolError extends Error {
   readonly category: ErrorCategory;
   /** HTTP status from the upstream, when there was one. */
   readonly status?: number;
+  /** Why, in a few words, for "x unavailable: <reason>" lines (`the token lacks agent:read`). */
+  readonly reason?: string;
 
-  constructor(message: string, category: ErrorCategory = 'caller', status?: number) {
+  constructor(message: string, category: ErrorCategory = 'caller', status?: number, reason?: string) {
     super(message);
     this.name = 'ToolError';
     this.category = category;
     this.status = status;
+    this.reason = reason;
   }
 }
 

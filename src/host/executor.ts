@@ -7,6 +7,7 @@ import type { JsonObject, RenderedRequest, Tool } from './types.js';
 import type { Upstream, UpstreamRegistry } from './upstream.js';
 import { NamespaceGuard } from './namespace-guard.js';
 import { fingerprint } from './audit.js';
+import { Parts } from './partial.js';
 
 /** What a tool call produces, before it becomes an MCP CallToolResult or a REST answer. */
 export interface CallResult {
@@ -175,8 +176,24 @@ export class Executor {
       }
     };
     const entries = Object.entries(tool.render ?? {});
-    const responses = await Promise.all(entries.map(([, render]) => send(render(ctx))));
     const single = tool.descriptor.request !== undefined;
+    // optional parts (requests: entries with optional/tolerate) that fail leave null and one line
+    const parts = new Parts();
+    const failures: unknown[] = [];
+    const responses = await Promise.all(
+      entries.map(([key, render]) => {
+        const spec = single ? undefined : tool.descriptor.requests?.[key];
+        const sent = send(render(ctx));
+        if (!spec || !(spec.optional || spec.tolerate)) return sent;
+        return sent.catch((err: unknown) => {
+          if (!parts.add(spec.label ?? key, err, spec.tolerate)) throw err;
+          failures.push(err);
+          return { data: null };
+        });
+      }),
+    );
+    // every part missing: nothing to show, so the first refusal is the answer
+    if (entries.length > 1 && parts.missing.length === entries.length) throw failures[0];
     const data = single ? responses[0].data : Object.fromEntries(entries.map(([k], i) => [k, responses[i].data]));
     const nextToken = single ? (responses[0] as { nextToken?: string }).nextToken : undefined;
     const spec = tool.descriptor.response;
@@ -193,11 +210,13 @@ export class Executor {
         [
           hidden ? 'Values shown as (hidden) are secrets; the server shows them only when started with --allow-variable-values.' : '',
           nextToken ? `More results exist: call ${tool.name} again with next_token="${nextToken}".` : '',
+          ...parts.lines(),
         ]
           .filter(Boolean)
           .join('\n') || undefined,
     });
     if (nextToken && shaped.structured) shaped.structured.next_token = nextToken;
+    if (parts.missing.length && shaped.structured) shaped.structured.unavailable = parts.record();
     if (data === null && !shaped.text) shaped.text = 'Done.';
     return { text: shaped.text === 'null' ? 'Done (no content).' : shaped.text, structured: shaped.structured, isError: false };
   }
@@ -210,7 +229,9 @@ export class Executor {
     const deadline = new AbortController();
     const signal = opts.signal ? AbortSignal.any([opts.signal, deadline.signal]) : deadline.signal;
     if (opts.token && tool.upstream !== 'nomad') await this.checkPassthrough(opts.token, tool.upstream, opts.signal);
+    const parts = new Parts();
     const ctx: ToolContext = {
+      optional: (label, part, tolerate) => parts.optional(label, part, tolerate),
       nomad: this.upstreamFor('nomad', tool, namespace, args, opts),
       upstream: (name) => this.upstreamFor(name, tool, namespace, args, opts),
       config,
@@ -235,7 +256,10 @@ export class Executor {
     try {
       const out: PluginResult | string = await Promise.race([plugin.call(args, ctx), timedOut, cancelled]);
       const r = typeof out === 'string' ? { text: out } : out;
-      return { text: r.text, structured: r.structured, isError: r.isError ?? false };
+      if (!parts.missing.length) return { text: r.text, structured: r.structured, isError: r.isError ?? false };
+      // the parts a plugin could not get, said once at the end (and in structuredContent.unavailable)
+      const structured = r.structured ? { ...r.structured, unavailable: parts.record() } : undefined;
+      return { text: `${r.text}\n${parts.lines().join('\n')}`, structured, isError: r.isError ?? false };
     } finally {
       clearTimeout(timer);
     }

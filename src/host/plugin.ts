@@ -23,6 +23,12 @@ export interface ToolContext {
   tool: { name: string; tier: Tier };
   /** Per-call token override for passthrough auth; undefined = the configured token. */
   token?: string;
+  /**
+   * A part the answer can do without: when it fails with an upstream answer (any status, or only
+   * those in `tolerate`), resolves undefined and the host appends `<label> unavailable: <why>` to the
+   * answer (why = the capability Nomad wanted, for a refusal). Other failures are thrown.
+   */
+  optional<T>(label: string, part: Promise<T>, tolerate?: readonly number[]): Promise<T | undefined>;
 }
 
 export interface PluginResult {
@@ -56,6 +62,7 @@ export function definePlugin<A extends JsonObject = JsonObject>(plugin: Plugin<A
 }
 
 export { ToolError } from './errors.js';
+export { Parts, reasonOf } from './partial.js';
 export { nomadPath } from './template.js';
 export { compileSafePattern, PatternError, type SafePattern } from './safe-regex.js';
 export { truncateText, compactJson, nomadDate, nomadTime } from './shape.js';

@@ -175,9 +175,24 @@ export interface ShapeOptions {
   note?: string;
 }
 
+/** A copy of a list ordered by a dotted field (`-` first: descending); numbers by value, the rest as text, absent last. */
+export function sortBy(list: unknown[], field: string): unknown[] {
+  const desc = field.startsWith('-');
+  const path = (desc ? field.slice(1) : field).split('.');
+  const keyed = list.map((e) => ({ e, k: getPath(e, path) }));
+  keyed.sort((a, b) => {
+    if (a.k === undefined || a.k === null) return b.k === undefined || b.k === null ? 0 : 1;
+    if (b.k === undefined || b.k === null) return -1;
+    const c = typeof a.k === 'number' && typeof b.k === 'number' ? a.k - b.k : String(a.k) < String(b.k) ? -1 : String(a.k) > String(b.k) ? 1 : 0;
+    return desc ? -c : c;
+  });
+  return keyed.map((x) => x.e);
+}
+
 /** Shape an upstream answer: root → pick → (truncate lists) → template or compact JSON → cap. */
 export function shape(data: unknown, spec: ResponseSpec | undefined, opts: ShapeOptions): Shaped {
   let v = spec?.root ? getPath(data, spec.root) : data;
+  if (spec?.sort && Array.isArray(v)) v = sortBy(v, spec.sort);
   if (opts.pick) v = opts.pick(v);
   if (spec?.times) mapPaths(v, spec.times, isoTime);
   const hint = spec?.hint;
@@ -211,6 +226,6 @@ export function shape(data: unknown, spec: ResponseSpec | undefined, opts: Shape
   else text = compactJson(v);
   if (truncated) text += marker(`showing ${(v as unknown[]).length} of ${total} items`, hint);
   const capped = truncateText(text, opts.maxBytes + (truncated ? 200 : 0), hint);
-  if (opts.note) capped.text += `\n${opts.note}`;
+  if (opts.note) capped.text = `${capped.text.trimEnd()}\n${opts.note}`;
   return { text: capped.text, structured, truncated: truncated || capped.truncated };
 }

@@ -67,6 +67,8 @@ const helpers: Record<string, (...args: unknown[]) => unknown> = {
   /** `(ifelse cond a b)`: a when cond is truthy, else b. */
   ifelse: (c: unknown, a: unknown, b: unknown) => (c ? a : b),
   base64: (v: unknown) => (v === undefined || v === null ? '' : Buffer.from(String(v)).toString('base64')),
+  /** Strings joined: `(concat Addr ":" Port)`; absent values are empty. */
+  concat: (...args: unknown[]) => args.slice(0, -1).map((a) => (a === undefined || a === null ? '' : String(a))).join(''),
   /** First 8 characters of an ID, as the Nomad CLI shows them. */
   short: (v: unknown) => String(v ?? '').slice(0, 8),
   truncate: (s: unknown, n: unknown) => {

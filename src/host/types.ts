@@ -15,6 +15,15 @@ export interface RequestSpec {
   body?: unknown;
   /** Nomad answers 404 with this meaning "nothing" rather than an error (rare). */
   allow404?: boolean;
+  /**
+   * In `requests:` only: when this part fails with an upstream answer, the tool answers with the other
+   * parts plus a line `<label> unavailable: <why>`; the part is null for the template.
+   */
+  optional?: boolean;
+  /** Like `optional`, for these statuses only (e.g. [403, 500]). */
+  tolerate?: number[];
+  /** What the part is called in that line (default: its key). */
+  label?: string;
 }
 
 /** `response:` of a tool: how the upstream answer is shaped for a model. */
@@ -33,6 +42,11 @@ export interface ResponseSpec {
   empty?: string;
   /** Template: when it renders non-empty text, the call is a tool error with that text. */
   errorIf?: string;
+  /**
+   * Order a list (after root, before pick) by a dotted field: `CreateIndex`, or `-CreateIndex` for
+   * descending. For lists Nomad does not sort (a job's deployments come in ID order).
+   */
+  sort?: string;
   /** Dotted paths (after pick) of Nomad times (nanoseconds) to show as ISO text. */
   times?: string[];
   /** Dotted paths whose values are hidden unless the server allows showing them (`--allow-variable-values`). */

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TlsConfig, UpstreamConfig } from './config.js';
+import { deniedReason, isPermissionDenied } from './capabilities.js';
 import { ConcurrencyLimiter, type Release } from './concurrency.js';
 import { ToolError } from './errors.js';
 import type { NamespaceGuard } from './namespace-guard.js';
@@ -302,6 +303,28 @@ export class Upstream {
     );
   }
 
+  /**
+   * An error answer as one ToolError. Nomad's refusals (403, and the 500 `Permission denied` of client
+   * endpoints) name the capability Nomad checks there; an allocation the token may not read answers an
+   * uncoded `Unknown allocation` (500, alloc_endpoint.go ~180), said as "not found or not permitted".
+   */
+  private failure(status: number, body: string, method: string, p: string, query?: Record<string, QueryValue>): ToolError {
+    const text = errorText(body);
+    const where = this.where(method, p);
+    if (this.name === 'nomad' && isPermissionDenied(status, text)) {
+      const ns = query?.namespace ?? this.view.defaultQuery.namespace;
+      const reason = deniedReason(method, p, typeof ns === 'string' ? ns : undefined);
+      const message = reason
+        ? `${this.label} ${status}: Permission denied (${where}): ${reason}; get_token_self shows what the token grants.`
+        : `${this.label} ${status}: ${text} (${where}) The token is unknown or lacks a policy for this; get_token_self shows what it grants.`;
+      return new ToolError(message, 'caller', status, reason ?? 'permission denied');
+    }
+    if (this.name === 'nomad' && status === 500 && text.startsWith('Unknown allocation')) {
+      return new ToolError(`${this.label} ${status}: ${text} (${where}): allocation not found or not permitted (Nomad answers the same when the token may not read it).`, 'caller', status, 'allocation not found or not permitted');
+    }
+    return new ToolError(`${this.label} ${status}: ${text} (${where})`, status >= 500 ? 'upstream' : 'caller', status, `${this.label} answered ${status} ${text}`);
+  }
+
   private describeFailure(err: unknown, method: string, p: string, timeout: { aborted: boolean }, ms: number, caller?: AbortSignal): ToolError {
     if (err instanceof ToolError) return err;
     if (timeout.aborted) {
@@ -402,9 +425,7 @@ export class Upstream {
     const headers = flatHeaders(res.headers);
     if (res.statusCode >= 300 && res.statusCode < 400) throw this.redirectError(res.statusCode, headers, method, p);
     if (res.statusCode >= 400) {
-      const category = res.statusCode >= 500 ? 'upstream' : 'caller';
-      const hint = res.statusCode === 403 && this.name === 'nomad' ? ' The token is unknown or lacks a policy for this; get_token_self shows what it grants.' : '';
-      const te = new ToolError(`${this.label} ${res.statusCode}: ${errorText(text)} (${this.where(method, p)})${hint}`, category, res.statusCode);
+      const te = this.failure(res.statusCode, text, method, p, opts.query);
       if (RETRYABLE_STATUS.has(res.statusCode)) throw new RetryableError(te);
       throw te;
     }
@@ -477,7 +498,7 @@ export class Upstream {
       }
       if (res.statusCode >= 400) {
         const text = await readCapped(res.body, 64 * 1024).catch(() => '');
-        throw new ToolError(`${this.label} ${res.statusCode}: ${errorText(text)} (GET ${p})`, res.statusCode >= 500 ? 'upstream' : 'caller', res.statusCode);
+        throw this.failure(res.statusCode, text, 'GET', p, opts.query);
       }
       const body = res.body;
       body.once('close', () => {

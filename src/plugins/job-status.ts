@@ -121,21 +121,20 @@ export default definePlugin<Args>({
   async call(args, ctx) {
     const id = args.job_id;
     const opts = { signal: ctx.signal };
-    const [jobR, summaryR, allocsR, deployR, evalsR] = await Promise.allSettled([
+    // The job's own answer decides "not found"; every other part may be missing (a refusal, a 500):
+    // the answer then says which part and why (ctx.optional) and shows the rest.
+    const data = <T>(p: Promise<{ data: T }>) => p.then((r) => r.data);
+    const [job, summaryPart, allocsPart, deployPart, evalsPart] = await Promise.all([
       getJob(ctx, id),
-      ctx.nomad.get<JobSummary>(nomadPath`/v1/job/${id}/summary`, opts),
-      ctx.nomad.get<AllocStub[] | null>(nomadPath`/v1/job/${id}/allocations`, opts),
-      ctx.nomad.get<Deployment | null>(nomadPath`/v1/job/${id}/deployment`, opts),
-      ctx.nomad.get<Evaluation[] | null>(nomadPath`/v1/job/${id}/evaluations`, opts),
+      ctx.optional('group summary', data(ctx.nomad.get<JobSummary>(nomadPath`/v1/job/${id}/summary`, opts))),
+      ctx.optional('allocations', data(ctx.nomad.get<AllocStub[] | null>(nomadPath`/v1/job/${id}/allocations`, opts))),
+      ctx.optional('latest deployment', data(ctx.nomad.get<Deployment | null>(nomadPath`/v1/job/${id}/deployment`, opts))),
+      ctx.optional('evaluations', data(ctx.nomad.get<Evaluation[] | null>(nomadPath`/v1/job/${id}/evaluations`, opts))),
     ]);
-    // The job's own answer decides "not found"; then any other failure is reported as it is.
-    if (jobR.status === 'rejected') throw jobR.reason;
-    for (const r of [summaryR, allocsR, deployR, evalsR]) if (r.status === 'rejected') throw r.reason;
-    const job = jobR.value;
-    const summary = (summaryR as PromiseFulfilledResult<{ data: JobSummary }>).value.data;
-    const allocs = (allocsR as PromiseFulfilledResult<{ data: AllocStub[] | null }>).value.data ?? [];
-    const deployment = (deployR as PromiseFulfilledResult<{ data: Deployment | null }>).value.data ?? null;
-    const evals = (evalsR as PromiseFulfilledResult<{ data: Evaluation[] | null }>).value.data ?? [];
+    const summary = summaryPart ?? null;
+    const allocs = allocsPart ?? [];
+    const deployment = deployPart ?? null;
+    const evals = evalsPart ?? [];
 
     const now = Date.now();
     const t = totals(summary);

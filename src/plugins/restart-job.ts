@@ -1,6 +1,8 @@
 /**
  * restart_job: restart every running allocation of a job in place, one after another, like
- * `nomad job restart` (PUT /v1/client/allocation/:id/restart {"AllTasks": true}).
+ * `nomad job restart` (PUT /v1/client/allocation/:id/restart). As the CLI without `-all-tasks`, it
+ * restarts the running tasks only: `AllTasks: true` also re-runs finished prestart/poststart tasks
+ * (client/allocrunner/alloc_runner.go ~1358), e.g. a database migration; `all_tasks` asks for that.
  */
 import { definePlugin, ToolError } from '../host/plugin.js';
 import { nomadPath } from '../host/template.js';
@@ -11,6 +13,7 @@ import { nomadMessage } from './lib/register.js';
 interface Args {
   [key: string]: unknown;
   job_id: string;
+  all_tasks?: boolean;
 }
 
 interface Outcome {
@@ -44,7 +47,7 @@ export default definePlugin<Args>({
         break;
       }
       try {
-        await ctx.nomad.put(nomadPath`/v1/client/allocation/${a.ID}/restart`, { AllTasks: true }, { signal: ctx.signal });
+        await ctx.nomad.put(nomadPath`/v1/client/allocation/${a.ID}/restart`, { TaskName: '', AllTasks: args.all_tasks === true }, { signal: ctx.signal });
         outcomes.push({ id: a.ID, group: a.TaskGroup ?? null, result: 'ok' });
         await ctx.progress(i + 1, n, `restarted ${short(a.ID)}`);
       } catch (err) {
@@ -59,7 +62,8 @@ export default definePlugin<Args>({
     const ok = outcomes.filter((o) => o.result === 'ok').length;
     const failed = outcomes.filter((o) => o.result === 'failed').length;
     const skipped = outcomes.filter((o) => o.result === 'skipped').length;
-    const head = `Job ${job.ID}: restarted ${ok} of ${n} running allocation${n === 1 ? '' : 's'} in place${failed ? `, ${failed} failed` : ''}${skipped ? `, ${skipped} skipped (cancelled)` : ''}.`;
+    const what = args.all_tasks === true ? ' (all tasks, finished lifecycle tasks too)' : '';
+    const head = `Job ${job.ID}: restarted ${ok} of ${n} running allocation${n === 1 ? '' : 's'} in place${what}${failed ? `, ${failed} failed` : ''}${skipped ? `, ${skipped} skipped (cancelled)` : ''}.`;
     const lines = outcomes.map((o) => `  ${short(o.id)} ${o.group ?? '?'}: ${o.result}${o.message ? ` — ${o.message}` : ''}`);
     if (ok) lines.push('Tasks restart on the same nodes; get_job_status shows when they are running again.');
     return {

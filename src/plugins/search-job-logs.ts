@@ -88,9 +88,10 @@ async function searchLog(ctx: ToolContext, ref: LogRef, re: SafePattern, lines: 
     }
     return { ...ref, matches, lines: tail.lines, redactions: tail.redactions };
   } catch (err) {
-    // A task that has not started or a log Nomad cannot read: note it and search the others.
-    if (ctx.signal.aborted || !(err instanceof ToolError) || err.status === undefined || err.status === 403 || err.status >= 500) throw err;
-    return { ...ref, matches: [], lines: 0, redactions: 0, error: nomadMessage(err) };
+    // A task that has not started, or a log Nomad refuses (read-logs is checked per allocation; client
+    // endpoints answer 500 `Permission denied`, client/fs_endpoint.go ~391): note why and search the others.
+    if (ctx.signal.aborted || !(err instanceof ToolError) || err.status === undefined) throw err;
+    return { ...ref, matches: [], lines: 0, redactions: 0, error: err.reason && err.status !== 404 && err.status !== 400 ? err.reason : nomadMessage(err) };
   }
 }
 

@@ -6,7 +6,7 @@
 import { definePlugin, ToolError, truncateText, type ToolContext } from '../host/plugin.js';
 import { type ParsedSpec, hclVariables, looksLikeJson, parseJobspec } from './lib/jobspec.js';
 import type { Job } from './lib/nomad.js';
-import { warningLines } from './lib/register.js';
+import { chooseNamespace, warningLines } from './lib/register.js';
 
 interface Args {
   [key: string]: unknown;
@@ -112,10 +112,14 @@ export default definePlugin<Args>({
         structured: { valid: false, stage: 'parse', errors: [parsed.error], warnings: [], server_validated: false },
       };
     }
-    const { job, format, notes } = parsed;
+    const { job, format, notes, declaresNamespace } = parsed;
+    // Nomad canonicalises a job without Namespace to "default" and checks read-job there
+    // (command/agent/job_endpoint.go ~1135, ~231): name the namespace, as plan and register do
+    const namespace = chooseNamespace(ctx, declaresNamespace ? job.Namespace : undefined, args.namespace !== undefined);
     let res: ValidateResponse | undefined;
     try {
-      res = (await ctx.nomad.put<ValidateResponse>('/v1/validate/job', { Job: job }, { signal: ctx.signal })).data ?? {};
+      const body = { Job: { ...job, Namespace: namespace } };
+      res = (await ctx.nomad.put<ValidateResponse>('/v1/validate/job', body, { query: { namespace }, signal: ctx.signal })).data ?? {};
     } catch (err) {
       if (!(err instanceof ToolError && err.status === 404)) throw err;
     }

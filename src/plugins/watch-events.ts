@@ -82,6 +82,23 @@ function countsText(counts: Map<string, Map<string, number>>): string {
     .join('; ');
 }
 
+/**
+ * Why Nomad refused a stream, in capability terms: every topic is checked and one unreadable topic
+ * refuses the whole stream (nomad/event_endpoint.go ~246-287): `*` needs a management token, Node
+ * needs node:read, the others read-job in the namespace (in every namespace for "*").
+ */
+export function refusal(topics: string[], namespace: string): string {
+  const needs: string[] = [];
+  const names = topics.map((t) => t.split(':')[0]);
+  if (names.includes('*')) needs.push('topic "*" needs a management token');
+  if (names.includes('Node')) needs.push('Node topics need node:read');
+  const nsTopics = names.filter((n) => n !== '*' && n !== 'Node');
+  if (nsTopics.length) {
+    needs.push(`${[...new Set(nsTopics)].join(', ')} ${nsTopics.length === 1 ? 'needs' : 'need'} read-job ${namespace === '*' ? 'in every namespace (namespace "*")' : `in namespace "${namespace}"`}`);
+  }
+  return `Nomad refused the event stream (403 Permission denied): one topic the token cannot read refuses the whole stream. ${needs.join('; ')}. Watch Job, Allocation, Evaluation and Deployment in one namespace, which read-job there allows; get_token_self shows what the token grants.`;
+}
+
 export default definePlugin<Args>({
   name: 'watch-events',
   tier: 'read',
@@ -126,7 +143,7 @@ export default definePlugin<Args>({
       }
     };
 
-    const end = await readStreamFor(ctx, path, { query: { topic: args.topics }, ms: args.seconds * 1000 }, async (chunk) => {
+    const read = readStreamFor(ctx, path, { query: { topic: args.topics }, ms: args.seconds * 1000 }, async (chunk) => {
       pending += decoder.decode(chunk, { stream: true });
       let nl: number;
       while ((nl = pending.indexOf('\n')) >= 0) {
@@ -137,6 +154,10 @@ export default definePlugin<Args>({
       if (pending.length > MAX_LINE_BYTES) {
         throw new ToolError(`Nomad sent an event-stream line larger than ${MAX_LINE_BYTES / 1048576} MiB; watch fewer topics.`, 'upstream');
       }
+    });
+    const end = await read.catch((err: unknown) => {
+      if (err instanceof ToolError && err.status === 403) throw new ToolError(refusal(args.topics, ctx.namespace), 'caller', 403);
+      throw err;
     });
     if (end === 'eof') await handleLine(pending + decoder.decode());
 

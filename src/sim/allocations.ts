@@ -40,6 +40,7 @@ export function allocationsList(ctx: Ctx): unknown {
   return listItems(ctx, readable(ctx, 'read-job', ctx.state.allocs.values(), (a) => a.Namespace), {
     namespace: (a) => a.Namespace,
     id: (a) => a.ID,
+    createIndex: (a) => a.CreateIndex,
     view: (a) => {
       const s = allocStub(a);
       if (!withStates) s.TaskStates = null;

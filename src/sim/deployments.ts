@@ -17,7 +17,7 @@ function terminal(d: Deployment): boolean {
 export function deploymentsList(ctx: Ctx): unknown {
   ctx.requireMethod('GET');
   // Deployment.List: read-job in the namespace, then only readable namespaces (nomad/deployment_endpoint.go ~457)
-  return listItems(ctx, readable(ctx, 'read-job', ctx.state.deployments.values(), (d) => d.Namespace), { namespace: (d) => d.Namespace, id: (d) => d.ID, view: (d) => d });
+  return listItems(ctx, readable(ctx, 'read-job', ctx.state.deployments.values(), (d) => d.Namespace), { namespace: (d) => d.Namespace, id: (d) => d.ID, createIndex: (d) => d.CreateIndex, view: (d) => d });
 }
 
 function updateResponse(ctx: Ctx, d: Deployment, evalID: string, evalIndex: number, index: number, reverted: number | null = null): JsonObject {

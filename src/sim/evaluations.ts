@@ -11,7 +11,7 @@ export function evaluationsList(ctx: Ctx): unknown {
   const status = ctx.q('status');
   // Eval.List: read-job in the namespace, then only readable namespaces (nomad/eval_endpoint.go ~659)
   const evals = [...readable(ctx, 'read-job', ctx.state.evals.values(), (e) => e.Namespace)].filter((e) => (!job || e.JobID === job) && (!status || e.Status === status));
-  return listItems(ctx, evals, { namespace: (e) => e.Namespace, id: (e) => e.ID, view: (e) => e });
+  return listItems(ctx, evals, { namespace: (e) => e.Namespace, id: (e) => e.ID, createIndex: (e) => e.CreateIndex, view: (e) => e });
 }
 
 /** /v1/evaluation/<id>[/allocations] */
@@ -24,6 +24,9 @@ export function evaluationSpecific(ctx: Ctx, rest: string): unknown {
   }
   const ev = state.evals.get(rest);
   if (!ev) throw coded(404, 'eval not found');
+  // an evaluation's index is its own ModifyIndex (eval_endpoint.go GetEval): a blocking query on it
+  // waits for this evaluation to change, not for any write
+  ctx.index = ev.ModifyIndex;
   if (ctx.bool('related') === true) {
     const related = [...state.evals.values()]
       .filter((e) => e.ID !== ev.ID && e.JobID === ev.JobID && e.Namespace === ev.Namespace && (e.PreviousEval === ev.ID || ev.PreviousEval === e.ID || ev.BlockedEval === e.ID))

@@ -37,6 +37,8 @@ export interface SimOptions {
   giteaToken?: string;
   /** Log-follow and event-stream heartbeat period, default 1000 ms. */
   heartbeatMs?: number;
+  /** How long a new evaluation stays pending before it is processed, default 30 ms (0: at once). */
+  evalDelayMs?: number;
   /** How long deployments (and batch allocations) run before succeeding, default 1000 ms. */
   deploymentMs?: number;
   /**
@@ -71,6 +73,7 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
   const host = opts.host ?? '127.0.0.1';
   const state = new SimState();
   if (opts.deploymentMs !== undefined) state.deploymentMs = opts.deploymentMs;
+  if (opts.evalDelayMs !== undefined) state.evalDelayMs = opts.evalDelayMs;
   const faults: SimFaults = {
     delayMs: 0, failStatus: 0, failCount: 0, resetConnection: 0, truncateBody: 0, nonJson: 0, noLeader: false, endpoints: [],
   };
@@ -97,7 +100,11 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   env.url = url;
+  // the seed's evaluations are processed at once: the cluster starts settled
+  const evalDelay = state.evalDelayMs;
+  state.evalDelayMs = 0;
   seedState(state, opts.seed ?? 'empty', url, opts.extraJobs ?? 0);
+  state.evalDelayMs = evalDelay;
   if (opts.aclTokens) registerTokens(state, opts.aclTokens);
   let created: AclToken[];
   try {

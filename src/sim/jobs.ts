@@ -10,7 +10,7 @@ import { dispatchJob, forcePeriodic, planJob, revertJob, scaleJob, scaleStatus, 
 import { parseJobRequest } from './jobspec.js';
 import { purgeJob, type SubmissionInput, upsertJob } from './jobstore.js';
 import { listItems } from './query.js';
-import { evaluateJob, newEval, processEval } from './scheduler.js';
+import { evaluateJob, newEval, scheduleEval } from './scheduler.js';
 import { evalEvent } from './emit.js';
 import { jobSubmission, limitSubmission, mergeWarnings, submissionFromBody } from './submissions.js';
 import type { Job, JsonObject } from './types.js';
@@ -82,7 +82,7 @@ export function commitJob(ctx: Ctx, job: Job, trigger = 'job-register', opts: Co
   const ev = newEval(state, current, trigger, evalIndex);
   state.evals.set(ev.ID, ev);
   state.publish([evalEvent(ev)]);
-  processEval(state, ev);
+  scheduleEval(state, ev);
   return registerResponse(ctx, ev.ID, evalIndex, current.JobModifyIndex, evalIndex, warnings);
 }
 
@@ -136,7 +136,7 @@ function deregister(ctx: Ctx, id: string): JsonObject {
   const ev = newEval(state, { ...job, JobModifyIndex: jobIndex }, 'job-deregister', jobIndex);
   state.evals.set(ev.ID, ev);
   state.publish([evalEvent(ev)]);
-  processEval(state, ev);
+  scheduleEval(state, ev);
   ctx.index = jobIndex;
   return { ...empty, EvalID: ev.ID, EvalCreateIndex: jobIndex, JobModifyIndex: jobIndex, Index: jobIndex };
 }
@@ -218,6 +218,11 @@ export function jobsParse(ctx: Ctx): unknown {
   return parseJobRequest(ctx.json());
 }
 
+/** A job's sub-lists come in memdb index order: by ID. */
+function byId(a: { ID: string }, b: { ID: string }): number {
+  return a.ID < b.ID ? -1 : a.ID > b.ID ? 1 : 0;
+}
+
 /** /v1/job/<rest>, routed by suffix like Nomad's JobSpecificRequest (job IDs may contain '/'). */
 export function jobSpecific(ctx: Ctx, path: string): unknown {
   const suffix = (s: string) => (path.endsWith(s) ? path.slice(0, -s.length) : undefined);
@@ -230,11 +235,13 @@ export function jobSpecific(ctx: Ctx, path: string): unknown {
     const job = state.job(ns(), id);
     const all = ctx.bool('all') === true;
     const allocs = state.allocsOfJob(ns(), id).filter((a) => all || !job || a.Job.CreateIndex === job.CreateIndex);
-    return allocs.sort((a, b) => b.CreateIndex - a.CreateIndex).map(allocStub);
+    // memdb's job index: in ID order, not by age (nomad/state/state_store.go AllocsByJob)
+    return allocs.sort(byId).map(allocStub);
   }
   if ((id = suffix('/evaluations')) !== undefined) {
     ctx.requireMethod('GET');
-    return state.evalsOfJob(ns(), id).sort((a, b) => b.CreateIndex - a.CreateIndex);
+    // EvalsByJob walks the job index: ID order (nomad/state/state_store.go), not newest first
+    return state.evalsOfJob(ns(), id).sort(byId);
   }
   if ((id = suffix('/periodic/force')) !== undefined) return forcePeriodic(ctx, id);
   if ((id = suffix('/plan')) !== undefined) return planJob(ctx, id);
@@ -250,7 +257,8 @@ export function jobSpecific(ctx: Ctx, path: string): unknown {
   if ((id = suffix('/revert')) !== undefined) return revertJob(ctx, id);
   if ((id = suffix('/deployments')) !== undefined) {
     ctx.requireMethod('GET');
-    return state.deploymentsOfJob(ns(), id).sort((a, b) => b.CreateIndex - a.CreateIndex);
+    // not sorted by Nomad: memdb's job index, in practice deployment ID order (deployment_endpoint.go / state_store.go DeploymentsByJobID)
+    return state.deploymentsOfJob(ns(), id).sort(byId);
   }
   if ((id = suffix('/deployment')) !== undefined) {
     ctx.requireMethod('GET');

@@ -9,9 +9,10 @@ export function makeNamespace(name: string, description: string, index: number):
 
 export function namespacesList(ctx: Ctx): unknown {
   ctx.requireMethod('GET');
+  // no paginator: filter, per_page and next_token are ignored (nomad/namespace_endpoint.go ~430 ListNamespaces)
   // Namespace.ListNamespaces leaves out namespaces the token has no capability in (namespace_endpoint.go ~474)
   const visible = [...ctx.state.namespaces.values()].filter((n) => ctx.acl.allowNamespace(n.Name));
-  return listItems(ctx, visible, { id: (n) => n.Name, view: (n) => n });
+  return listItems(ctx, visible, { id: (n) => n.Name, view: (n) => n, noPaginator: true });
 }
 
 export function namespaceSpecific(ctx: Ctx, name: string): unknown {

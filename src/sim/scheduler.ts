@@ -609,12 +609,23 @@ export function processEval(state: SimState, ev: Evaluation): void {
   if (stoppedSomething) retryBlocked(state);
 }
 
-/** Runs an eval for a job now (register, evaluate, scale, revert…); returns it. */
+/**
+ * Hands a new (pending) evaluation to the scheduler: processed after state.evalDelayMs, as Nomad's
+ * workers dequeue evals from the broker asynchronously (nomad/eval_broker.go, worker.go).
+ */
+export function scheduleEval(state: SimState, ev: Evaluation): void {
+  if (state.evalDelayMs <= 0) processEval(state, ev);
+  else state.later(state.evalDelayMs, () => {
+    if (state.evals.get(ev.ID) === ev && ev.Status === 'pending') processEval(state, ev);
+  });
+}
+
+/** Creates an eval for a job (register, evaluate, scale, revert…) and schedules it; returns it pending. */
 export function evaluateJob(state: SimState, job: Job, triggeredBy: string, index: number): Evaluation {
   const ev = newEval(state, job, triggeredBy, index);
   state.evals.set(ev.ID, ev);
   state.publish([evalEvent(ev)]);
-  processEval(state, ev);
+  scheduleEval(state, ev);
   return ev;
 }
 
@@ -721,7 +732,7 @@ export function promoteDeployment(state: SimState, d: Deployment, groups: string
   const ev = newEval(state, job, 'deployment-watcher', index);
   ev.DeploymentID = d.ID;
   state.evals.set(ev.ID, ev);
-  processEval(state, ev);
+  scheduleEval(state, ev);
   const stillRunning = state.deployments.get(d.ID);
   if (stillRunning && stillRunning.Status === 'running') state.later(state.deploymentMs, () => progressDeployment(state, d.ID));
   return ev;

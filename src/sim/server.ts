@@ -197,9 +197,10 @@ export async function handle(env: Env, requests: RecordedRequest[], req: Incomin
     }
     authenticate(ctx, r);
     r.authz?.(ctx, rest);
+    let minIndex = 0;
+    let waitMs = MAX_WAIT_MS;
     if (ctx.method === 'GET' && !r.stream) {
       const waitText = ctx.q('wait');
-      let waitMs = MAX_WAIT_MS;
       if (waitText) {
         const parsed = parseGoDuration(waitText);
         if (parsed === undefined) throw new HttpError(400, 'Invalid wait time');
@@ -208,14 +209,22 @@ export async function handle(env: Env, requests: RecordedRequest[], req: Incomin
       const indexText = ctx.q('index');
       if (indexText) {
         if (!/^\d+$/.test(indexText)) throw new HttpError(400, 'Invalid index');
-        const minIndex = Number(indexText);
-        if (minIndex > 0) {
-          await waitForIndex(ctx, minIndex, waitMs > 0 ? waitMs : MAX_WAIT_MS);
-          if (res.destroyed) return;
-        }
+        minIndex = Number(indexText);
       }
     }
-    const result = await r.handler(ctx, rest);
+    let result = await r.handler(ctx, rest);
+    if (minIndex > 0) {
+      // Nomad's blockingRPC: run the query, and while the answer's own index (an evaluation's
+      // ModifyIndex, a list's table index…) has not passed minIndex, wait for a write and run it again
+      // (nomad/rpc.go blockingRPC; eval_endpoint.go GetEval sets reply.Index = eval.ModifyIndex)
+      const deadline = Date.now() + (waitMs > 0 ? waitMs : MAX_WAIT_MS);
+      while ((ctx.index ?? env.state.index) <= minIndex && Date.now() < deadline) {
+        await waitForIndex(ctx, env.state.index, deadline - Date.now());
+        if (res.destroyed) return;
+        ctx.index = undefined;
+        result = await r.handler(ctx, rest);
+      }
+    }
     if (result === RESPONDED) return;
     if (ctx.indexHeader) ctx.headers['X-Nomad-Index'] = String(ctx.index ?? env.state.index);
     if (ctx.method === 'GET') {

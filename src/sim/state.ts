@@ -89,6 +89,12 @@ export class SimState {
 
   /** How long a deployment stays `running` before turning `successful`. */
   deploymentMs = 1000;
+  /**
+   * How long a new evaluation stays `pending` before the scheduler processes it: Nomad's evals are
+   * processed asynchronously by the leader's workers (nomad/worker.go), so a fresh one reads `pending`.
+   * 0 processes at once (scheduler unit tests).
+   */
+  evalDelayMs = 30;
 
   private readonly emitter = new EventEmitter();
   private readonly timers = new Set<NodeJS.Timeout>();

@@ -2,7 +2,7 @@
 import { Readable } from 'node:stream';
 import type { HostConfig } from '../../src/host/config.js';
 import { ToolError } from '../../src/host/errors.js';
-import type { ToolContext } from '../../src/host/plugin.js';
+import { Parts, type ToolContext } from '../../src/host/plugin.js';
 import type { Upstream } from '../../src/host/upstream.js';
 
 export interface Call {
@@ -72,7 +72,10 @@ export function fakeCtx(route: Route, opts: { namespace?: string; config?: Parti
     sources: [],
     ...opts.config,
   } as HostConfig;
+  // the host appends the missing parts' lines to a plugin's answer; here tests read `parts`
+  const parts = new Parts();
   const ctx: ToolContext = {
+    optional: (label, part, tolerate) => parts.optional(label, part, tolerate),
     nomad: nomad as unknown as Upstream,
     upstream: () => nomad as unknown as Upstream,
     config,
@@ -84,7 +87,7 @@ export function fakeCtx(route: Route, opts: { namespace?: string; config?: Parti
     log: { debug() {}, info() {}, warn() {}, error() {} },
     tool: { name: 'test', tier: 'read' },
   };
-  return { ctx, calls, progress };
+  return { ctx, calls, progress, parts };
 }
 
 /** The text of a plugin answer (string or PluginResult). */

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { globMatches } from '../../src/plugins/explain-placement.js';
-import { hclDeclaresNamespace } from '../../src/plugins/lib/jobspec.js';
 import { hasNonBlank, trimLineEnds } from '../../src/plugins/lib/log-tail.js';
 
 /** Every string of length 0..n over an alphabet (small, exhaustive). */
@@ -23,10 +22,8 @@ describe('text helpers that replaced backtracking expressions', () => {
     for (const s of strings([' ', '\r', '\n', 'x'], 5)) expect(hasNonBlank(s)).toBe(s.replace(/[ \t\r]+$/, '') !== '');
   });
 
-  it('hclDeclaresNamespace answers as /^\\s*namespace\\s*=/m', () => {
-    const alphabet = [' ', '\n', '\r', '\u2028', '\t', 'namespace', '=', 'x'];
-    for (const s of strings(alphabet, 4)) expect([s, hclDeclaresNamespace(s)]).toEqual([s, /^\s*namespace\s*=/m.test(s)]);
-  });
+  // (hclDeclaresNamespace is gone: whether a jobspec names its namespace is read from Nomad's own
+  // parse without Canonicalize, never from the text; see lib/jobspec.ts)
 
   it('globMatches follows go-glob', () => {
     const cases: [string, string, boolean][] = [
@@ -43,8 +40,6 @@ describe('text helpers that replaced backtracking expressions', () => {
     expect(trimLineEnds(`${' '.repeat(MiB)}x`)).toBe(`${' '.repeat(MiB)}x`);
     expect(trimLineEnds(`x${' '.repeat(MiB)}\ny `)).toBe('x\ny');
     expect(hasNonBlank(' '.repeat(MiB))).toBe(false);
-    expect(hclDeclaresNamespace(`${'\n'.repeat(MiB)}x`)).toBe(false);
-    expect(hclDeclaresNamespace(`${' \n'.repeat(MiB / 2)}namespace${'\n'.repeat(MiB)}= "x"`)).toBe(true);
     expect(globMatches(`${'a*'.repeat(5000)}b`, 'a'.repeat(MiB))).toBe(false);
   });
 });

@@ -149,7 +149,8 @@ describe('job writes (scripted)', () => {
     const r = await run('restart-job', { job_id: 'web' }, ctx);
     const restarts = calls.filter((c) => c.path.endsWith('/restart'));
     expect(restarts).toHaveLength(2);
-    expect(restarts[0].body).toEqual({ AllTasks: true });
+    // like `nomad job restart` without -all-tasks: running tasks only (AllTasks re-runs finished prestart tasks)
+    expect(restarts[0].body).toEqual({ TaskName: '', AllTasks: false });
     expect(progress).toEqual([
       [1, 2, 'restarted 1111aaaa'],
       [2, 2, 'failed 2222bbbb'],

@@ -52,7 +52,11 @@ const PLAN = {
 
 describe('plan-job (scripted)', () => {
   const routes = (c: Call) => {
-    if (c.path === '/v1/jobs/parse') return { ID: 'web', Namespace: (c.body as { JobHCL: string }).JobHCL.includes('staging') ? 'staging' : 'default', TaskGroups: [] };
+    if (c.path === '/v1/jobs/parse') {
+      // as Nomad: without Canonicalize an unset Namespace is null; canonicalised it is "default"
+      const body = c.body as { JobHCL: string; Canonicalize: boolean };
+      return { ID: 'web', Namespace: body.JobHCL.includes('staging') ? 'staging' : body.Canonicalize ? 'default' : null, TaskGroups: [] };
+    }
     if (c.path === '/v1/job/web/plan') return PLAN;
     return undefined;
   };
@@ -60,11 +64,13 @@ describe('plan-job (scripted)', () => {
   it('plans HCL through /v1/jobs/parse and registers nothing', async () => {
     const { ctx, calls } = fakeCtx(routes);
     const r = await run('plan-job', { content: 'job "web" {\n  namespace = "staging"\n}\n', variables: { image: 'nginx' } }, ctx);
-    expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual(['PUT /v1/jobs/parse', 'PUT /v1/job/web/plan']);
+    // parsed twice: canonicalised (what is planned) and as written (whose Namespace says whether the job sets one)
+    expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual(['PUT /v1/jobs/parse', 'PUT /v1/jobs/parse', 'PUT /v1/job/web/plan']);
     expect(calls[0].body).toMatchObject({ Variables: 'image = "nginx"\n', Canonicalize: true });
+    expect(calls[1].body).toMatchObject({ Variables: 'image = "nginx"\n', Canonicalize: false });
     // the HCL declares its namespace and the call gave none: the spec's wins
-    expect(calls[1].query.namespace).toBe('staging');
-    expect(calls[1].body).toMatchObject({ Diff: true, Job: { ID: 'web', Namespace: 'staging' } });
+    expect(calls[2].query.namespace).toBe('staging');
+    expect(calls[2].body).toMatchObject({ Diff: true, Job: { ID: 'web', Namespace: 'staging' } });
     const text = textOf(r);
     expect(text.split('\n')[0]).toBe('Plan of job web (hcl, namespace staging): nothing was registered.');
     expect(text).toContain('web: 2 destructive update');

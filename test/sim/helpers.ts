@@ -25,8 +25,10 @@ export async function call<T = any>(sim: Simulator, method: string, path: string
 }
 
 export function start(opts: SimOptions = {}): Promise<Simulator> {
-  // Long deployments so background timers don't move the index under the tests.
-  return startSimulator({ port: 0, deploymentMs: 60_000, ...opts });
+  // Long deployments so background timers don't move the index under the tests. Evaluations are
+  // processed at once here: these tests check what the scheduler decides; orders.test.ts checks that
+  // a fresh evaluation is pending (the default, as in Nomad).
+  return startSimulator({ port: 0, deploymentMs: 60_000, evalDelayMs: 0, ...opts });
 }
 
 export interface Frame {

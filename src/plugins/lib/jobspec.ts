@@ -12,7 +12,10 @@ export type SpecFormat = 'json' | 'hcl' | 'object';
 export interface ParsedSpec {
   job: Job;
   format: SpecFormat;
-  /** The spec names its namespace itself (canonicalised HCL always carries "default", so HCL is read for it). */
+  /**
+   * The spec names its namespace itself. For HCL, Nomad's own parse without Canonicalize decides (a
+   * canonicalised job always carries "default"; a `namespace =` inside `vault {}` or `consul {}` is not the job's).
+   */
   declaresNamespace: boolean;
   /** Remarks for the answer (e.g. variables ignored). */
   notes: string[];
@@ -36,30 +39,6 @@ export function hclVariables(vars: Record<string, unknown> | undefined): string 
     }
   }
   return lines.length ? `${lines.join('\n')}\n` : '';
-}
-
-const isLineBreak = (c: number): boolean => c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
-/** JavaScript's \s. */
-const isSpace = (c: number): boolean =>
-  c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
-
-/**
- * Whether HCL text sets the job's namespace (canonicalised specs always carry "default"): a line
- * that is blanks, `namespace`, blanks and `=`, as `/^\s*namespace\s*=/m` says, in one pass (the
- * expression is quadratic on a spec that starts with many blank lines, and the spec is caller text).
- */
-export function hclDeclaresNamespace(content: string): boolean {
-  const len = content.length;
-  for (let i = 0; i < len; i++) {
-    if (i > 0 && !isLineBreak(content.charCodeAt(i - 1))) continue;
-    let p = i;
-    while (p < len && isSpace(content.charCodeAt(p)) && !isLineBreak(content.charCodeAt(p))) p++;
-    if (!content.startsWith('namespace', p)) continue;
-    p += 9;
-    while (p < len && isSpace(content.charCodeAt(p))) p++;
-    if (content[p] === '=') return true;
-  }
-  return false;
 }
 
 /** Whether jobspec text is JSON rather than HCL. */
@@ -96,13 +75,15 @@ export async function parseJobspec(ctx: ToolContext, content: string, variables?
     return { job, format: 'json', declaresNamespace: typeof job.Namespace === 'string' && job.Namespace !== '', notes };
   }
   let job: Job;
+  let raw: Job | null;
   try {
-    const res = await ctx.nomad.put<Job>(
-      '/v1/jobs/parse',
-      { JobHCL: content, Variables: hclVariables(variables), Canonicalize: true },
-      { signal: ctx.signal },
-    );
-    job = res.data;
+    // two parses: canonicalised (defaults filled, what is registered) and as written, whose Namespace is
+    // null unless the job block sets it (command/agent/job_endpoint.go JobsParseRequest: Canonicalize)
+    const parse = (canonicalize: boolean) =>
+      ctx.nomad.put<Job>('/v1/jobs/parse', { JobHCL: content, Variables: hclVariables(variables), Canonicalize: canonicalize }, { signal: ctx.signal });
+    const [canonical, written] = await Promise.all([parse(true), parse(false)]);
+    job = canonical.data;
+    raw = written.data;
   } catch (err) {
     if (err instanceof ToolError && err.status !== undefined && err.status < 500 && err.status !== 403 && err.status !== 404) {
       throw new ToolError(`The jobspec does not parse, so nothing was registered: ${nomadMessage(err)}`, 'caller', err.status);
@@ -112,5 +93,6 @@ export async function parseJobspec(ctx: ToolContext, content: string, variables?
   if (!job || typeof job.ID !== 'string' || !job.ID) {
     throw new ToolError('Nomad parsed the jobspec but it has no job ID: name the job (job "name" { … }). Nothing was registered.', 'caller');
   }
-  return { job, format: 'hcl', declaresNamespace: hclDeclaresNamespace(content), notes };
+  const declaresNamespace = typeof raw?.Namespace === 'string' && raw.Namespace !== '';
+  return { job, format: 'hcl', declaresNamespace, notes };
 }
