@@ -221,7 +221,8 @@ export function shape(data: unknown, spec: ResponseSpec | undefined, opts: Shape
 
   let text: string;
   if (Array.isArray(v) && total === 0 && spec?.empty) text = spec.empty;
-  else if (opts.template) text = opts.template({ result: v, args: opts.args });
+  // a template's trailing line breaks (the last {{#each}} line, an empty last block) carry nothing
+  else if (opts.template) text = opts.template({ result: v, args: opts.args }).trimEnd();
   else if (parts) text = listText(parts);
   else text = compactJson(v);
   if (truncated) text += marker(`showing ${(v as unknown[]).length} of ${total} items`, hint);

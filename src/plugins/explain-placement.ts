@@ -3,11 +3,10 @@
  * and summary; explains the newest evaluation with FailedTGAllocs in plain sentences with a "Fix:"
  * line per cause; and checks the client nodes of the job's datacenters and node pool.
  */
-import { definePlugin, truncateText, type ToolContext } from '../host/plugin.js';
+import { definePlugin, truncateText } from '../host/plugin.js';
 import { nomadPath } from '../host/template.js';
 import { type Evaluation, type JobSummary, getJob, iso, newestFirst, plural, short } from './lib/nomad.js';
 import { hasPlacementFailures, placementSentences } from './lib/placement.js';
-import { nomadMessage } from './lib/register.js';
 
 interface Args {
   [key: string]: unknown;
@@ -116,15 +115,6 @@ export function checkNodes(nodes: NodeStub[], datacenters: string[] | undefined,
   return { lines, total: nodes.length, inScope: inScope.length, usable, down: notReady.length, ineligible: ineligible.length, draining: draining.length };
 }
 
-async function listNodes(ctx: ToolContext): Promise<NodeStub[] | string> {
-  try {
-    return (await ctx.nomad.get<NodeStub[] | null>('/v1/nodes', { signal: ctx.signal })).data ?? [];
-  } catch (err) {
-    if (ctx.signal.aborted) throw err;
-    return nomadMessage(err);
-  }
-}
-
 export default definePlugin<Args>({
   name: 'explain-placement',
   tier: 'read',
@@ -132,13 +122,7 @@ export default definePlugin<Args>({
     const [job, evals, summary] = await Promise.all([
       getJob(ctx, args.job_id),
       ctx.nomad.get<Evaluation[] | null>(nomadPath`/v1/job/${args.job_id}/evaluations`, { signal: ctx.signal }).then((r) => r.data ?? []),
-      ctx.nomad
-        .get<JobSummary>(nomadPath`/v1/job/${args.job_id}/summary`, { signal: ctx.signal })
-        .then((r) => r.data)
-        .catch((err: unknown) => {
-          if (ctx.signal.aborted) throw err;
-          return null;
-        }),
+      ctx.optional('job summary', ctx.nomad.get<JobSummary>(nomadPath`/v1/job/${args.job_id}/summary`, { signal: ctx.signal }).then((r) => r.data)),
     ]);
     const sorted = newestFirst(evals);
     const blocked = sorted.filter((e) => e.Status === 'blocked');
@@ -182,10 +166,10 @@ export default definePlugin<Args>({
       }
     }
 
-    const nodes = await listNodes(ctx);
+    // /v1/nodes needs node:read, which a namespace operator's token often lacks: the answer says so at the end
+    const nodes = await ctx.optional('client node check', ctx.nomad.get<NodeStub[] | null>('/v1/nodes', { signal: ctx.signal }).then((r) => r.data ?? []));
     let nodeCheck: NodeCheck | null = null;
-    if (typeof nodes === 'string') lines.push(`(could not list the client nodes: ${nodes})`);
-    else {
+    if (nodes) {
       nodeCheck = checkNodes(nodes, job.Datacenters as string[] | undefined, job.NodePool as string | undefined);
       lines.push(`Nodes: ${nodeCheck.lines[0]}`, ...nodeCheck.lines.slice(1).map((l) => `  ${l}`));
     }

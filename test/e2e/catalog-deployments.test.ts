@@ -93,7 +93,8 @@ describe('reading deployments', () => {
   });
 
   it('get_deployment reads one; an unknown ID is Nomad\'s 404', async () => {
-    const [latest] = await nomadGet<Deployment[]>('/v1/job/web/deployments');
+    // the latest one: /v1/job/:id/deployments comes in ID order (Nomad does not sort it)
+    const latest = await nomadGet<Deployment>('/v1/job/web/deployment');
     const r = await mcp.call('get_deployment', { deployment_id: latest.ID });
     expect(r.isError).toBe(false);
     expect(JSON.parse(r.text)).toMatchObject({

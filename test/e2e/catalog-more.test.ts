@@ -47,7 +47,8 @@ describe('evaluations and deployments', () => {
   });
 
   it('get_deployment_allocations lists what a deployment placed, with health', async () => {
-    const [latest] = await nomadGet<{ ID: string }[]>('/v1/job/web/deployments');
+    // the latest one: /v1/job/:id/deployments comes in ID order (Nomad does not sort it)
+    const latest = await nomadGet<{ ID: string }>('/v1/job/web/deployment');
     const r = await mcp.call('get_deployment_allocations', { deployment_id: latest.ID });
     expect(r.isError).toBe(false);
     const list = items(r.text);
