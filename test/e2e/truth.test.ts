@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 afterEach(() => {
-  sim.faults.failPaths = {};
+  sim.faults.endpoints = [];
   sim.faults.noLeader = false;
 });
 
@@ -59,7 +59,7 @@ describe('1. stop_job on periodic and parameterized jobs', () => {
 
 describe('2. get_cluster_status degrades', () => {
   it('shows what it could read when /v1/agent/self is refused, naming agent:read', async () => {
-    sim.faults.failPaths['/v1/agent/self'] = { status: 403, text: 'Permission denied' };
+    sim.faults.endpoints.push({ path: '/v1/agent/self', status: 403, text: 'Permission denied' });
     const r = await mcp.call('get_cluster_status');
     expect(r.isError, r.text).toBe(false);
     expect(r.text.split('\n')).toEqual([
@@ -82,7 +82,7 @@ describe('2. get_cluster_status degrades', () => {
   });
 
   it('fails whole only when nothing could be read', async () => {
-    for (const p of ['/v1/status/leader', '/v1/status/peers', '/v1/regions', '/v1/agent/self']) sim.faults.failPaths[p] = { status: 500, text: 'rpc error: EOF' };
+    for (const p of ['/v1/status/leader', '/v1/status/peers', '/v1/regions', '/v1/agent/self']) sim.faults.endpoints.push({ path: p, status: 500, text: 'rpc error: EOF' });
     const r = await mcp.call('get_cluster_status');
     expect(r.isError).toBe(true);
     expect(r.text).toContain('rpc error: EOF');
@@ -137,7 +137,7 @@ describe('5. watch_events', () => {
     expect(r.isError, r.text).toBe(false);
     const sent = since(from).find((q) => q.path === '/v1/event/stream')!;
     expect(new URL(sent.rawUrl, sim.url).searchParams.getAll('topic')).toEqual(['Job', 'Allocation', 'Evaluation', 'Deployment']);
-    sim.faults.failPaths['/v1/event/stream'] = { status: 403, text: 'Permission denied' };
+    sim.faults.endpoints.push({ path: '/v1/event/stream', status: 403, text: 'Permission denied' });
     const denied = await mcp.call('watch_events', { topics: ['Job', 'Node'], seconds: 1, namespace: '*' });
     expect(denied.isError).toBe(true);
     expect(denied.text).toContain('one topic the token cannot read refuses the whole stream');
@@ -202,7 +202,7 @@ describe('8. search_job_logs continues past an unreadable allocation', () => {
     const running = allocs.filter((a) => a.ClientStatus === 'running');
     expect(running.length).toBeGreaterThan(1);
     // client/fs_endpoint.go ~391: a token without read-logs gets 500 "Permission denied"
-    sim.faults.failPaths[`/v1/client/fs/logs/${running[0].ID}`] = { status: 500, text: 'Permission denied' };
+    sim.faults.endpoints.push({ path: `/v1/client/fs/logs/${running[0].ID}`, status: 500, text: 'Permission denied' });
     const r = await mcp.call('search_job_logs', { job_id: 'web', pattern: '.', type: 'stdout' });
     expect(r.isError, r.text).toBe(false);
     expect(r.text).toContain('could not be read');
@@ -245,7 +245,7 @@ describe('12. the nomad://node resource', () => {
 describe('13. an allocation the token cannot read', () => {
   it('Nomad\'s uncoded 500 "Unknown allocation" is said as not found or not permitted', async () => {
     const [a] = await nomad<{ ID: string }[]>('GET', '/v1/job/web/allocations');
-    sim.faults.failPaths[`/v1/allocation/${a.ID}`] = { status: 500, text: `Unknown allocation "${a.ID}"` };
+    sim.faults.endpoints.push({ path: `/v1/allocation/${a.ID}`, status: 500, text: `Unknown allocation "${a.ID}"` });
     const r = await mcp.call('get_allocation_status', { alloc_id: a.ID });
     expect(r.isError).toBe(true);
     expect(r.text).toContain('not found or not permitted');
@@ -254,7 +254,7 @@ describe('13. an allocation the token cannot read', () => {
 
 describe('composite plugins degrade', () => {
   it('get_job_status shows the job when one part is refused, and names it', async () => {
-    sim.faults.failPaths['/v1/job/web/deployment'] = { status: 500, text: 'rpc error: Permission denied' };
+    sim.faults.endpoints.push({ path: '/v1/job/web/deployment', status: 500, text: 'rpc error: Permission denied' });
     const r = await mcp.call('get_job_status', { job_id: 'web' });
     expect(r.isError, r.text).toBe(false);
     expect(r.text).toMatch(/^Job web \(service/);

@@ -202,7 +202,9 @@ describe.skipIf(!HAVE_SIM)('plugins against the simulator', () => {
     expect(restarted.progress.length).toBe(restarted.structured.total);
     expect(restarted.progress.at(-1)?.[2]).toMatch(/^restarted \w{8}$/);
 
-    await upstream.delete('/v1/job/web');
+    const stop = (await upstream.delete<{ EvalID: string; EvalCreateIndex: number }>('/v1/job/web')).data;
+    // Nomad processes the stop's evaluation asynchronously: wait for it as a client does (a blocking query)
+    await upstream.get(`/v1/evaluation/${stop.EvalID}`, { query: { index: stop.EvalCreateIndex, wait: '10s' } });
     expect((await nomadGet<{ Stop: boolean }>('/v1/job/web')).Stop).toBe(true);
     await expect(call('restart-job', { job_id: 'web' })).rejects.toThrow(/no running allocations[\s\S]*start_job/);
     expect((await call('job-status', { job_id: 'web' })).text).toContain('verdict: stopped');
