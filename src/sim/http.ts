@@ -311,25 +311,27 @@ export function sleepUnlessClosed(ctx: Ctx, ms: number, track: boolean): Promise
  * A blocking query: waits until the global index exceeds minIndex or waitMs passes. Counts as an
  * open stream while it waits.
  */
-export function waitForIndex(ctx: Ctx, minIndex: number, waitMs: number): Promise<void> {
+export function waitForIndex(ctx: Ctx, minIndex: number, waitMs: number): Promise<boolean> {
   const state = ctx.state;
-  if (state.index > minIndex) return Promise.resolve();
+  if (state.index > minIndex) return Promise.resolve(true);
+  // resolves true when the index passed minIndex, false when the wait ran out or the request ended
   return new Promise((resolve) => {
     let settled = false;
-    const settle = () => {
+    const settle = (moved: boolean) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       off();
-      ctx.res.off('close', settle);
+      ctx.res.off('close', gone);
       untrack();
-      resolve();
+      resolve(moved);
     };
-    const timer = setTimeout(settle, waitMs);
+    const gone = () => settle(false);
+    const timer = setTimeout(gone, waitMs);
     const off = state.onIndex((i) => {
-      if (i > minIndex) settle();
+      if (i > minIndex) settle(true);
     });
-    const untrack = ctx.env.streams.add(settle);
-    ctx.res.on('close', settle);
+    const untrack = ctx.env.streams.add(gone);
+    ctx.res.on('close', gone);
   });
 }

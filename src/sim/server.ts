@@ -219,8 +219,9 @@ export async function handle(env: Env, requests: RecordedRequest[], req: Incomin
       // (nomad/rpc.go blockingRPC; eval_endpoint.go GetEval sets reply.Index = eval.ModifyIndex)
       const deadline = Date.now() + (waitMs > 0 ? waitMs : MAX_WAIT_MS);
       while ((ctx.index ?? env.state.index) <= minIndex && Date.now() < deadline) {
-        await waitForIndex(ctx, env.state.index, deadline - Date.now());
+        const moved = await waitForIndex(ctx, env.state.index, deadline - Date.now());
         if (res.destroyed) return;
+        if (!moved) break; // the wait ran out (or the simulator is closing): answer what there is
         ctx.index = undefined;
         result = await r.handler(ctx, rest);
       }

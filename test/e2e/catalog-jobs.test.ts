@@ -256,6 +256,10 @@ describe('scale_job and get_job_summary', () => {
     const [req] = writes(from, '/v1/job/web/scale');
     expect(JSON.parse(req.body)).toEqual({ Count: 3, Target: { Group: 'frontend' }, Message: 'more traffic' });
     expect(typeof JSON.parse(req.body).Count).toBe('number');
+    // Nomad processes the evaluation asynchronously: wait for it as a client does (a blocking query on it)
+    const evalId = UUID.exec(r.text)![0];
+    const ev = await nomadGet<{ Status: string; ModifyIndex: number }>(`/v1/evaluation/${evalId}`);
+    if (ev.body.Status === 'pending') await nomadGet(`/v1/evaluation/${evalId}?index=${ev.body.ModifyIndex}&wait=10s`);
     const summary = await mcp.call('get_job_summary', { job_id: 'web' });
     expect(JSON.parse(summary.text).Summary.frontend.Running).toBe(3);
   });
