@@ -2,7 +2,7 @@
 // Redaction time per input size on worst-case inputs (each the start of a costly match at every
 // position for a backtracking engine). Linear means the time grows with the size, not its square.
 import { redact } from '../dist/plugins/lib/redact.js';
-import { fmt, table } from './lib.mjs';
+import { bestCpuMs, fmt, table } from './lib.mjs';
 
 const KiB = 1024;
 const SIZES = [1, 4, 16, 64, 256, 1024].map((k) => k * KiB);
@@ -19,18 +19,8 @@ const INPUTS = {
   'log lines': (n) => fill('2024-01-01T00:00:00Z INFO GET /api/items?id=42 served in 12ms user=bob DB_PASSWORD=hunter2\n', n),
 };
 
-// CPU time of this process (process.cpuUsage), the best of a few runs after warming up: on a shared
-// machine wall time mostly measures the wait for a core. A replace over the same text is the yardstick.
-const best = (fn, runs) => {
-  let min = Infinity;
-  for (let i = 0; i < runs; i++) {
-    const t = process.cpuUsage();
-    fn();
-    const u = process.cpuUsage(t);
-    min = Math.min(min, (u.user + u.system) / 1000);
-  }
-  return min;
-};
+// CPU time, the best of a few runs after warming up (bench/lib.mjs bestCpuMs). A replace over the same text is the yardstick.
+const best = bestCpuMs;
 const rows = [];
 for (const [name, gen] of Object.entries({ ...INPUTS, 'yardstick: log lines .replace(/e/g)': null })) {
   const row = { input: name };

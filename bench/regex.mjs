@@ -4,7 +4,7 @@
 // through search_job_logs over stdio against the simulator (5000 lines of every log of job web).
 import { startSimulator } from '../dist/sim/index.js';
 import { compileSafePattern } from '../dist/host/safe-regex.js';
-import { fmt, stdioClient, table } from './lib.mjs';
+import { bestCpuMs, fmt, stdioClient, table } from './lib.mjs';
 
 const PATTERNS = ['(.|.)*Q', '(a+)+$', '(a|aa)*b', '(x+x+)+y', '.*.*.*=.*', 'error|timeout'];
 const MiB = 1024 * 1024;
@@ -13,18 +13,8 @@ const tail = LINE.repeat(Math.ceil(MiB / LINE.length)).slice(0, MiB);
 const lines = tail.split('\n');
 const As = 'a'.repeat(MiB);
 
-// CPU time of this process, the best of a few runs: on a shared machine wall time mostly measures
-// the wait for a core. The tool call is wall time (client, server and simulator share the cores).
-const best = (fn, runs = 3) => {
-  let min = Infinity;
-  for (let i = 0; i < runs; i++) {
-    const t = process.cpuUsage();
-    fn();
-    const u = process.cpuUsage(t);
-    min = Math.min(min, (u.user + u.system) / 1000);
-  }
-  return min;
-};
+// CPU time, the best of a few runs (bench/lib.mjs bestCpuMs). The tool call is wall time (client, server and simulator share the cores).
+const best = bestCpuMs;
 
 const sim = await startSimulator({ port: 0, seed: 'demo' });
 const allocs = await (await fetch(`${sim.url}/v1/job/web/allocations`)).json();
