@@ -25,7 +25,10 @@ export default class Serve extends Command {
     'tls-key': Flags.string({ description: 'Private key of --tls-cert (PEM)', dependsOn: ['tls-cert'] }),
     'auth-token': Flags.string({ description: 'Require Authorization: Bearer <token> (repeatable). Env: NOMAD_MCP_AUTH_TOKENS', multiple: true }),
     'auth-token-file': Flags.string({ description: 'Read bearer tokens from this file, one per line (keeps them out of ps). Env: NOMAD_MCP_AUTH_TOKEN_FILE' }),
-    auth: Flags.string({ description: 'nomad = each client\'s bearer token is its Nomad ACL token (per-user passthrough)', options: ['nomad'] }),
+    auth: Flags.string({
+      description: 'nomad = each client\'s bearer token is its Nomad ACL token (per-user passthrough); oauth = clients send OAuth access tokens (oauth: in the config), exchanged for their own Nomad tokens at a Nomad JWT auth method',
+      options: ['nomad', 'oauth'],
+    }),
     'insecure-passthrough-without-acl': Flags.boolean({ description: 'Serve --auth nomad even when Nomad does not enforce ACLs (then any bearer string gets full access)' }),
     'insecure-no-auth': Flags.boolean({ description: 'Allow a non-loopback bind without authentication (not recommended)' }),
     'allowed-origin': Flags.string({ description: 'Allow browser requests (with CORS headers) from this Origin (repeatable)', multiple: true }),
@@ -55,7 +58,7 @@ export default class Serve extends Command {
     const tokens = [...(flags['auth-token'] ?? []), ...envTokens, ...fileTokens];
     if (flags.sse) {
       const { isLoopbackHost } = await import('../host/transports/auth.js');
-      if (tokens.length && flags.auth) this.error('choose one of --auth-token (or a token file) and --auth nomad', { exit: 2 });
+      if (tokens.length && flags.auth) this.error(`choose one of --auth-token (or a token file) and --auth ${flags.auth}`, { exit: 2 });
       const loopback = isLoopbackHost(flags.host);
       if (!loopback && !tokens.length && !flags.auth) {
         if (!flags['insecure-no-auth']) {
@@ -137,13 +140,23 @@ export default class Serve extends Command {
       }
       acl = { atStart, probe, allowDisabled: insecure };
     }
+    let auth: HttpOptions['auth'] = flags.auth === 'nomad' ? { kind: 'nomad' } : tokens.length ? { kind: 'tokens', tokens } : { kind: 'none' };
+    if (flags.auth === 'oauth') {
+      const { OAuthGate, metadataUrlFor, oauthSettings } = await import('../host/oauth/gate.js');
+      const settings = oauthSettings(runtime.config.oauth);
+      if (typeof settings === 'string') {
+        await runtime.close();
+        this.error(settings, { exit: 2 });
+      }
+      auth = { kind: 'oauth', gate: new OAuthGate(settings, runtime.upstreams.get('nomad')), metadataUrl: metadataUrlFor(settings.audience) };
+    }
     const { serveHttp } = await import('../host/transports/http.js');
     const http = await serveHttp(host, {
       host: flags.host,
       port: flags.port,
       stateless: flags.stateless,
       tls: flags['tls-cert'] && flags['tls-key'] ? { cert: flags['tls-cert'], key: flags['tls-key'] } : undefined,
-      auth: flags.auth === 'nomad' ? { kind: 'nomad' } : tokens.length ? { kind: 'tokens', tokens } : { kind: 'none' },
+      auth,
       allowedOrigins: flags['allowed-origin'] ?? [],
       publicHosts: runtime.config.publicHosts,
       nomad: runtime.upstreams.get('nomad'),

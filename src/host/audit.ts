@@ -23,6 +23,8 @@ export interface AuditRecord {
   session?: string;
   /** The caller's identity (token fingerprint or address). */
   client?: string;
+  /** OAuth: the accessor ID of the Nomad token the call used (never its secret). */
+  nomadAccessor?: string;
   /** A tool name, `resource:<name>`, an MCP method, or the HTTP request a refusal was about. */
   tool: string;
   args?: string;

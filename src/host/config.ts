@@ -69,8 +69,24 @@ export interface HostConfig {
   maxStreamsPerClient: number;
   /** Long requests open at once, all clients together (also the size of each upstream's stream pool). */
   maxStreams: number;
+  /** `serve --auth oauth`: the identity provider whose tokens are accepted and the Nomad auth method they are exchanged at. */
+  oauth?: OAuthConfig;
   /** Config files that contributed (for `doctor`). */
   sources: string[];
+}
+
+/** The OAuth resource server (`oauth:` in a config file, NOMAD_MCP_OAUTH_* in the environment). */
+export interface OAuthConfig {
+  /** The authorization server's issuer URL (the tokens' `iss`). */
+  issuer?: string;
+  /** This server's resource identifier: the `aud` tokens must carry. */
+  audience?: string;
+  /** The issuer's JWKS; discovered from its metadata when absent. */
+  jwksUri?: string;
+  /** Scopes every token must hold. */
+  requiredScopes?: string[];
+  /** The Nomad JWT auth method the tokens are exchanged at (`POST /v1/acl/login`). */
+  nomadAuthMethod?: string;
 }
 
 /** Options that come from CLI flags; undefined means "not given". */
@@ -108,6 +124,7 @@ interface FileConfig {
   maxCallsPerClient?: number;
   maxStreamsPerClient?: number;
   maxStreams?: number;
+  oauth?: OAuthConfig;
 }
 
 const TRUE = /^(1|true|yes|on)$/i;
@@ -184,6 +201,7 @@ const FILE_SHAPE: Record<string, Kind> = {
   maxStreamsPerClient: 'number',
   maxStreams: 'number',
   publicHosts: 'string[]',
+  oauth: { issuer: 'string', audience: 'string', jwksUri: 'string', requiredScopes: 'string[]', nomadAuthMethod: 'string' },
 };
 
 /** A config file is checked like a descriptor: a typo'd key or a wrong type is an error naming it, not ignored. */
@@ -212,6 +230,18 @@ function checkFileConfig(value: unknown, file: string): void {
   };
   walk(value, FILE_SHAPE, '');
   if (problems.length) throw new Error(`${file}: ${problems.join('; ')}`);
+}
+
+/** `oauth:` from the file, each key overridden by its NOMAD_MCP_OAUTH_* variable; undefined when neither sets anything. */
+function oauthConfig(file: OAuthConfig | undefined, env: NodeJS.ProcessEnv): OAuthConfig | undefined {
+  const o: OAuthConfig = {
+    issuer: nonEmpty(env.NOMAD_MCP_OAUTH_ISSUER) ?? file?.issuer,
+    audience: nonEmpty(env.NOMAD_MCP_OAUTH_AUDIENCE) ?? file?.audience,
+    jwksUri: nonEmpty(env.NOMAD_MCP_OAUTH_JWKS_URI) ?? file?.jwksUri,
+    requiredScopes: envList(env.NOMAD_MCP_OAUTH_REQUIRED_SCOPES, ' ') ?? file?.requiredScopes,
+    nomadAuthMethod: nonEmpty(env.NOMAD_MCP_OAUTH_NOMAD_AUTH_METHOD) ?? file?.nomadAuthMethod,
+  };
+  return Object.values(o).some((v) => v !== undefined) ? o : undefined;
 }
 
 /**
@@ -296,6 +326,7 @@ export async function loadConfig(
     maxCallsPerClient: cap('NOMAD_MCP_MAX_CALLS_PER_CLIENT (maxCallsPerClient:)', envInt('NOMAD_MCP_MAX_CALLS_PER_CLIENT', env.NOMAD_MCP_MAX_CALLS_PER_CLIENT) ?? file.maxCallsPerClient ?? 16),
     maxStreamsPerClient: cap('NOMAD_MCP_MAX_STREAMS_PER_CLIENT (maxStreamsPerClient:)', envInt('NOMAD_MCP_MAX_STREAMS_PER_CLIENT', env.NOMAD_MCP_MAX_STREAMS_PER_CLIENT) ?? file.maxStreamsPerClient ?? 4),
     maxStreams: cap('NOMAD_MCP_MAX_STREAMS (maxStreams:)', envInt('NOMAD_MCP_MAX_STREAMS', env.NOMAD_MCP_MAX_STREAMS) ?? file.maxStreams ?? 32),
+    oauth: oauthConfig(file.oauth, env),
     sources: fileName ? [fileName] : [],
   };
 }

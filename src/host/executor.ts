@@ -4,7 +4,7 @@ import type { Logger } from './log.js';
 import type { Plugin, PluginResult, ToolContext } from './plugin.js';
 import { compilePick, hideSecrets, shape } from './shape.js';
 import type { JsonObject, RenderedRequest, Tool } from './types.js';
-import type { Upstream, UpstreamRegistry } from './upstream.js';
+import type { TokenSource, Upstream, UpstreamRegistry } from './upstream.js';
 import { NamespaceGuard } from './namespace-guard.js';
 import { fingerprint } from './audit.js';
 import { Parts } from './partial.js';
@@ -30,8 +30,8 @@ export interface ExecutorDeps {
 export interface CallOptions {
   signal?: AbortSignal;
   progress?: (progress: number, total?: number, message?: string) => Promise<void>;
-  /** Per-user Nomad token (passthrough auth). */
-  token?: string;
+  /** Per-user Nomad token (passthrough auth), or a source of exchanged ones (OAuth). */
+  token?: string | TokenSource;
   /** Who calls: the identity's limit key (else `client`) keys its stream slots (see `CallOptions.long` of the upstream). */
   caller?: { client?: string; limitKey?: string };
 }
@@ -162,7 +162,7 @@ export class Executor {
   }
 
   private async runDeclarative(tool: Tool, args: JsonObject, namespace: string, opts: CallOptions): Promise<CallResult> {
-    if (opts.token && tool.upstream !== 'nomad') await this.checkPassthrough(opts.token, tool.upstream, opts.signal);
+    if (typeof opts.token === 'string' && opts.token && tool.upstream !== 'nomad') await this.checkPassthrough(opts.token, tool.upstream, opts.signal);
     // Every declared argument is present (maybe undefined) so strict templates only fail on real typos.
     const ctx: JsonObject = {};
     for (const p of tool.params) ctx[p] = args[p];
@@ -228,7 +228,7 @@ export class Executor {
     const limit = Math.max(config.requestTimeoutMs, plugin.maxDurationMs?.(args, config) ?? 0);
     const deadline = new AbortController();
     const signal = opts.signal ? AbortSignal.any([opts.signal, deadline.signal]) : deadline.signal;
-    if (opts.token && tool.upstream !== 'nomad') await this.checkPassthrough(opts.token, tool.upstream, opts.signal);
+    if (typeof opts.token === 'string' && opts.token && tool.upstream !== 'nomad') await this.checkPassthrough(opts.token, tool.upstream, opts.signal);
     const parts = new Parts();
     const ctx: ToolContext = {
       optional: (label, part, tolerate) => parts.optional(label, part, tolerate),
@@ -240,7 +240,7 @@ export class Executor {
       progress: opts.progress ?? (async () => {}),
       log: this.deps.log,
       tool: { name: tool.name, tier: tool.tier },
-      token: opts.token,
+      token: typeof opts.token === 'string' ? opts.token : undefined,
     };
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {

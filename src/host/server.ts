@@ -22,7 +22,7 @@ import { type AuditLog, argsDigest } from './audit.js';
 import { ConcurrencyLimiter } from './concurrency.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { Prompt, ResourceTemplate, Tool } from './types.js';
-import type { UpstreamRegistry } from './upstream.js';
+import type { TokenSource, UpstreamRegistry } from './upstream.js';
 
 export const SERVER_NAME = 'nomad-mcp';
 
@@ -47,13 +47,15 @@ export interface Caller {
   client?: string;
   /** What rate limits count against (the identity, or `unverified:<address>`); defaults to `client`. */
   limitKey?: string;
+  /** OAuth: the accessor ID of the caller's Nomad token. */
+  nomadAccessor?: string;
 }
 
 export interface HostCallOptions {
   signal?: AbortSignal;
   progress?: (progress: number, total?: number, message?: string) => Promise<void>;
-  /** Per-user Nomad token (passthrough auth). */
-  token?: string;
+  /** Per-user Nomad token (passthrough auth), or a source of exchanged ones (OAuth). */
+  token?: string | TokenSource;
   caller?: Caller;
   /** Asked before a destructive tool runs (MCP elicitation); false = the user declined. */
   confirm?: (tool: Tool, args: Record<string, unknown>) => Promise<boolean>;
@@ -85,7 +87,9 @@ function target(args: Record<string, unknown>): string {
 
 /** Auth details a transport attaches to a request (`req.auth`), read back by the call handler. */
 export interface AuthExtra {
-  nomadToken?: string;
+  nomadToken?: string | TokenSource;
+  /** OAuth: the accessor ID of the user's exchanged Nomad token (never its secret), for the audit. */
+  nomadAccessor?: string;
   /** The identity (see identity.ts): token fingerprint or address. */
   client?: string;
   /** What rate limits and caps count against. */
@@ -96,7 +100,7 @@ export interface AuthExtra {
 /** The caller of one MCP request, from what the transport attached. */
 function callerOf(transport: string, extra: { sessionId?: string; authInfo?: { extra?: Record<string, unknown> } }): Caller {
   const auth = extra.authInfo?.extra as AuthExtra | undefined;
-  return { transport, session: extra.sessionId, client: auth?.client, limitKey: auth?.limitKey };
+  return { transport, session: extra.sessionId, client: auth?.client, limitKey: auth?.limitKey, nomadAccessor: auth?.nomadAccessor };
 }
 
 /** The MCP definition of a tool, as tools/list sends it. */
@@ -279,6 +283,7 @@ export class ToolHost {
       transport: opts.caller?.transport ?? 'internal',
       session: opts.caller?.session,
       client: opts.caller?.client,
+      nomadAccessor: opts.caller?.nomadAccessor,
       tool: name,
       args: argsDigest(args),
       outcome: r.refused ? 'denied' : r.isError ? 'error' : 'ok',
@@ -289,7 +294,7 @@ export class ToolHost {
   }
 
   /** Concrete resources from every served template that can enumerate them (errors skip that template). */
-  async listResources(signal?: AbortSignal, token?: string): Promise<Resource[]> {
+  async listResources(signal?: AbortSignal, token?: string | TokenSource): Promise<Resource[]> {
     const out: Resource[] = [];
     await Promise.all(
       this.inventory.resources.visible.map(async (r) => {

@@ -42,10 +42,22 @@ export interface StreamLimits {
 
 export const DEFAULT_STREAM_LIMITS: StreamLimits = { perClient: 4, total: 32 };
 
+/**
+ * A per-user Nomad token that can be replaced (the OAuth exchange): `current()` gives the token to
+ * send; `renew(rejected)` is asked once when Nomad answered 403 with it, and gives a new token, or
+ * undefined when the 403 stands (the token is valid and simply lacks the capability).
+ */
+export interface TokenSource {
+  current(): Promise<string>;
+  renew(rejected: string): Promise<string | undefined>;
+}
+
 /** Who a view of an upstream makes requests for: defaults, passthrough token, namespace guard, caller key. */
 interface View {
   defaultQuery: Record<string, QueryValue>;
   token?: string;
+  /** Replaces `token`: asked for the token of each request, and once for another after a 403. */
+  tokenSource?: TokenSource;
   guard?: NamespaceGuard;
   /** Key of the caller's stream slots (token fingerprint or address); undefined = the local user (stdio, CLI): the total cap only. */
   caller?: string;
@@ -186,11 +198,13 @@ export class Upstream {
    * (per-user passthrough), a namespace guard and the caller's key (for its stream slots), sharing this
    * upstream's pools.
    */
-  with(defaultQuery: Record<string, QueryValue>, opts: { token?: string; guard?: NamespaceGuard; caller?: string } = {}): Upstream {
+  with(defaultQuery: Record<string, QueryValue>, opts: { token?: string | TokenSource; guard?: NamespaceGuard; caller?: string } = {}): Upstream {
     const v = this.view;
+    const given = opts.token;
     return new Upstream(this.name, this.cfg, this.timeoutMs, this.shared, {
       defaultQuery: { ...v.defaultQuery, ...defaultQuery },
-      token: opts.token ?? v.token,
+      token: typeof given === 'string' ? given : given ? undefined : v.token,
+      tokenSource: typeof given === 'string' ? undefined : (given ?? v.tokenSource),
       guard: opts.guard ?? v.guard,
       caller: opts.caller ?? v.caller,
     });
@@ -338,6 +352,21 @@ export class Upstream {
 
   /** One JSON request. Non-2xx answers and transport failures throw a ToolError with a readable message. */
   async request<T = unknown>(method: HttpMethod, p: string, opts: CallOptions = {}): Promise<UpstreamResponse<T>> {
+    const source = opts.token === undefined ? this.view.tokenSource : undefined;
+    if (!source) return this.requestWithToken<T>(method, p, opts);
+    const used = await source.current();
+    try {
+      return await this.requestWithToken<T>(method, p, { ...opts, token: used });
+    } catch (err) {
+      // a revoked or expired exchanged token: one new token, one more try
+      if (!(err instanceof ToolError) || err.status !== 403) throw err;
+      const fresh = await source.renew(used);
+      if (!fresh) throw err;
+      return this.requestWithToken<T>(method, p, { ...opts, token: fresh });
+    }
+  }
+
+  private async requestWithToken<T>(method: HttpMethod, p: string, opts: CallOptions): Promise<UpstreamResponse<T>> {
     const release = opts.long ? this.streamSlot() : undefined;
     try {
       const guard = this.view.guard;
@@ -466,6 +495,7 @@ export class Upstream {
    * holds a stream slot until the body closes or the caller's signal aborts.
    */
   async stream(p: string, opts: CallOptions = {}): Promise<StreamResponse> {
+    if (opts.token === undefined && this.view.tokenSource) opts = { ...opts, token: await this.view.tokenSource.current() };
     const release = opts.long ? this.streamSlot() : () => {};
     const ms = opts.timeoutMs ?? this.timeoutMs;
     let timeout: AbortSignal | undefined;

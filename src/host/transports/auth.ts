@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { isIPv4 } from 'node:net';
 import { fingerprint } from '../audit.js';
 import { type TokenVerifier, addressIdentity, type Identity } from '../identity.js';
+import type { OAuthGate } from '../oauth/gate.js';
 import type { AuthExtra } from '../server.js';
 
 /**
@@ -12,10 +13,15 @@ import type { AuthExtra } from '../server.js';
  * - `nomad`: per-user passthrough; the client's token is its Nomad ACL token, so Nomad's ACLs decide.
  * - `none`: only allowed on loopback (or with --insecure-no-auth).
  */
-export type AuthMode = { kind: 'none' } | { kind: 'tokens'; tokens: string[] } | { kind: 'nomad' };
+export type AuthMode = { kind: 'none' } | { kind: 'tokens'; tokens: string[] } | { kind: 'nomad' } | { kind: 'oauth'; gate: OAuthGate; metadataUrl: string };
 
-/** A refusal carries its HTTP status: 401 (no or bad credential) or 429 (too many unverified tokens). */
-export type AuthResult = { ok: true; auth: AuthInfo } | { ok: false; status: 401 | 429; message: string; retryAfter?: number };
+/**
+ * A refusal carries its HTTP status: 401 (no or bad credential), 403 (OAuth: missing scope, or Nomad
+ * refused the sign-in), 429 (too many unverified tokens), 503 (OAuth: Nomad cannot sign in now).
+ */
+export type AuthResult =
+  | { ok: true; auth: AuthInfo }
+  | { ok: false; status: 401 | 403 | 429 | 503; message: string; retryAfter?: number; wwwAuthenticate?: string };
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -50,6 +56,13 @@ export async function authenticate(req: IncomingMessage, mode: AuthMode, verifie
     if (!t || !tokenMatches(t, mode.tokens)) return { ok: false, status: 401, message: t ? 'invalid bearer token' : 'missing bearer token' };
     const principal = fingerprint(t)!;
     return { ok: true, auth: authInfo(t, { principal, key: principal, verified: true }) };
+  }
+  if (mode.kind === 'oauth') {
+    // OAuth: the access token is validated and exchanged; the Nomad token it yields is never the bearer
+    const r = await mode.gate.admit(bearer(req), mode.metadataUrl);
+    if (!r.ok) return r;
+    const extra: AuthExtra = { client: r.identity.principal, limitKey: r.identity.key, verified: true, nomadToken: r.nomad, nomadAccessor: r.accessorId };
+    return { ok: true, auth: { token: '', clientId: r.identity.principal, scopes: [], extra: extra as Record<string, unknown> } };
   }
   const header = req.headers['x-nomad-token'];
   const t = bearer(req) ?? (typeof header === 'string' && header ? header : undefined);
@@ -192,7 +205,7 @@ export function corsOrigin(req: IncomingMessage, policy: OriginPolicy): string |
  */
 export function seesDetails(req: IncomingMessage, mode: AuthMode): boolean {
   if (mode.kind === 'none') return true;
-  if (mode.kind === 'nomad') return false;
+  if (mode.kind === 'nomad' || mode.kind === 'oauth') return false;
   const t = bearer(req);
   return t !== undefined && tokenMatches(t, mode.tokens);
 }

@@ -13,6 +13,7 @@ import { type AuthMode, type OriginPolicy, authenticate, corsOrigin, originPolic
 import { type Identity, TokenVerifier } from '../identity.js';
 import { type Refusal, SessionTable } from './sessions.js';
 import { handleRest } from './rest.js';
+import { METADATA_PATH } from '../oauth/gate.js';
 
 export interface HttpOptions {
   host: string;
@@ -323,6 +324,11 @@ export async function serveHttp(host: ToolHost, opts: HttpOptions): Promise<Http
       return sendJson(res, 200, seesDetails(req, opts.auth) ? { status, sessions: streamable.size + sse.size, inFlight: host.pending } : { status });
     }
     if (p === '/readyz') return readyz(req, res);
+    // RFC 9728: the protected-resource metadata, open to all (also under the resource's path suffix)
+    if (opts.auth.kind === 'oauth' && (p === METADATA_PATH || p.startsWith(`${METADATA_PATH}/`))) {
+      if (req.method !== 'GET') return sendJson(res, 405, { error: 'method not allowed' }, { allow: 'GET' });
+      return sendJson(res, 200, opts.auth.gate.metadata(), { 'access-control-allow-origin': '*' });
+    }
     const isMcp = p === '/mcp' || p.startsWith('/mcp/');
     const isRest = p === '/api/tools' || p.startsWith('/api/tools/');
     if (!isMcp && !isRest) return sendJson(res, 404, { error: `no route for ${p}` });
@@ -348,7 +354,7 @@ export async function serveHttp(host: ToolHost, opts: HttpOptions): Promise<Http
     }
     const a = await authenticate(req, opts.auth, verifier);
     if (!a.ok && a.status === 429) return sendJson(res, 429, { error: a.message }, { 'retry-after': String(a.retryAfter ?? 60) });
-    if (!a.ok) return sendJson(res, 401, { error: a.message }, { 'www-authenticate': 'Bearer realm="nomad-mcp"' });
+    if (!a.ok) return sendJson(res, a.status, { error: a.message }, a.status === 503 ? {} : { 'www-authenticate': a.wwwAuthenticate ?? 'Bearer realm="nomad-mcp"' });
     req.auth = a.auth;
     if (acl?.state === 'disabled' && opts.acl && !opts.acl.allowDisabled) {
       return sendJson(res, 503, { error: 'Nomad does not enforce ACLs, so per-user passthrough cannot tell callers apart; refusing calls' });

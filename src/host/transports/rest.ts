@@ -46,7 +46,7 @@ export async function handleRest(
   const r = await host.call(name, args, {
     signal: ac.signal,
     token: auth?.nomadToken,
-    caller: { transport: 'rest', client: auth?.client, limitKey: auth?.limitKey },
+    caller: { transport: 'rest', client: auth?.client, limitKey: auth?.limitKey, nomadAccessor: auth?.nomadAccessor },
   });
   const body = { isError: r.isError, text: r.text, structured: r.structured ?? null };
   if (r.refused === 'unknown' || r.refused === 'hidden') return send(res, 404, body);
