@@ -181,6 +181,9 @@ export function resolveRequest(ctx: Ctx): { acl: SimAcl; token: AclToken } | und
   const secret = requestToken(ctx);
   const token = secret === '' ? ANONYMOUS : ctx.state.aclTokens.get(secret);
   if (!token) return undefined;
+  // an expired token fails Authenticate with ErrTokenExpired (nomad/auth/auth.go ResolveToken ~786),
+  // which the RPCs answer as Permission denied (nomad/job_endpoint.go Register ~99)
+  if (token.ExpirationTime && Date.parse(token.ExpirationTime) <= Date.now()) return undefined;
   return { acl: aclFor(ctx.state, token), token };
 }
 

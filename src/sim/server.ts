@@ -8,6 +8,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   permissionDenied, policies, policySpecific, resolveRequest, roleCreate, rolesList, roleSpecific, tokenCreate, tokenSelf, tokenSpecific, tokensList,
 } from './acl.js';
+import {
+  authMethodCreate, authMethodSpecific, authMethodsList, bindingRuleCreate, bindingRuleSpecific, bindingRulesList, login,
+} from './authmethods.js';
 import { SimAcl } from './aclobject.js';
 import { allocationSpecific, allocationsList, clientAllocation } from './allocations.js';
 import {
@@ -105,6 +108,15 @@ const ROUTES: Route[] = [
   { pattern: '/v1/acl/roles', handler: rolesList },
   { pattern: '/v1/acl/role', handler: roleCreate },
   { pattern: '/v1/acl/role/', handler: roleSpecific },
+  // JWT auth methods, binding rules and login (command/agent/http.go ~453–465); writes need management
+  { pattern: '/v1/acl/auth-methods', handler: authMethodsList, auth: 'open' },
+  { pattern: '/v1/acl/auth-method', handler: authMethodCreate },
+  { pattern: '/v1/acl/auth-method/', handler: authMethodSpecific },
+  { pattern: '/v1/acl/binding-rules', handler: bindingRulesList },
+  { pattern: '/v1/acl/binding-rule', handler: bindingRuleCreate },
+  { pattern: '/v1/acl/binding-rule/', handler: bindingRuleSpecific },
+  // ACL.Login needs no token (nomad/acl_endpoint.go Login ~2917)
+  { pattern: '/v1/acl/login', handler: login, auth: 'open' },
   // Event.Stream is served in-region without leader forwarding (nomad/event_endpoint.go stream)
   { pattern: '/v1/event/stream', handler: eventStream, stream: true, local: true },
   { pattern: '/v1/search', handler: prefixSearch, postRead: true },

@@ -5,7 +5,7 @@
  * never HMAC, so a public key can never be used as an HMAC secret).
  */
 import { createHash } from 'node:crypto';
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 
 /** Asymmetric algorithms only. */
 export const ALLOWED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
@@ -81,7 +81,7 @@ async function discoverJwks(issuer: string): Promise<string> {
 }
 
 export class JwtValidator {
-  private jwks?: Promise<ReturnType<typeof createRemoteJWKSet>>;
+  private jwks?: Promise<JWTVerifyGetKey>;
   readonly issuer: string;
   readonly audience: string;
   private readonly leeway: number;
@@ -92,13 +92,30 @@ export class JwtValidator {
     this.leeway = opts.leewaySec ?? 30;
   }
 
-  /** The key set, discovered once (a failed discovery is tried again on the next token). */
-  private keySet(): Promise<ReturnType<typeof createRemoteJWKSet>> {
+  /**
+   * The key set, discovered once (a failed discovery is tried again on the next token). jose keeps
+   * the keys and refetches them when they are stale; a token with an unknown `kid` (a rotated key)
+   * forces one more refetch, at most once per cooldown, whatever the kid, so made-up kids cannot make
+   * this server hammer the issuer.
+   */
+  private keySet(): Promise<JWTVerifyGetKey> {
     if (!this.jwks) {
-      const cooldownDuration = this.opts.cooldownMs ?? 30_000;
-      this.jwks = (this.opts.jwksUri ? Promise.resolve(this.opts.jwksUri) : discoverJwks(this.issuer)).then(
-        (uri) => createRemoteJWKSet(new URL(uri), { cooldownDuration, cacheMaxAge: 10 * 60_000, timeoutDuration: 5000 }),
-      );
+      const cooldown = this.opts.cooldownMs ?? 30_000;
+      this.jwks = (this.opts.jwksUri ? Promise.resolve(this.opts.jwksUri) : discoverJwks(this.issuer)).then((uri) => {
+        const remote = createRemoteJWKSet(new URL(uri), { cooldownDuration: cooldown, cacheMaxAge: 10 * 60_000, timeoutDuration: 5000 });
+        let lastForced = -Infinity;
+        const getKey: JWTVerifyGetKey = async (header, token) => {
+          try {
+            return await remote(header, token);
+          } catch (err) {
+            if (!(err instanceof errors.JWKSNoMatchingKey) || !remote.coolingDown || Date.now() - lastForced < cooldown) throw err;
+            lastForced = Date.now();
+            await remote.reload();
+            return remote(header, token);
+          }
+        };
+        return getKey;
+      });
       this.jwks.catch(() => {
         this.jwks = undefined;
       });
