@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
-import { type Served, spawnServe } from './http-harness.js';
+import { runServe, type Served, spawnServe } from './http-harness.js';
 
 const MGMT = 'oauth-e2e-management';
 const AUDIENCE = 'https://mcp.example.test/mcp';
@@ -154,6 +154,14 @@ afterAll(async () => {
 });
 
 describe('the OAuth resource server', () => {
+  it('refuses to start without its oauth settings, naming them', async () => {
+    const partial = path.join(dir, 'partial.json');
+    writeFileSync(partial, JSON.stringify({ oauth: { issuer: idp.url } }));
+    const r = await runServe(['--sse', '--port', '0', '--auth', 'oauth'], { NOMAD_ADDR: sim.url, NOMAD_MCP_CONFIG: partial, NOMAD_MCP_OAUTH_AUDIENCE: AUDIENCE });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--auth oauth needs oauth.nomadAuthMethod');
+  });
+
   it('publishes its protected-resource metadata (RFC 9728), without a token', async () => {
     for (const p of ['/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/mcp']) {
       const r = await fetch(served.url + p);
