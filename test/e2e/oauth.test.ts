@@ -132,8 +132,14 @@ beforeAll(async () => {
     Config: { JWKSURL: `${idp.url}/jwks`, BoundAudiences: [AUDIENCE], BoundIssuer: [idp.url], ListClaimMappings: { groups: 'groups' }, ClaimMappings: { sub: 'user' } },
   });
   expect(method.status, method.text).toBe(200);
+  // two policies: ops may stop jobs in default, readonly may only read
+  for (const [name, rules] of [['ops', 'namespace "default" { policy = "write" }'], ['readonly', 'namespace "*" { policy = "read" }']]) {
+    const r = await nomad('POST', `/v1/acl/policy/${name}`, { Name: name, Rules: rules });
+    expect(r.status, r.text).toBe(200);
+  }
   for (const rule of [
     { AuthMethod: 'mcp-sso', Selector: '"ops" in list.groups', BindType: 'policy', BindName: 'ops' },
+    { AuthMethod: 'mcp-sso', Selector: '"eng" in list.groups', BindType: 'policy', BindName: 'readonly' },
     { AuthMethod: 'mcp-sso', Selector: '"admins" in list.groups', BindType: 'management' },
   ]) {
     const r = await nomad('POST', '/v1/acl/binding-rule', rule);
@@ -275,6 +281,23 @@ describe('the exchange for Nomad tokens', () => {
     expect(stopLine.client).toMatch(/^sub:[0-9a-f]{8}:erin$/);
     expect(stopLine.nomadAccessor).toBe(token.AccessorID);
     expect(stopLine.outcome).toBe('ok');
+  });
+
+  it('gives two users different Nomad policies: one stops a job, the other gets Nomad\'s 403 in words', async () => {
+    const reader = await connect(await mint({ sub: 'frank', groups: ['eng'] }));
+    const list = (await reader.callTool({ name: 'list_jobs', arguments: {} })) as CallToolResult;
+    expect(list.isError, text(list)).toBeFalsy();
+    const denied = (await reader.callTool({ name: 'stop_job', arguments: { job_id: 'win-app' } })) as CallToolResult;
+    expect(denied.isError).toBe(true);
+    expect(text(denied)).toContain('Nomad 403: Permission denied');
+    expect(loginTokens().at(-1)!.Policies).toEqual(['readonly']);
+    await reader.close();
+    const operator = await connect(await mint({ sub: 'grace', groups: ['ops'] }));
+    const stopped = (await operator.callTool({ name: 'stop_job', arguments: { job_id: 'win-app' } })) as CallToolResult;
+    expect(stopped.isError, text(stopped)).toBeFalsy();
+    await operator.close();
+    const job = await nomad('GET', '/v1/job/win-app');
+    expect((job.json as { Stop: boolean }).Stop).toBe(true);
   });
 
   it('tells a user whose claims bind to nothing what Nomad said', async () => {

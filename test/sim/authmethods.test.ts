@@ -69,6 +69,7 @@ describe('auth methods and binding rules', () => {
     }, H);
     expect(m.status, m.text).toBe(200);
     expect(m.json).toMatchObject({ Name: 'static', MaxTokenTTL: '2m0s', TokenLocality: 'local' });
+    expect((await call(sim, 'POST', '/v1/acl/policy/team-ops', { Name: 'team-ops', Rules: 'namespace "default" { policy = "read" }' }, H)).status).toBe(200);
     const rule = await call(sim, 'POST', '/v1/acl/binding-rule', { AuthMethod: 'static', Selector: '"eng" in list.groups', BindType: 'policy', BindName: 'team-${value.team}' }, H);
     expect(rule.status, rule.text).toBe(200);
     expect((await call(sim, 'POST', '/v1/acl/binding-rule', { AuthMethod: 'nope', BindType: 'policy', BindName: 'x' }, H)).text).toBe('ACL auth method nope not found');
