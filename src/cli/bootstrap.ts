@@ -52,13 +52,14 @@ export async function bootstrap(flags: ConfigFlags, opts: BootstrapOptions = {})
   const log = createLogger(opts.logLevel);
   const closers: (() => Promise<void>)[] = [];
   if (opts.demo) {
-    const { startSimulator } = await import('../sim/index.js');
-    const sim = await startSimulator({ port: 0, seed: 'demo' });
+    const { startSimulator, DEMO_SCENARIOS } = await import('../sim/index.js');
+    // The demo cluster has problems worth diagnosing (a restart loop, an OOM kill, a down node…).
+    const sim = await startSimulator({ port: 0, seed: 'demo', scenarios: DEMO_SCENARIOS });
     closers.push(() => sim.close());
     config.upstreams.nomad.url = sim.url;
     config.upstreams.nomad.token = undefined;
     config.upstreams.gitea.url ??= sim.url;
-    log.info(`demo mode: Nomad simulator with sample jobs at ${sim.url}`);
+    log.info(`demo mode: Nomad simulator with sample jobs and seeded problems at ${sim.url}`);
   }
   const plugins = builtinPlugins();
   for (const spec of config.plugins) {

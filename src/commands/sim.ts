@@ -11,12 +11,17 @@ export default class Sim extends Command {
     '<%= config.bin %> sim --acl-token secret-1 --acl-token secret-2',
     '<%= config.bin %> sim --extra-jobs 20000',
     '<%= config.bin %> sim --policy-file acl.yaml',
+    '<%= config.bin %> sim --scenario restart-loop --scenario node-down',
   ];
   static override flags = {
     port: Flags.integer({ description: 'Port to listen on (0 picks a free one)', default: 4646, min: 0, max: 65535 }),
     host: Flags.string({ description: 'Address to listen on', default: '127.0.0.1' }),
     seed: Flags.string({ description: 'Initial cluster state', options: ['demo', 'empty'], default: 'demo' }),
     'acl-token': Flags.string({ description: 'Require this token (X-Nomad-Token or Bearer); repeat for several', multiple: true }),
+    scenario: Flags.string({
+      description: 'Add a problem scenario on top of the seed (repeat for several): failing-checks, restart-loop, oom-kill, node-down, node-draining, canary-stuck, blocked-memory',
+      multiple: true,
+    }),
     'extra-jobs': Flags.integer({ description: 'Add this many finished batch jobs (bulk-00001…) for scale tests', default: 0, min: 0 }),
     'policy-file': Flags.string({
       description: 'Create the ACL policies, roles and tokens of this YAML, JSON or HCL file ({policies: {name: rules}, tokens: [{name, secret, policies, type}]}) and print the tokens',
@@ -26,7 +31,9 @@ export default class Sim extends Command {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Sim);
-    const { startSimulator } = await import('../sim/index.js');
+    const { startSimulator, scenarioNames } = await import('../sim/index.js');
+    const unknown = (flags.scenario ?? []).filter((n) => !scenarioNames().includes(n));
+    if (unknown.length > 0) this.error(`unknown scenario "${unknown[0]}"; the scenarios are: ${scenarioNames().join(', ')}`, { exit: 2 });
     let acl: import('../sim/index.js').AclSetup | undefined;
     if (flags['policy-file']) {
       const { readFile } = await import('node:fs/promises');
@@ -57,6 +64,7 @@ export default class Sim extends Command {
         aclTokens: flags['acl-token'],
         acl,
         extraJobs: flags['extra-jobs'],
+        scenarios: flags.scenario,
       });
     } catch (e) {
       this.error((e as Error).message, { exit: 2 });

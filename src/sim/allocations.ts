@@ -74,7 +74,7 @@ export function allocationSpecific(ctx: Ctx, rest: string): unknown {
     if (tokens[1] === 'services' || tokens[1] === 'checks') {
       ctx.requireMethod('GET');
       if (!state.allocs.get(tokens[0])) throw coded(404, 'alloc not found');
-      return tokens[1] === 'services' ? [] : {};
+      return tokens[1] === 'services' ? [] : (state.allocChecks.get(tokens[0]) ?? {});
     }
     throw coded(404, 'resource not found');
   }
@@ -213,7 +213,9 @@ export function clientAllocation(ctx: Ctx, rest: string): unknown {
     case 'stats':
       return stats(ctx, a);
     case 'checks':
-      return {};
+      // client/alloc_endpoint.go Checks: map of check ID to structs.CheckQueryResult, {} when the allocation has none.
+      ctx.requireMethod('GET');
+      return ctx.state.allocChecks.get(a.ID) ?? {};
     default:
       throw coded(404, 'resource not found');
   }

@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type AclSetup, applyAclSetup, registerTokens } from './acl.js';
 import { type Env, type SimFaults, StreamTracker } from './http.js';
+import { applyScenarios, checkScenarioNames } from './scenarios.js';
 import { seedState } from './seed.js';
 import { handle, type RecordedRequest } from './server.js';
 import { SimState } from './state.js';
@@ -18,6 +19,7 @@ export type { EndpointFault, SimFaults } from './http.js';
 export type { AclSetup, TokenSpec } from './acl.js';
 export type { AclToken } from './state.js';
 export type { SimState } from './state.js';
+export { DEMO_SCENARIOS, SCENARIOS, scenarioNames } from './scenarios.js';
 
 export interface SimOptions {
   /** Default 127.0.0.1. */
@@ -46,6 +48,8 @@ export interface SimOptions {
    * allocation with a few virtual log lines each, no deployments), for scale tests. Default 0.
    */
   extraJobs?: number;
+  /** Problem scenarios applied after the seed, in order (see scenarios.ts); an unknown name rejects. */
+  scenarios?: string[];
 }
 
 export interface Simulator {
@@ -71,6 +75,8 @@ export interface Simulator {
 
 export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> {
   const host = opts.host ?? '127.0.0.1';
+  // Checked before listening, so a bad name never leaves a server behind.
+  if (opts.scenarios) checkScenarioNames(opts.scenarios);
   const state = new SimState();
   if (opts.deploymentMs !== undefined) state.deploymentMs = opts.deploymentMs;
   if (opts.evalDelayMs !== undefined) state.evalDelayMs = opts.evalDelayMs;
@@ -104,6 +110,7 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
   const evalDelay = state.evalDelayMs;
   state.evalDelayMs = 0;
   seedState(state, opts.seed ?? 'empty', url, opts.extraJobs ?? 0);
+  if (opts.scenarios) applyScenarios(state, opts.scenarios);
   state.evalDelayMs = evalDelay;
   if (opts.aclTokens) registerTokens(state, opts.aclTokens);
   let created: AclToken[];

@@ -289,7 +289,8 @@ function selectNode(
   return { node, metric };
 }
 
-function taskEvent(type: string, display: string, details: Record<string, string> = {}, extra: Record<string, unknown> = {}): TaskEvent {
+/** A task event with every field Nomad's structs.TaskEvent serialises. */
+export function taskEvent(type: string, display: string, details: Record<string, string> = {}, extra: Record<string, unknown> = {}): TaskEvent {
   return {
     Type: type, Time: nowNanos(), Message: '', DisplayMessage: display, Details: details, FailsTask: false, RestartReason: '',
     SetupError: '', DriverError: '', ExitCode: 0, Signal: 0, KillTimeout: 0, KillError: '', KillReason: '', StartDelay: 0,

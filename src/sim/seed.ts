@@ -16,7 +16,8 @@ import { putVariable } from './variables.js';
 
 export type SeedName = 'demo' | 'empty';
 
-function register(state: SimState, spec: JsonObject, namespace = 'default'): Job {
+/** Registers a job through the scheduler, as a PUT /v1/jobs would, and lets its deployment progress once. */
+export function register(state: SimState, spec: JsonObject, namespace = 'default'): Job {
   const job = canonicalizeJob(spec, namespace);
   upsertJob(state, job);
   const current = state.job(namespace, job.ID)!;
@@ -26,7 +27,7 @@ function register(state: SimState, spec: JsonObject, namespace = 'default'): Job
   return current;
 }
 
-function task(name: string, driver: string, config: JsonObject, cpu: number, mem: number, env: Record<string, string> | null = null): JsonObject {
+export function task(name: string, driver: string, config: JsonObject, cpu: number, mem: number, env: Record<string, string> | null = null): JsonObject {
   return { Name: name, Driver: driver, Config: config, Env: env, Resources: { CPU: cpu, MemoryMB: mem } };
 }
 

@@ -5,7 +5,7 @@ import { IdGenerator } from './ids.js';
 import { LogStore } from './logstore.js';
 import { GroupedMap } from './table.js';
 import type {
-  Allocation, Deployment, Evaluation, GiteaRepo, Job, JobSubmission, Namespace, Node, ScalingEvent, StreamEvent, Variable,
+  Allocation, Deployment, Evaluation, GiteaRepo, Job, JobSubmission, JsonObject, Namespace, Node, ScalingEvent, StreamEvent, Variable,
 } from './types.js';
 
 /** One batch of events published at a raft index, as the event stream sends it. */
@@ -83,6 +83,8 @@ export class SimState {
   readonly aclTokens = new Map<string, AclToken>();
   readonly aclPolicies = new Map<string, AclPolicy>();
   readonly aclRoles = new Map<string, AclRole>();
+  /** Nomad-provider check results per allocation (GET /v1/client/allocation/:id/checks), by check ID. */
+  readonly allocChecks = new Map<string, Record<string, JsonObject>>();
   readonly giteaRepos: GiteaRepo[] = [];
   /** Recent event batches, so `index=` on the event stream can replay. */
   readonly eventLog: EventBatch[] = [];
