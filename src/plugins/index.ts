@@ -4,6 +4,7 @@ import allocationLogs from './allocation-logs.js';
 import allocationStatus from './allocation-status.js';
 import createJob from './create-job.js';
 import explainPlacement from './explain-placement.js';
+import findProblems from './find-problems.js';
 import followJobLogs from './follow-job-logs.js';
 import jobEvaluations from './job-evaluations.js';
 import jobLogs from './job-logs.js';
@@ -40,6 +41,7 @@ const ALL = [
   putVariable,
   followJobLogs,
   searchJobLogs,
+  findProblems,
 ] as unknown as Plugin[];
 
 /** A fresh map of every built-in plugin (name → plugin). */
