@@ -4,12 +4,17 @@ import allocationLogs from './allocation-logs.js';
 import allocationStatus from './allocation-status.js';
 import createJob from './create-job.js';
 import explainPlacement from './explain-placement.js';
+import clusterCapacity from './cluster-capacity.js';
+import compareVersions from './compare-versions.js';
+import explainPlacementNodes from './explain-placement-nodes.js';
 import findProblems from './find-problems.js';
 import followJobLogs from './follow-job-logs.js';
 import jobEvaluations from './job-evaluations.js';
 import jobLogs from './job-logs.js';
+import jobResources from './job-resources.js';
 import jobSpec from './job-spec.js';
 import jobStatus from './job-status.js';
+import jobTimeline from './job-timeline.js';
 import planJob from './plan-job.js';
 import putVariable from './put-variable.js';
 import restartJob from './restart-job.js';
@@ -20,6 +25,7 @@ import submitJob from './submit-job.js';
 import validateJob from './validate-job.js';
 import waitForDeployment from './wait-for-deployment.js';
 import watchEvents from './watch-events.js';
+import whyRestarting from './why-restarting.js';
 
 const ALL = [
   jobStatus,
@@ -42,6 +48,12 @@ const ALL = [
   followJobLogs,
   searchJobLogs,
   findProblems,
+  jobTimeline,
+  clusterCapacity,
+  explainPlacementNodes,
+  jobResources,
+  whyRestarting,
+  compareVersions,
 ] as unknown as Plugin[];
 
 /** A fresh map of every built-in plugin (name → plugin). */

@@ -103,6 +103,34 @@ function crashLoop(
   state.logs.append(a.ID, taskName, 'stderr', log);
 }
 
+/**
+ * Moves a job's history `ms` into the past (versions at or below `upToVersion`, and the evaluations,
+ * deployments and allocations of those versions), so that a scenario's story has happened before now.
+ */
+function backdate(state: SimState, job: Job, ms: number, upToVersion = Infinity): void {
+  const ns = ms * 1e6;
+  for (const v of state.versions(job.Namespace, job.ID)) if (v.Version <= upToVersion) v.SubmitTime -= ns;
+  const cur = state.job(job.Namespace, job.ID);
+  if (cur && cur.Version <= upToVersion) cur.SubmitTime = state.versions(job.Namespace, job.ID).find((v) => v.Version === cur.Version)?.SubmitTime ?? cur.SubmitTime;
+  const modifyIndexes = new Set(state.versions(job.Namespace, job.ID).filter((v) => v.Version <= upToVersion).map((v) => v.JobModifyIndex));
+  for (const e of state.evalsOfJob(job.Namespace, job.ID)) {
+    if (!modifyIndexes.has(e.JobModifyIndex)) continue;
+    e.CreateTime -= ns;
+    e.ModifyTime -= ns;
+  }
+  for (const d of state.deploymentsOfJob(job.Namespace, job.ID)) {
+    if (d.JobVersion > upToVersion) continue;
+    d.CreateTime -= ns;
+    d.ModifyTime -= ns;
+  }
+  for (const a of state.allocsOfJob(job.Namespace, job.ID)) {
+    if (a.Job.Version > upToVersion) continue;
+    a.CreateTime -= ns;
+    a.ModifyTime -= ns;
+    for (const ts of Object.values(a.TaskStates)) for (const e of ts.Events) e.Time -= ns;
+  }
+}
+
 /** One named problem. */
 interface Scenario {
   summary: string;
@@ -133,6 +161,8 @@ export const SCENARIOS: Record<string, Scenario> = {
       });
       register(state, spec('acme/checkout:3.0'));
       const job = place(state, spec('acme/checkout:3.1'));
+      backdate(state, job, 600_000);
+      backdate(state, job, 7 * 86_400_000, 0);
       const d = state.latestDeployment(job.Namespace, job.ID)!;
       const [bad, ...good] = live(state, job);
       const index = state.bump();
@@ -166,6 +196,9 @@ export const SCENARIOS: Record<string, Scenario> = {
       });
       register(state, spec('acme/worker:0.9.0'));
       const job = register(state, spec('acme/worker:0.9.1'));
+      // Version 0 ran for a day; version 1 was submitted just before the first crash.
+      backdate(state, job, 6 * 40_000 + 60_000);
+      backdate(state, job, 86_400_000, 0);
       const [a] = live(state, job);
       crashLoop(state, a, 'worker', 6, 40_000, (t) => terminated(t, 1), () => 'panic: dial tcp 10.0.0.50:5672: connect: connection refused');
     },
@@ -177,6 +210,7 @@ export const SCENARIOS: Record<string, Scenario> = {
         ID: 'cache', Type: 'service', Datacenters: ['dc1'],
         TaskGroups: [{ Name: 'cache', Count: 1, Tasks: [task('redis', 'docker', { image: 'redis:7.2' }, 100, 64)] }],
       });
+      backdate(state, job, 3 * 120_000 + 60_000);
       const [a] = live(state, job);
       crashLoop(state, a, 'redis', 3, 120_000, (t) => terminated(t, 137, 0, 'OOM Killed', true), (i) => `# WARNING: used_memory ${62 + i} MB close to maxmemory`);
     },
