@@ -5,11 +5,12 @@
  * capacity sums match the cluster; explain_placement names the check that rules out each node;
  * analyze_job_resources, why_restarting and compare_job_versions read the seeded evidence.
  */
+import { spawn, spawnSync } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SCENARIOS, startSimulator, type Simulator } from '../../src/sim/index.js';
-import { connectStdio, type Connected } from './harness.js';
+import { BIN, connectStdio, ROOT, type Connected } from './harness.js';
 
 interface Finding {
   check: string;
@@ -391,5 +392,44 @@ describe('each scenario alone', () => {
     await expect(startSimulator({ port: 0, scenarios: ['nope'] })).rejects.toThrow(
       'unknown scenario "nope"; the scenarios are: failing-checks, restart-loop, oom-kill, node-down, node-draining, canary-stuck, blocked-memory',
     );
+  });
+});
+
+describe('the CLI', () => {
+  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NOMAD_ADDR: 'http://127.0.0.1:1' };
+
+  it('sim --scenario with an unknown name exits 2 and lists the names', () => {
+    const r = spawnSync(process.execPath, [BIN, 'sim', '--port', '0', '--scenario', 'nope'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000, env });
+    expect(r.status).toBe(2);
+    // oclif wraps the message over lines prefixed with ›.
+    expect(r.stderr.replace(/\s*›\s*/g, ' ').replace(/\s+/g, ' ')).toContain('unknown scenario "nope"; the scenarios are: failing-checks, restart-loop, oom-kill, node-down, node-draining, canary-stuck, blocked-memory');
+  });
+
+  it('sim --scenario starts a simulator with that problem', async () => {
+    const child = spawn(process.execPath, [BIN, 'sim', '--port', '0', '--seed', 'empty', '--scenario', 'node-draining'], { cwd: ROOT, env });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let err = '';
+        child.stderr.on('data', (d: Buffer) => {
+          err += d.toString();
+          const m = /listening on (http:\/\/\S+)/.exec(err);
+          if (m) resolve(m[1]);
+        });
+        child.on('exit', () => reject(new Error(err)));
+      });
+      const nodes = (await (await fetch(`${url}/v1/nodes`)).json()) as { Name: string; Drain: boolean }[];
+      expect(nodes.filter((n) => n.Drain).map((n) => n.Name)).toEqual(['node-5']);
+      const jobs = (await (await fetch(`${url}/v1/jobs`)).json()) as unknown[];
+      expect(jobs).toEqual([]);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+
+  it('the demo cluster (serve --demo, tools call --demo) has problems to find', () => {
+    const r = spawnSync(process.execPath, [BIN, 'tools', 'call', 'find_problems', '--demo'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000, env });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Problems in namespace default: \d+ critical/);
+    for (const check of ['restart loops', 'OOM kills', 'blocked evaluations', 'failing health checks', 'nodes', 'deployments']) expect(r.stdout).toContain(` ${check}: `);
   });
 });
