@@ -9,6 +9,7 @@
  * not evaluated.
  */
 import { RE2JS } from 're2js';
+import { globMatches } from '../explain-placement.js';
 
 export interface Constraint {
   LTarget?: string;
@@ -170,18 +171,9 @@ export function constraintText(c: Constraint): string {
   return `${c.LTarget ?? ''} ${op} ${c.RTarget ?? ''}`.trim();
 }
 
+/** Nomad's datacenter glob (go-glob), shared with explain_placement_failure. */
 function dcMatches(patterns: string[], dc: string): boolean {
-  return patterns.some((p) => {
-    if (!p.includes('*')) return p === dc;
-    const parts = p.split('*');
-    let at = 0;
-    for (let i = 0; i < parts.length; i++) {
-      const idx = dc.indexOf(parts[i], at);
-      if (idx < 0 || (i === 0 && idx !== 0)) return false;
-      at = idx + parts[i].length;
-    }
-    return parts[parts.length - 1] === '' || dc.endsWith(parts[parts.length - 1]);
-  });
+  return patterns.some((p) => globMatches(p, dc));
 }
 
 function deviceMatches(want: string, d: { Vendor?: string; Type?: string; Name?: string }): boolean {
