@@ -14,7 +14,7 @@ import path from 'node:path';
 
 /**
  * Every endpoint the product calls (tools.d/*.yaml requests, src/plugins/**), with the api/*.go
- * function that decodes its answer. `type`: a struct name, `T[]`, `T?` (may be JSON null), `string`,
+ * function that decodes its answer. `type`: a struct name, `T[]`, `T?` (may be JSON null), `map:T` (an object of T by key), `string`,
  * `string[]`, `empty` (no body), `stream:T` (a stream of T objects). `fn` is checked: the function
  * must exist and its body must name the type (or, for `via`, the text given); `A|B` names the
  * function in older|newer Nomad versions, the first that qualifies is cited.
@@ -48,6 +48,8 @@ const ENDPOINTS = {
   'PUT /v1/client/allocation/:id/restart': { type: 'GenericResponse', fn: 'Allocations.Restart', via: 'var resp struct{}' },
   'PUT /v1/client/allocation/:id/signal': { type: 'GenericResponse', fn: 'Allocations.Signal' },
   'GET /v1/client/allocation/:id/stats': { type: 'AllocResourceUsage', fn: 'Allocations.Stats' },
+  // AllocCheckStatuses is map[string]AllocCheckStatus (tasks.go): `map:T` = an object of T by key
+  'GET /v1/client/allocation/:id/checks': { type: 'map:AllocCheckStatus', fn: 'Allocations.Checks', via: 'AllocCheckStatuses' },
   'GET /v1/client/fs/logs/:id': { type: 'stream:StreamFrame', fn: 'AllocFS.Logs' },
   'GET /v1/evaluations': { type: 'Evaluation[]', fn: 'Evaluations.List' },
   'GET /v1/evaluation/:id': { type: 'Evaluation', fn: 'Evaluations.Info' },
@@ -736,7 +738,7 @@ function main() {
     }
     return seen;
   };
-  const endpointRoots = Object.values(ENDPOINTS).map((e) => e.type.replace(/^stream:/, '').replace(/(\[\]|\?)$/, ''));
+  const endpointRoots = Object.values(ENDPOINTS).map((e) => e.type.replace(/^(stream|map):/, '').replace(/(\[\]|\?)$/, ''));
   const server = {};
   for (const name of [...reach(endpointRoots, types)].sort()) {
     const counterpart = SERVER_PACKAGES.map((p) => `${p.pkg}.${SERVER_NAMES[name] ?? name}`).find((n) => serverTypes[n]);
@@ -760,7 +762,7 @@ function main() {
   const endpoints = {};
   const decodedBy = {};
   for (const [key, e] of Object.entries(ENDPOINTS)) {
-    const base = e.type.replace(/^stream:/, '').replace(/(\[\]|\?)$/, '');
+    const base = e.type.replace(/^(stream|map):/, '').replace(/(\[\]|\?)$/, '');
     const needle = e.via ?? base;
     const fns = e.fn.split('|').map((alt) => {
       const [recv, name] = alt.split('.');

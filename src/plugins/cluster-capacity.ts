@@ -107,11 +107,12 @@ function line(label: string, total: Amounts, allocated: Amounts): string {
 
 export default definePlugin<Args>({
   name: 'cluster-capacity',
+  tier: 'read',
   async call(args, ctx) {
     const signal = budgetSignal(ctx);
     const [nodesR, allocsR] = await Promise.all([
-      read<NodeStub[]>(ctx, signal, '/v1/nodes', 'node:read', { resources: 'true' }),
-      read<AllocStub[]>(ctx, signal, '/v1/allocations', 'read-job', { resources: 'true', namespace: '*', task_states: 'false' }),
+      read(ctx, signal, 'node:read', (s) => ctx.nomad.get<NodeStub[]>('/v1/nodes', { signal: s, query: { resources: 'true' } })),
+      read(ctx, signal, 'read-job', (s) => ctx.nomad.get<AllocStub[]>('/v1/allocations', { signal: s, query: { resources: 'true', namespace: '*', task_states: 'false' } })),
     ]);
     if (!nodesR.ok) {
       return { text: `Cannot read the client nodes (${nodesR.reason}; needs ${nodesR.capability}), so capacity is unknown.`, isError: true };

@@ -83,6 +83,7 @@ export function changeLine(c: Change): string {
 
 export default definePlugin<Args>({
   name: 'compare-versions',
+  tier: 'read',
   async call(args, ctx) {
     let versions: Job[];
     try {

@@ -36,6 +36,7 @@ const MAX_NODES = 2 * MAX_FANOUT;
 
 export default definePlugin<Args>({
   name: 'explain-placement-nodes',
+  tier: 'read',
   async call(args, ctx) {
     if (!!args.job_id === !!args.content) throw new ToolError('Give either job_id (a submitted job) or content (a jobspec), not both.', 'caller');
     const signal = budgetSignal(ctx);
@@ -45,13 +46,13 @@ export default definePlugin<Args>({
       throw new ToolError(`Job ${job.ID} has no task group "${args.group}"; its groups: ${(job.TaskGroups ?? []).map((g) => g.Name).join(', ') || 'none'}.`, 'caller');
     }
     const [nodesR, allocsR, evalsR] = await Promise.all([
-      read<{ ID: string; Name?: string }[]>(ctx, signal, '/v1/nodes', 'node:read'),
-      read<AllocStub[]>(ctx, signal, '/v1/allocations', 'read-job', { resources: 'true', namespace: '*', task_states: 'false' }),
-      args.job_id ? read<Evaluation[]>(ctx, signal, nomadPath`/v1/job/${args.job_id}/evaluations`, 'read-job') : Promise.resolve(undefined),
+      read(ctx, signal, 'node:read', (s) => ctx.nomad.get<{ ID: string; Name?: string }[]>('/v1/nodes', { signal: s })),
+      read(ctx, signal, 'read-job', (s) => ctx.nomad.get<AllocStub[]>('/v1/allocations', { signal: s, query: { resources: 'true', namespace: '*', task_states: 'false' } })),
+      args.job_id ? read(ctx, signal, 'read-job', (s) => ctx.nomad.get<Evaluation[]>(nomadPath`/v1/job/${args.job_id}/evaluations`, { signal: s })) : Promise.resolve(undefined),
     ]);
     if (!nodesR.ok) return { text: `Cannot read the client nodes (${nodesR.reason}; needs ${nodesR.capability}), so placement cannot be explained node by node.`, isError: true };
     const stubs = [...(nodesR.data ?? [])].sort((a, b) => (a.Name ?? a.ID).localeCompare(b.Name ?? b.ID));
-    const full = await mapLimited(stubs.slice(0, MAX_NODES), PARALLEL, (n) => read<FullNode>(ctx, signal, nomadPath`/v1/node/${n.ID}`, 'node:read'));
+    const full = await mapLimited(stubs.slice(0, MAX_NODES), PARALLEL, (n) => read(ctx, signal, 'node:read', (s) => ctx.nomad.get<FullNode>(nomadPath`/v1/node/${n.ID}`, { signal: s })));
     const nodes = full.filter((r): r is { ok: true; data: FullNode } => r.ok).map((r) => r.data);
     const unread = stubs.length - nodes.length;
     const used = new Map<string, { cpu: number; mem: number; disk: number }>();

@@ -384,6 +384,7 @@ function render(f: Finding): string[] {
 
 export default definePlugin<Args>({
   name: 'find-problems',
+  tier: 'read',
   async call(args, ctx) {
     const signal = budgetSignal(ctx);
     const ns = ctx.namespace;
@@ -391,19 +392,19 @@ export default definePlugin<Args>({
     const q = { namespace: ns };
     const [allocsR, evalsR, depsR, jobsR, nodesR] = await Promise.all([
       jobId
-        ? read<AllocStub[]>(ctx, signal, nomadPath`/v1/job/${jobId}/allocations`, 'read-job', q)
-        : read<AllocStub[]>(ctx, signal, '/v1/allocations', 'read-job', q),
+        ? read(ctx, signal, 'read-job', (s) => ctx.nomad.get<AllocStub[]>(nomadPath`/v1/job/${jobId}/allocations`, { signal: s, query: q }))
+        : read(ctx, signal, 'read-job', (s) => ctx.nomad.get<AllocStub[]>('/v1/allocations', { signal: s, query: q })),
       jobId
-        ? read<Evaluation[]>(ctx, signal, nomadPath`/v1/job/${jobId}/evaluations`, 'read-job', q)
-        : read<Evaluation[]>(ctx, signal, '/v1/evaluations', 'read-job', { ...q, filter: 'Status == "blocked"' }),
+        ? read(ctx, signal, 'read-job', (s) => ctx.nomad.get<Evaluation[]>(nomadPath`/v1/job/${jobId}/evaluations`, { signal: s, query: q }))
+        : read(ctx, signal, 'read-job', (s) => ctx.nomad.get<Evaluation[]>('/v1/evaluations', { signal: s, query: { ...q, filter: 'Status == "blocked"' } })),
       jobId
-        ? read<DeploymentFull[]>(ctx, signal, nomadPath`/v1/job/${jobId}/deployments`, 'read-job', q)
-        : read<DeploymentFull[]>(ctx, signal, '/v1/deployments', 'read-job', q),
+        ? read(ctx, signal, 'read-job', (s) => ctx.nomad.get<DeploymentFull[]>(nomadPath`/v1/job/${jobId}/deployments`, { signal: s, query: q }))
+        : read(ctx, signal, 'read-job', (s) => ctx.nomad.get<DeploymentFull[]>('/v1/deployments', { signal: s, query: q })),
       jobId
-        ? read<Job & { JobSummary?: never }>(ctx, signal, nomadPath`/v1/job/${jobId}/summary`, 'read-job', q).then((r): Read<JobStub[]> =>
-          r.ok ? { ok: true, data: [{ ID: jobId, Namespace: ns, JobSummary: r.data as unknown as JobStub['JobSummary'] }] } : r)
-        : read<JobStub[]>(ctx, signal, '/v1/jobs', 'list-jobs', q),
-      read<NodeStub[]>(ctx, signal, '/v1/nodes', 'node:read'),
+        ? read(ctx, signal, 'read-job', (s) => ctx.nomad.get<NonNullable<JobStub['JobSummary']>>(nomadPath`/v1/job/${jobId}/summary`, { signal: s, query: q })).then((r): Read<JobStub[]> =>
+          r.ok ? { ok: true, data: [{ ID: jobId, Namespace: ns, JobSummary: r.data }] } : r)
+        : read(ctx, signal, 'list-jobs', (s) => ctx.nomad.get<JobStub[]>('/v1/jobs', { signal: s, query: q })),
+      read(ctx, signal, 'node:read', (s) => ctx.nomad.get<NodeStub[]>('/v1/nodes', { signal: s })),
     ]);
     if (jobId && !jobsR.ok && /HTTP 404/.test(jobsR.reason)) {
       return { text: `No job "${jobId}" in namespace "${ns}" (Nomad 404: job not found). list_jobs shows the existing jobs.`, isError: true };
@@ -424,11 +425,11 @@ export default definePlugin<Args>({
     const jobs = new Map<string, Job>();
     await Promise.all([
       mapLimited(unhealthy, PARALLEL, async (a) => {
-        const r = await read<Record<string, CheckResult>>(ctx, signal, nomadPath`/v1/client/allocation/${a.ID}/checks`, 'read-job', { namespace: a.Namespace });
+        const r = await read(ctx, signal, 'read-job', (s) => ctx.nomad.get<Record<string, CheckResult>>(nomadPath`/v1/client/allocation/${a.ID}/checks`, { signal: s, query: { namespace: a.Namespace } }));
         if (r.ok) checkOutput.set(a.ID, Object.values(r.data ?? {}));
       }),
       mapLimited(badJobs, PARALLEL, async (a) => {
-        const r = await read<Job>(ctx, signal, nomadPath`/v1/job/${a.JobID ?? ''}`, 'read-job', { namespace: a.Namespace });
+        const r = await read(ctx, signal, 'read-job', (s) => ctx.nomad.get<Job>(nomadPath`/v1/job/${a.JobID ?? ''}`, { signal: s, query: { namespace: a.Namespace } }));
         if (r.ok) jobs.set(`${a.Namespace}\u0000${a.JobID}`, r.data);
       }),
     ]);

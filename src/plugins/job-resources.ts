@@ -82,12 +82,13 @@ function oomCount(allocs: AllocStub[], task: string): number {
 
 export default definePlugin<Args>({
   name: 'job-resources',
+  tier: 'read',
   async call(args, ctx) {
     const signal = budgetSignal(ctx);
     const job = await getJob(ctx, args.job_id);
     const allocs = (await ctx.nomad.get<AllocStub[] | null>(nomadPath`/v1/job/${args.job_id}/allocations`, { signal: ctx.signal })).data ?? [];
     const running = allocs.filter((a) => a.ClientStatus === 'running' && a.DesiredStatus === 'run').slice(0, MAX_FANOUT);
-    const stats = await mapLimited(running, PARALLEL, async (a) => ({ a, r: await read<Stats>(ctx, signal, nomadPath`/v1/client/allocation/${a.ID}/stats`, 'read-job') }));
+    const stats = await mapLimited(running, PARALLEL, async (a) => ({ a, r: await read(ctx, signal, 'read-job', (s) => ctx.nomad.get<Stats>(nomadPath`/v1/client/allocation/${a.ID}/stats`, { signal: s })) }));
     const failedStats = stats.filter((s) => !s.r.ok);
     const lines: string[] = [`Job ${job.ID}: ${plural(running.length, 'running allocation')} measured${allocs.length > running.length ? ` (of ${allocs.length})` : ''}.`];
     const tasksOut: Record<string, unknown>[] = [];

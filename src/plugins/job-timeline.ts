@@ -38,15 +38,16 @@ function push(out: Entry[], when: unknown, e: Omit<Entry, 'time' | 'ms'>): void 
 
 export default definePlugin<Args>({
   name: 'job-timeline',
+  tier: 'read',
   async call(args, ctx) {
     const signal = budgetSignal(ctx);
     const id = args.job_id;
     await getJob(ctx, id);
     const [versions, evals, deps, allocs] = await Promise.all([
-      read<{ Versions?: Job[] | null; Diffs?: JobDiff[] | null }>(ctx, signal, nomadPath`/v1/job/${id}/versions`, 'read-job', { diffs: 'true' }),
-      read<Evaluation[]>(ctx, signal, nomadPath`/v1/job/${id}/evaluations`, 'read-job'),
-      read<Deployment[]>(ctx, signal, nomadPath`/v1/job/${id}/deployments`, 'read-job'),
-      read<AllocStub[]>(ctx, signal, nomadPath`/v1/job/${id}/allocations`, 'read-job', { all: 'true' }),
+      read(ctx, signal, 'read-job', (s) => ctx.nomad.get<{ Versions?: Job[] | null; Diffs?: JobDiff[] | null }>(nomadPath`/v1/job/${id}/versions`, { signal: s, query: { diffs: 'true' } })),
+      read(ctx, signal, 'read-job', (s) => ctx.nomad.get<Evaluation[]>(nomadPath`/v1/job/${id}/evaluations`, { signal: s })),
+      read(ctx, signal, 'read-job', (s) => ctx.nomad.get<Deployment[]>(nomadPath`/v1/job/${id}/deployments`, { signal: s })),
+      read(ctx, signal, 'read-job', (s) => ctx.nomad.get<AllocStub[]>(nomadPath`/v1/job/${id}/allocations`, { signal: s, query: { all: 'true' } })),
     ]);
     const out: Entry[] = [];
     const missing: string[] = [];

@@ -108,6 +108,7 @@ async function logLines(ctx: ToolContext, a: AllocStub, task: string, n: number)
 
 export default definePlugin<Args>({
   name: 'why-restarting',
+  tier: 'read',
   async call(args, ctx) {
     if (!!args.job_id === !!args.alloc_id) throw new ToolError('Give either job_id or alloc_id (one of them).', 'caller');
     let allocs: AllocStub[];
@@ -145,7 +146,7 @@ export default definePlugin<Args>({
       };
     });
     for (const { a, tasks } of perAlloc) {
-      lines.push(`Allocation ${short(a.ID)} (${a.JobID}/${a.TaskGroup}, version ${a.JobVersion ?? a.Job?.Version ?? '?'}, on ${a.NodeName ?? short(a.NodeID)}): ${a.ClientStatus}.`);
+      lines.push(`Allocation ${short(a.ID)} (${a.JobID}/${a.TaskGroup}, version ${a.JobVersion ?? (a as { Job?: { Version?: number } }).Job?.Version ?? '?'}, on ${a.NodeName ?? short(a.NodeID)}): ${a.ClientStatus}.`);
       if (tasks.length === 0) lines.push('  No task has restarted or failed.');
       const taskOut: Record<string, unknown>[] = [];
       for (const { task, ts, list, logs } of tasks) {

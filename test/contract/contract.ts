@@ -36,12 +36,14 @@ export function objectOf(fields: Record<string, Desc>): Desc {
   return { type: 'object', fields };
 }
 
-/** The type an endpoint answers: `T`, `T[]`, `T?`, `string`, `string[]`; `stream:T` = each object; `empty` = none. */
+/** The type an endpoint answers: `T`, `T[]`, `T?`, `map:T`, `string`, `string[]`; `stream:T` = each object; `empty` = none. */
 export function responseDesc(key: string): Desc | undefined {
   const text = contract.endpoints[key];
   if (text === undefined || text === 'empty') return undefined;
-  const base = text.replace(/^stream:/, '');
+  const base = text.replace(/^(stream|map):/, '');
   const one = (name: string): Desc => (name === 'string' ? { type: 'string' } : { type: 'object', ref: name });
+  // a Go map decodes from an object; a nil map is JSON null
+  if (text.startsWith('map:')) return { type: 'object', of: one(base), nullable: true };
   if (base.endsWith('[]')) return { type: 'array', of: one(base.slice(0, -2)), nullable: false };
   if (base.endsWith('?')) return { ...one(base.slice(0, -1)), nullable: true };
   return one(base);

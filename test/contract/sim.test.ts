@@ -5,7 +5,7 @@
  * an optional field it leaves out is fine.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Simulator } from '../../src/sim/index.js';
+import { DEMO_SCENARIOS, type Simulator } from '../../src/sim/index.js';
 import { call, simpleJob, splitFrames, start } from '../sim/helpers.js';
 import { checkValue, contract, endpointFor, responseDesc } from './contract.js';
 
@@ -94,6 +94,7 @@ const STEPS: [string, Step][] = [
   ['GET /v1/allocations', req('GET', '/v1/allocations?namespace=*')],
   ['GET /v1/allocation/:id', req('GET', (ids) => `/v1/allocation/${ids.alloc}`)],
   ['GET /v1/client/allocation/:id/stats', req('GET', (ids) => `/v1/client/allocation/${ids.alloc}/stats`)],
+  ['GET /v1/client/allocation/:id/checks', req('GET', (ids) => `/v1/client/allocation/${ids.alloc}/checks`)],
   ['GET /v1/client/fs/logs/:id', stream((ids) => `/v1/client/fs/logs/${ids.alloc}?task=server&type=stdout&origin=end&offset=2000`, splitFrames)],
   ['GET /v1/evaluations', req('GET', '/v1/evaluations')],
   ['GET /v1/evaluation/:id', req('GET', (ids) => `/v1/evaluation/${ids.eval}`)],
@@ -159,7 +160,7 @@ describe(`simulator ↔ Nomad ${contract.nomadVersion} client types`, () => {
 
   beforeAll(async () => {
     // short deployments, so that a canary turns healthy while the test waits for it
-    sim = await start({ seed: 'demo', aclTokens: [TOKEN], heartbeatMs: 200, deploymentMs: 300 });
+    sim = await start({ seed: 'demo', aclTokens: [TOKEN], heartbeatMs: 200, deploymentMs: 300, scenarios: DEMO_SCENARIOS });
     const get = async <T>(p: string) => (await call(sim, 'GET', p, undefined, H)).json as T;
     ids.node = (await get<{ ID: string }[]>('/v1/nodes'))[0].ID;
     const allocs = await get<{ ID: string; ClientStatus: string }[]>('/v1/job/web/allocations');
@@ -187,6 +188,21 @@ describe(`simulator ↔ Nomad ${contract.nomadVersion} client types`, () => {
     const problems: string[] = [];
     (body as unknown[]).forEach((b, i) => checkValue(b, desc, `${key}${(body as unknown[]).length > 1 ? `#${i}` : ''}`, problems));
     expect([...new Set(problems)]).toEqual([]);
+  });
+
+  it('a failing check (scenario failing-checks) answers in AllocCheckStatus shape', async () => {
+    const s = await start({ seed: 'empty', scenarios: ['failing-checks'] });
+    try {
+      const allocs = (await call(s, 'GET', '/v1/job/checkout/allocations')).json as { ID: string; DeploymentStatus: { Healthy: boolean } | null }[];
+      const bad = allocs.find((a) => a.DeploymentStatus?.Healthy === false)!;
+      const body = (await call(s, 'GET', `/v1/client/allocation/${bad.ID}/checks`)).json as Record<string, { Status: string }>;
+      expect(Object.values(body).map((c) => c.Status)).toEqual(['failure']);
+      const problems: string[] = [];
+      checkValue(body, responseDesc('GET /v1/client/allocation/:id/checks')!, 'checks', problems);
+      expect(problems).toEqual([]);
+    } finally {
+      await s.close();
+    }
   });
 
   it('a full Node carries the legacy Drain, as Nomad\'s encoding extension adds it (nomad/structs/extensions.go nodeExt)', async () => {

@@ -32,15 +32,15 @@ export function failureReason(err: unknown, signal: AbortSignal): string {
 }
 
 /**
- * GET `path` and keep the outcome; a cancelled call still throws (the client went away), every
- * other failure becomes `{ ok: false }` naming `capability`.
+ * Runs one read (`get` is passed the budget signal) and keeps the outcome; a cancelled call still
+ * throws (the client went away), every other failure becomes `{ ok: false }` naming `capability`.
+ * Callers write the `ctx.nomad.get<T>(path)` themselves, so the contract test sees every path.
  */
 export async function read<T>(
-  ctx: ToolContext, signal: AbortSignal, path: string, capability: string, query?: Record<string, string | undefined>,
+  ctx: ToolContext, signal: AbortSignal, capability: string, get: (signal: AbortSignal) => Promise<{ data: T }>,
 ): Promise<Read<T>> {
   try {
-    const res = await ctx.nomad.get<T>(path, { signal, query: query as Record<string, string> | undefined });
-    return { ok: true, data: res.data };
+    return { ok: true, data: (await get(signal)).data };
   } catch (err) {
     if (ctx.signal.aborted) throw err;
     return { ok: false, reason: failureReason(err, signal), capability };
