@@ -1,6 +1,6 @@
 /**
  * The catalog as served under switches: --read-only lists no write tool, --tags nodes only node tools;
- * and every tool of the full catalog has end-to-end coverage (seed-tools.test.ts or catalog-*.test.ts): a new
+ * and every tool of the full catalog has end-to-end coverage (seed-tools.test.ts, catalog-*.test.ts or diagnosis.test.ts): a new
  * tool fails this check until it gets a test and is listed here.
  */
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
@@ -31,6 +31,8 @@ const CATALOG_TOOLS = [
   'list_variables', 'get_variable', 'put_variable', 'delete_variable',
   // catalog-more (added after the first catalog)
   'list_evaluations', 'get_deployment_allocations', 'set_job_stability', 'get_job_scale_status', 'get_namespace', 'list_cluster_members',
+  // diagnosis
+  'find_problems', 'get_job_timeline', 'get_cluster_capacity', 'explain_placement', 'analyze_job_resources', 'why_restarting', 'compare_job_versions',
 ];
 
 const NODE_TOOLS = ['drain_node', 'get_node', 'list_nodes', 'set_node_eligibility'];
