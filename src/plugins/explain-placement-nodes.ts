@@ -38,7 +38,9 @@ export default definePlugin<Args>({
   name: 'explain-placement-nodes',
   tier: 'read',
   async call(args, ctx) {
-    if (!!args.job_id === !!args.content) throw new ToolError('Give either job_id (a submitted job) or content (a jobspec), not both.', 'caller');
+    if (!!args.job_id === !!args.content) {
+      throw new ToolError(args.job_id ? 'Give either job_id (a submitted job) or content (a jobspec), not both.' : 'Give job_id (a submitted job) or content (a jobspec).', 'caller');
+    }
     const signal = budgetSignal(ctx);
     const job = (args.job_id ? await getJob(ctx, args.job_id) : (await parseJobspec(ctx, args.content!)).job) as unknown as JobSpec;
     const groups = (job.TaskGroups ?? []).filter((g) => !args.group || g.Name === args.group);

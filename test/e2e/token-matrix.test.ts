@@ -56,7 +56,7 @@ afterAll(async () => {
 function argsFor(tool: { name: string; required: string[] }): Record<string, unknown> {
   const known: Record<string, unknown> = {
     job_id: 'web', task: 'server', name: tool.name === 'get_config' ? 'web' : 'default', path: 'nomad-mcp/configs/web',
-    text: 'web', pattern: 'error', content: JSON.stringify({ ID: 'web', Name: 'web', Type: 'service', Datacenters: ['dc1'], TaskGroups: [{ Name: 'frontend', Count: 1, Tasks: [{ Name: 'server', Driver: 'docker', Config: { image: 'nginx:1' } }] }] }),
+    text: 'web', pattern: 'error', from: 0, to: 1, content: JSON.stringify({ ID: 'web', Name: 'web', Type: 'service', Datacenters: ['dc1'], TaskGroups: [{ Name: 'frontend', Count: 1, Tasks: [{ Name: 'server', Driver: 'docker', Config: { image: 'nginx:1' } }] }] }),
     ...ids,
   };
   const args: Record<string, unknown> = {};
@@ -66,6 +66,8 @@ function argsFor(tool: { name: string; required: string[] }): Record<string, unk
   if (tool.name === 'plan_job') args.content = known.content;
   // one of alloc_id or job_id, neither required by the schema
   if (tool.name === 'get_allocation_status') args.alloc_id = ids.alloc_id;
+  // one of job_id or alloc_id / content
+  if (tool.name === 'why_restarting' || tool.name === 'explain_placement') args.job_id = 'web';
   return args;
 }
 
