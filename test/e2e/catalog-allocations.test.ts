@@ -156,7 +156,12 @@ describe('allocation actions', () => {
     expect(r.text).toMatch(new RegExp(`^Allocation ${alloc.ID.slice(0, 8)} stopped; it will be rescheduled \\(evaluation [0-9a-f]{8}\\)\\.$`));
     expect(since(from).map((q) => `${q.method} ${q.path}`)).toContain(`PUT /v1/allocation/${alloc.ID}/stop`);
     expect((await nomadGet<AllocStub>(`/v1/allocation/${alloc.ID}`)).DesiredStatus).toBe('stop');
-    const running = await webAllocs();
+    // Nomad processes the evaluation asynchronously: wait for the replacement as a client would
+    let running = await webAllocs();
+    for (let i = 0; i < 300 && running.length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      running = await webAllocs();
+    }
     expect(running.map((a) => a.ID)).not.toContain(alloc.ID);
     expect(running).toHaveLength(2);
   });

@@ -78,9 +78,15 @@ describe('jobs', () => {
 
   it('get_job_scale_status shows counts per group and the scaling events', async () => {
     expect((await mcp.call('scale_job', { job_id: 'web', group: 'frontend', count: 3, message: 'peak traffic' })).isError).toBe(false);
-    const r = await mcp.call('get_job_scale_status', { job_id: 'web' });
+    type Scale = { JobID: string; JobStopped: boolean; TaskGroups: Record<string, { Desired: number; Running: number; Events: { Count: number; PreviousCount: number; Message: string }[] }> };
+    // Nomad processes scale's evaluation asynchronously: ask again until the third allocation runs, as a client would
+    let r = await mcp.call('get_job_scale_status', { job_id: 'web' });
+    for (let i = 0; i < 300 && !r.isError && (JSON.parse(r.text) as Scale).TaskGroups.frontend?.Running !== 3; i++) {
+      await new Promise((res) => setTimeout(res, 20));
+      r = await mcp.call('get_job_scale_status', { job_id: 'web' });
+    }
     expect(r.isError).toBe(false);
-    const s = JSON.parse(r.text) as { JobID: string; JobStopped: boolean; TaskGroups: Record<string, { Desired: number; Running: number; Events: { Count: number; PreviousCount: number; Message: string }[] }> };
+    const s = JSON.parse(r.text) as Scale;
     expect(s).toMatchObject({ JobID: 'web', JobStopped: false, TaskGroups: { frontend: { Desired: 3, Running: 3 } } });
     expect(s.TaskGroups.frontend.Events[0]).toMatchObject({ Count: 3, PreviousCount: 2, Message: 'peak traffic' });
     const ghost = await mcp.call('get_job_scale_status', { job_id: 'ghost' });
