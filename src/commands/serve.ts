@@ -3,24 +3,33 @@ import { catalogFlags, nomadFlags, toConfigFlags } from '../cli/flags.js';
 import type { HttpOptions } from '../host/transports/http.js';
 
 export default class Serve extends Command {
-  static override summary = 'Serve the Nomad tool catalog to MCP clients (stdio, or HTTP with --sse)';
+  static override summary = 'Serve the Nomad tool catalog to MCP clients (stdio, or HTTP with --http)';
   static override description =
-    'Reads the YAML tool catalog (built-in tools.d/ plus --tools-dir) and serves it over stdio (default) or, with --sse, ' +
-    'over HTTP on one port: Streamable HTTP at /mcp, legacy SSE at /mcp/sse, REST at /api/tools, /healthz and /readyz. ' +
+    'Reads the YAML tool catalog (built-in tools.d/ plus --tools-dir) and serves it over stdio (default) or, with --http (or --sse), ' +
+    'over HTTP on one port: /mcp for 2026-07-28 (stateless) and 2025-era clients (sessions), legacy SSE at /mcp/sse, REST at /api/tools, ' +
+    '/healthz and /readyz. Both protocol eras are spoken on stdio too. ' +
     'Nomad is reached at NOMAD_ADDR with NOMAD_TOKEN; --demo starts an in-process Nomad simulator with sample jobs.';
   static override examples = [
     '<%= config.bin %> serve --stdio',
     '<%= config.bin %> serve --stdio --demo',
-    '<%= config.bin %> serve --sse --port 8000',
+    '<%= config.bin %> serve --http --port 8000',
+    '<%= config.bin %> serve --http --stateless --state-key-file /secrets/state.key',
     '<%= config.bin %> serve --sse --host 0.0.0.0 --auth nomad --tls-cert cert.pem --tls-key key.pem',
   ];
   static override flags = {
-    stdio: Flags.boolean({ description: 'Serve over stdin/stdout (the default)', exclusive: ['sse'] }),
-    sse: Flags.boolean({ description: 'Serve over HTTP: Streamable HTTP (/mcp) and legacy SSE (/mcp/sse)', exclusive: ['stdio'] }),
+    stdio: Flags.boolean({ description: 'Serve over stdin/stdout (the default), at the protocol revision the client speaks', exclusive: ['sse', 'http'] }),
+    http: Flags.boolean({
+      description: 'Serve over HTTP on one port: /mcp for 2026-07-28 (stateless) and 2025-era clients (sessions), legacy SSE at /mcp/sse',
+      exclusive: ['stdio'],
+    }),
+    sse: Flags.boolean({ description: 'The same as --http (the older name)', exclusive: ['stdio'] }),
     demo: Flags.boolean({ description: 'Run against an in-process Nomad simulator with sample jobs' }),
     host: Flags.string({ description: 'HTTP bind address', default: '127.0.0.1' }),
     port: Flags.integer({ description: 'HTTP port (0 picks a free one)', default: 8000, min: 0, max: 65535 }),
-    stateless: Flags.boolean({ description: 'Streamable HTTP without sessions, for replicas behind a load balancer' }),
+    stateless: Flags.boolean({ description: '2025-era clients are served per request too (no session), for replicas behind a load balancer with no affinity' }),
+    'state-key-file': Flags.string({
+      description: 'Signs round-trip state (confirmations on 2026-07-28): a file of at least 32 random bytes as hex or base64, the same on every replica. Env: NOMAD_MCP_STATE_KEY_FILE',
+    }),
     'tls-cert': Flags.string({ description: 'Serve HTTPS with this certificate (PEM)', dependsOn: ['tls-key'] }),
     'tls-key': Flags.string({ description: 'Private key of --tls-cert (PEM)', dependsOn: ['tls-cert'] }),
     'auth-token': Flags.string({ description: 'Require Authorization: Bearer <token> (repeatable). Env: NOMAD_MCP_AUTH_TOKENS', multiple: true }),
@@ -56,7 +65,20 @@ export default class Serve extends Command {
       }
     }
     const tokens = [...(flags['auth-token'] ?? []), ...envTokens, ...fileTokens];
-    if (flags.sse) {
+    const overHttp = flags.http || flags.sse;
+    const stateKeyFile = flags['state-key-file'] ?? (process.env.NOMAD_MCP_STATE_KEY_FILE?.trim() || undefined);
+    let stateKey: Uint8Array | undefined;
+    if (stateKeyFile) {
+      const { readStateKey } = await import('../host/round-trip.js');
+      try {
+        stateKey = readStateKey(stateKeyFile);
+      } catch (err) {
+        this.error((err as Error).message, { exit: 2 });
+      }
+    } else if (overHttp && flags.stateless) {
+      this.warn('--stateless without --state-key-file: confirmations are signed with a key of this process only, so a retry answered by another replica is refused');
+    }
+    if (overHttp) {
       const { isLoopbackHost } = await import('../host/transports/auth.js');
       if (tokens.length && flags.auth) this.error(`choose one of --auth-token (or a token file) and --auth ${flags.auth}`, { exit: 2 });
       const loopback = isLoopbackHost(flags.host);
@@ -94,6 +116,7 @@ export default class Serve extends Command {
       version: this.config.version,
       audit,
       rateLimiter,
+      stateKey,
     });
 
     if (flags.watch) {
@@ -110,7 +133,7 @@ export default class Serve extends Command {
       });
     }
 
-    if (!flags.sse) {
+    if (!overHttp) {
       const { serveStdio } = await import('../host/transports/stdio.js');
       await serveStdio(host, async () => {
         await audit?.flush();
@@ -186,7 +209,7 @@ export default class Serve extends Command {
     this.logToStderr(`listening on ${http.url}`);
     host.warm();
     runtime.log.info(
-      `${host.tools.visible.length} tools; Streamable HTTP ${http.url}/mcp, legacy SSE ${http.url}/mcp/sse, REST ${http.url}/api/tools (Nomad: ${runtime.config.upstreams.nomad.url})`,
+      `${host.tools.visible.length} tools; MCP ${http.url}/mcp (2026-07-28 and 2025${flags.stateless ? ', stateless' : ' sessions'}), legacy SSE ${http.url}/mcp/sse, REST ${http.url}/api/tools (Nomad: ${runtime.config.upstreams.nomad.url})`,
     );
   }
 }

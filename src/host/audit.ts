@@ -28,7 +28,7 @@ export interface AuditRecord {
   /** A tool name, `resource:<name>`, an MCP method, or the HTTP request a refusal was about. */
   tool: string;
   args?: string;
-  outcome: 'ok' | 'error' | 'denied';
+  outcome: 'ok' | 'error' | 'denied' | 'input-required';
   category?: string;
   /** Why a request was denied. */
   reason?: string;

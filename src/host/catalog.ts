@@ -9,7 +9,7 @@ import { BUILTIN_CACHE_FILE, DESCRIPTOR_SCHEMA_FILE, DESCRIPTOR_VALIDATOR_FILE }
 import { ajvRegExp, schemaPatternProblems } from './safe-regex.js';
 import { compile, compileRequest, requestTemplates, templateRefs } from './template.js';
 import { annotationsFor, declaredTier, declaredWords, isStricter, methodTier, stricter, strictest, tierAdvice } from './tiers.js';
-import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
+import { UriTemplate } from '@modelcontextprotocol/server';
 import type { DescriptorFile, JsonSchema, Prompt, PromptDescriptor, ResourceDescriptor, ResourceTemplate, Tier, Tool, ToolDescriptor } from './types.js';
 
 export interface LoadOptions {

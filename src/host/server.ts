@@ -1,15 +1,6 @@
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import {
-  CallToolRequestSchema,
-  ErrorCode,
-  GetPromptRequestSchema,
-  ListPromptsRequestSchema,
-  ListResourcesRequestSchema,
-  ListResourceTemplatesRequestSchema,
-  ListToolsRequestSchema,
-  ReadResourceRequestSchema,
-} from '@modelcontextprotocol/sdk/types.js';
-import type { CallToolResult, GetPromptResult, Resource, Tool as McpTool } from '@modelcontextprotocol/sdk/types.js';
+import { INVALID_PARAMS, INVALID_REQUEST, Server, type CacheHint, type InputRequiredResult, type ServerContext } from '@modelcontextprotocol/server';
+import type { CallToolResult, GetPromptResult, Resource, Tool as McpTool } from '@modelcontextprotocol/server';
+import { clientCapabilities, confirmation, createStateCodec, randomStateKey } from './round-trip.js';
 import { getPath } from './shape.js';
 import { suggest } from './suggest.js';
 import type { HostConfig } from './config.js';
@@ -37,7 +28,28 @@ export interface HostOptions {
   version?: string;
   audit?: AuditLog;
   rateLimiter?: RateLimiter;
+  /**
+   * Signs round-trip state (multi round-trip confirmation on 2026-07-28); replicas share it so a retry can
+   * land on any of them. Without it, a random key for this process.
+   */
+  stateKey?: Uint8Array;
 }
+
+/** What changed in the served catalog, for transports that announce it themselves (2026-07-28 subscriptions). */
+export type ListChange = 'tools' | 'resources' | 'prompts';
+
+/**
+ * Cache hints for list results on 2026-07-28. tools/list, prompts/list and resources/templates/list are the
+ * same for every caller (filters are the operator's, not the caller's) and change only on a hot reload,
+ * which is announced (list_changed), so a client may keep them a while and shared caches may hold them.
+ * resources/list enumerates live Nomad objects with the caller's token: private, and kept briefly.
+ */
+export const CACHE_HINTS: Record<'tools/list' | 'prompts/list' | 'resources/templates/list' | 'resources/list', CacheHint> = {
+  'tools/list': { ttlMs: 300_000, cacheScope: 'public' },
+  'prompts/list': { ttlMs: 300_000, cacheScope: 'public' },
+  'resources/templates/list': { ttlMs: 300_000, cacheScope: 'public' },
+  'resources/list': { ttlMs: 10_000, cacheScope: 'private' },
+};
 
 /** Who is calling, for audit lines and rate limits. Never holds a secret. */
 export interface Caller {
@@ -57,8 +69,11 @@ export interface HostCallOptions {
   /** Per-user Nomad token (passthrough auth), or a source of exchanged ones (OAuth). */
   token?: string | TokenSource;
   caller?: Caller;
-  /** Asked before a destructive tool runs (MCP elicitation); false = the user declined. */
-  confirm?: (tool: Tool, args: Record<string, unknown>) => Promise<boolean>;
+  /**
+   * Asked before a destructive tool runs (MCP elicitation); false = the user declined, an object = the
+   * input-required answer to send back (2026-07-28 multi round-trip: the client asks and retries).
+   */
+  confirm?: (tool: Tool, args: Record<string, unknown>) => Promise<boolean | InputRequiredResult>;
 }
 
 /** MCP's code for a resource that does not exist. */
@@ -98,9 +113,13 @@ export interface AuthExtra {
 }
 
 /** The caller of one MCP request, from what the transport attached. */
-function callerOf(transport: string, extra: { sessionId?: string; authInfo?: { extra?: Record<string, unknown> } }): Caller {
-  const auth = extra.authInfo?.extra as AuthExtra | undefined;
-  return { transport, session: extra.sessionId, client: auth?.client, limitKey: auth?.limitKey, nomadAccessor: auth?.nomadAccessor };
+function callerOf(transport: string, ctx: ServerContext): Caller {
+  const auth = authOf(ctx);
+  return { transport, session: ctx.sessionId, client: auth?.client, limitKey: auth?.limitKey, nomadAccessor: auth?.nomadAccessor };
+}
+
+function authOf(ctx: ServerContext): AuthExtra | undefined {
+  return ctx.http?.authInfo?.extra as AuthExtra | undefined;
 }
 
 /** The MCP definition of a tool, as tools/list sends it. */
@@ -130,6 +149,8 @@ export class ToolHost {
   private inventory!: Inventory;
   private listing!: { tools: McpTool[] };
   private readonly servers = new Set<Server>();
+  private readonly changeListeners = new Set<(what: ListChange) => void>();
+  private readonly stateCodec: ReturnType<typeof createStateCodec>;
   private resources: ResourceTemplate[] = [];
   private prompts: Prompt[] = [];
   private readonly upstreams: UpstreamRegistry;
@@ -154,6 +175,7 @@ export class ToolHost {
     const deps: ExecutorDeps = { config: opts.config, upstreams: opts.upstreams, plugins: opts.plugins, log: opts.log };
     this.executor = new Executor(deps);
     this.upstreams = opts.upstreams;
+    this.stateCodec = createStateCodec(opts.stateKey ?? randomStateKey());
     if (opts.config.allowedNamespaces.length) this.guard = new NamespaceGuard(opts.config.allowedNamespaces);
     this.setCatalog({ tools: opts.tools, resources: opts.resources ?? [], prompts: opts.prompts ?? [] });
   }
@@ -175,6 +197,24 @@ export class ToolHost {
       if (resourcesChanged) s.sendResourceListChanged().catch(() => {});
       if (promptsChanged) s.sendPromptListChanged().catch(() => {});
     }
+    if (resourcesChanged) this.announce('resources');
+    if (promptsChanged) this.announce('prompts');
+  }
+
+  /** Be told when a served list changes (a transport announcing it on 2026-07-28 subscriptions). */
+  onListChanged(fn: (what: ListChange) => void): () => void {
+    this.changeListeners.add(fn);
+    return () => this.changeListeners.delete(fn);
+  }
+
+  private announce(what: ListChange): void {
+    for (const fn of this.changeListeners) {
+      try {
+        fn(what);
+      } catch (err) {
+        this.log.warn(`list_changed: ${(err as Error).message}`);
+      }
+    }
   }
 
   /** Swap the catalog atomically; connected clients get `notifications/tools/list_changed`. */
@@ -184,6 +224,7 @@ export class ToolHost {
     this.listing = { tools: this.inventory.visible.map(toMcpTool) };
     if (before === undefined || before === JSON.stringify(this.listing)) return;
     for (const s of this.servers) s.sendToolListChanged().catch(() => {});
+    this.announce('tools');
   }
 
   get tools(): Inventory {
@@ -229,7 +270,7 @@ export class ToolHost {
   }
 
   /** Look a tool up and run it; hidden, unknown and rate-limited calls are answered here too. */
-  async call(name: string, args: unknown, opts: HostCallOptions = {}): Promise<CallResult & { retryAfter?: number }> {
+  async call(name: string, args: unknown, opts: HostCallOptions = {}): Promise<CallResult & { retryAfter?: number; inputRequired?: InputRequiredResult }> {
     const inv = this.inventory; // calls finish on the catalog they started with
     const tool = inv.byName.get(name);
     return this.guarded(name, args, opts, async () => {
@@ -242,8 +283,10 @@ export class ToolHost {
       if (arg && !this.config.allowDestructive) {
         return { text: `${name} with ${arg}=true is irreversible; start the server with --allow-destructive to allow it.`, isError: true, category: 'caller', refused: 'destructive' };
       }
-      if ((tool.tier === 'destructive' || arg) && opts.confirm && !(await opts.confirm(tool, (args ?? {}) as Record<string, unknown>))) {
-        return { text: `${name} was not run: the user did not confirm it.`, isError: true, category: 'caller', refused: 'declined' };
+      if ((tool.tier === 'destructive' || arg) && opts.confirm) {
+        const answer = await opts.confirm(tool, (args ?? {}) as Record<string, unknown>);
+        if (answer === false) return { text: `${name} was not run: the user did not confirm it.`, isError: true, category: 'caller', refused: 'declined' };
+        if (answer !== true) return { text: `${name} waits for the user's confirmation.`, isError: false, inputRequired: answer };
       }
       return this.executor.call(tool, args, opts);
     });
@@ -257,10 +300,10 @@ export class ToolHost {
     name: string,
     args: unknown,
     opts: HostCallOptions,
-    run: () => Promise<CallResult>,
-  ): Promise<CallResult & { retryAfter?: number }> {
+    run: () => Promise<CallResult & { inputRequired?: InputRequiredResult }>,
+  ): Promise<CallResult & { retryAfter?: number; inputRequired?: InputRequiredResult }> {
     const started = performance.now();
-    let r: CallResult & { retryAfter?: number };
+    let r: CallResult & { retryAfter?: number; inputRequired?: InputRequiredResult };
     // limits key on the verified identity (unverified callers share their address's key)
     const key = opts.caller?.limitKey ?? opts.caller?.client;
     const wait = this.rateLimiter?.take(key ?? 'anonymous') ?? 0;
@@ -286,7 +329,7 @@ export class ToolHost {
       nomadAccessor: opts.caller?.nomadAccessor,
       tool: name,
       args: argsDigest(args),
-      outcome: r.refused ? 'denied' : r.isError ? 'error' : 'ok',
+      outcome: r.inputRequired ? 'input-required' : r.refused ? 'denied' : r.isError ? 'error' : 'ok',
       category: r.isError ? r.category : undefined,
       ms: Math.round((performance.now() - started) * 100) / 100,
     });
@@ -329,7 +372,7 @@ export class ToolHost {
       const why = hidden.get(r.name);
       const run = async (): Promise<CallResult> => (why ? { text: why, isError: true, category: 'caller', refused: 'hidden' } : this.executor.call(r.tool, args, opts));
       const res = await this.guarded(`resource:${r.name}`, args, opts, run);
-      if (res.refused === 'rate-limited' || res.refused === 'busy') throw protocolError(ErrorCode.InvalidRequest, res.text);
+      if (res.refused === 'rate-limited' || res.refused === 'busy') throw protocolError(INVALID_REQUEST, res.text);
       if (res.isError) throw protocolError(RESOURCE_NOT_FOUND, `${uri}: ${res.text}`);
       return { uri, mimeType: r.mimeType, text: res.text };
     }
@@ -340,96 +383,93 @@ export class ToolHost {
   getPrompt(name: string, args: Record<string, string> = {}): GetPromptResult {
     const { all, hidden } = this.inventory.prompts;
     const p = all.find((x) => x.name === name);
-    if (!p) throw protocolError(ErrorCode.InvalidParams, `Unknown prompt: ${name}`);
-    if (hidden.has(name)) throw protocolError(ErrorCode.InvalidParams, hidden.get(name)!);
+    if (!p) throw protocolError(INVALID_PARAMS, `Unknown prompt: ${name}`);
+    if (hidden.has(name)) throw protocolError(INVALID_PARAMS, hidden.get(name)!);
     const allowed = this.config.allowedNamespaces;
     if (allowed.length && args.namespace && !allowed.includes(args.namespace)) {
-      throw protocolError(ErrorCode.InvalidParams, `Namespace "${args.namespace}" is not allowed on this server (allowed: ${allowed.join(', ')}).`);
+      throw protocolError(INVALID_PARAMS, `Namespace "${args.namespace}" is not allowed on this server (allowed: ${allowed.join(', ')}).`);
     }
     const missing = p.arguments.filter((a) => a.required && !args[a.name]).map((a) => a.name);
-    if (missing.length) throw protocolError(ErrorCode.InvalidParams, `Prompt ${name} needs: ${missing.join(', ')}`);
+    if (missing.length) throw protocolError(INVALID_PARAMS, `Prompt ${name} needs: ${missing.join(', ')}`);
     const ctx: Record<string, unknown> = {};
     for (const a of p.arguments) ctx[a.name] = args[a.name];
     return { description: p.description, messages: [{ role: 'user', content: { type: 'text', text: p.render(ctx) } }] };
   }
 
-  /** A new SDK Server for one client connection (stdio, one HTTP session). */
-  createServer(transport = 'stdio'): Server {
+  /**
+   * A new SDK Server for one client connection (stdio, one 2025 session, a legacy SSE stream) or one
+   * request (2026-07-28 and `--stateless`: `track: false`, as the request's end closes it). The same
+   * factory serves every protocol revision.
+   */
+  createServer(transport = 'stdio', opts: { track?: boolean } = {}): Server {
     const server = new Server(
       { name: SERVER_NAME, version: this.version },
       {
         capabilities: { tools: { listChanged: true }, resources: { listChanged: true }, prompts: { listChanged: true } },
         instructions: INSTRUCTIONS,
+        cacheHints: CACHE_HINTS,
+        // a forged, altered, expired or other-identity state is refused (-32602) before the handler runs
+        requestState: { verify: (state, ctx) => this.stateCodec.verify(state, ctx) },
       },
     );
-    server.setRequestHandler(ListToolsRequestSchema, async () => this.listing);
-    server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({
+    server.setRequestHandler('tools/list', async () => this.listing);
+    server.setRequestHandler('resources/templates/list', async () => ({
       resourceTemplates: this.inventory.resources.visible.map((r) => ({ uriTemplate: r.uriTemplate, name: r.name, ...(r.title ? { title: r.title } : {}), description: r.description, mimeType: r.mimeType })),
     }));
-    server.setRequestHandler(ListResourcesRequestSchema, async (_req, extra) => {
+    server.setRequestHandler('resources/list', async (_req, ctx) => {
       // listing reaches Nomad, so it is rate-limited and audited like a call
       let resources: Resource[] = [];
-      const r = await this.guarded('resources/list', {}, { caller: callerOf(transport, extra) }, async () => {
-        resources = await this.listResources(extra.signal, (extra.authInfo?.extra as AuthExtra | undefined)?.nomadToken);
+      const r = await this.guarded('resources/list', {}, { caller: callerOf(transport, ctx) }, async () => {
+        resources = await this.listResources(ctx.mcpReq.signal, authOf(ctx)?.nomadToken);
         return { text: '', isError: false };
       });
-      if (r.refused === 'rate-limited') throw protocolError(ErrorCode.InvalidRequest, r.text);
+      if (r.refused === 'rate-limited') throw protocolError(INVALID_REQUEST, r.text);
       return { resources };
     });
-    server.setRequestHandler(ReadResourceRequestSchema, async (req, extra) => {
-      const auth = extra.authInfo?.extra as AuthExtra | undefined;
-      return { contents: [await this.readResource(req.params.uri, { signal: extra.signal, token: auth?.nomadToken, caller: callerOf(transport, extra) })] };
+    server.setRequestHandler('resources/read', async (req, ctx) => {
+      return { contents: [await this.readResource(req.params.uri, { signal: ctx.mcpReq.signal, token: authOf(ctx)?.nomadToken, caller: callerOf(transport, ctx) })] };
     });
-    server.setRequestHandler(ListPromptsRequestSchema, async () => ({
+    server.setRequestHandler('prompts/list', async () => ({
       prompts: this.inventory.prompts.visible.map((p) => ({ name: p.name, ...(p.title ? { title: p.title } : {}), description: p.description, arguments: p.arguments })),
     }));
-    server.setRequestHandler(GetPromptRequestSchema, async (req) => this.getPrompt(req.params.name, req.params.arguments));
-    server.setRequestHandler(CallToolRequestSchema, async (req, extra): Promise<CallToolResult> => {
-      const token = extra._meta?.progressToken;
+    server.setRequestHandler('prompts/get', async (req) => this.getPrompt(req.params.name, req.params.arguments));
+    server.setRequestHandler('tools/call', async (req, ctx) => {
+      const token = ctx.mcpReq._meta?.progressToken;
       let lastProgress = 0;
       const progress =
         token === undefined
           ? undefined
           : async (p: number, total?: number, message?: string) => {
               lastProgress = Math.max(p, lastProgress + 1e-9); // MCP requires increasing progress
-              await extra.sendNotification({
+              await ctx.mcpReq.notify({
                 method: 'notifications/progress',
                 params: { progressToken: token, progress: lastProgress, ...(total !== undefined ? { total } : {}), ...(message ? { message } : {}) },
               });
             };
-      const auth = extra.authInfo?.extra as AuthExtra | undefined;
-      // With a client that supports elicitation, a destructive call asks the user first.
-      const confirm = server.getClientCapabilities()?.elicitation
-        ? async (tool: Tool, args: Record<string, unknown>) => {
-            try {
-              const answer = await server.elicitInput(
-                {
-                  message: `Run ${tool.name} (${target(args)})? ${tool.description} This cannot be undone.`,
-                  requestedSchema: { type: 'object', properties: { confirm: { type: 'boolean', title: 'Yes, run it', description: `Confirm ${tool.name}` } }, required: ['confirm'] },
-                },
-                { signal: extra.signal },
-              );
-              return answer.action === 'accept' && answer.content?.confirm === true;
-            } catch {
-              return false;
-            }
-          }
+      // With a client that supports elicitation, a destructive call asks the user first: on 2026-07-28 the
+      // answer is "input required" and the client retries; on a 2025 session the SDK asks with elicitation/create.
+      const confirm = clientCapabilities(ctx, server.getClientCapabilities())?.elicitation
+        ? (tool: Tool, args: Record<string, unknown>) =>
+            confirmation(this.stateCodec, ctx, tool, args, `Run ${tool.name} (${target(args)})? ${tool.description} This cannot be undone.`)
         : undefined;
       const r = await this.call(req.params.name, req.params.arguments, {
-        signal: extra.signal,
+        signal: ctx.mcpReq.signal,
         progress,
-        token: auth?.nomadToken,
-        caller: callerOf(transport, extra),
+        token: authOf(ctx)?.nomadToken,
+        caller: callerOf(transport, ctx),
         confirm,
       });
-      if (r.refused === 'unknown') throw protocolError(ErrorCode.InvalidParams, `Unknown tool: ${req.params.name}.${r.text.includes('Did you mean') ? r.text.slice(r.text.indexOf(' Did you mean')) : ''}`);
+      if (r.refused === 'unknown') throw protocolError(INVALID_PARAMS, `Unknown tool: ${req.params.name}.${r.text.includes('Did you mean') ? r.text.slice(r.text.indexOf(' Did you mean')) : ''}`);
+      if (r.inputRequired) return r.inputRequired;
       const result: CallToolResult = { content: [{ type: 'text', text: r.text }] };
       if (r.structured && !r.isError) result.structuredContent = r.structured;
       if (r.isError) result.isError = true;
       return result;
     });
-    this.servers.add(server);
-    server.onclose = () => this.servers.delete(server);
+    if (opts.track !== false) {
+      this.servers.add(server);
+      server.onclose = () => this.servers.delete(server);
+    }
     return server;
   }
 }

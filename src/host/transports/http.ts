@@ -1,6 +1,6 @@
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { NodeStreamableHTTPServerTransport as StreamableHTTPServerTransport, toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
+import { type AuthInfo, createMcpHandler, isLegacyRequest } from '@modelcontextprotocol/server';
+import { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
@@ -179,19 +179,26 @@ export async function serveHttp(host: ToolHost, opts: HttpOptions): Promise<Http
     sendJson(res, r.status, body, { 'retry-after': '60' });
   }
 
+  // 2026-07-28: every request self-contained, served by a fresh server from the one factory (any replica
+  // can answer it); with --stateless, 2025-era requests are served per request too (no session).
+  const modern = createMcpHandler((ctx) => host.createServer(ctx.era === 'modern' ? 'http' : 'streamable-http', { track: false }), {
+    legacy: opts.stateless ? 'stateless' : 'reject',
+    maxRequestBodySize: maxBody,
+    onerror: (err) => host.log.debug(`http: ${err.message}`),
+  });
+  const serveModern = toNodeHandler(modern, { maxRequestBodySize: maxBody, onerror: (err) => host.log.error(`http: ${err.message}`) });
+  const unsubscribe = host.onListChanged((what) => {
+    if (what === 'tools') modern.notify.toolsChanged();
+    else if (what === 'prompts') modern.notify.promptsChanged();
+    else modern.notify.resourcesChanged();
+  });
+
   async function handleStreamable(req: AuthedRequest, res: ServerResponse): Promise<void> {
     const body = req.method === 'POST' ? await readJson(req, maxBody) : undefined;
-    if (opts.stateless) {
-      if (req.method !== 'POST') return sendJson(res, 405, { jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed in stateless mode' }, id: null }, { allow: 'POST' });
-      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: false });
-      const server = host.createServer('streamable-http');
-      res.on('close', () => {
-        transport.close().catch(() => {});
-        server.close().catch(() => {});
-      });
-      await server.connect(transport);
-      await transport.handleRequest(req, res, body);
-      return;
+    if (opts.stateless) return serveModern(req, res, body);
+    // a POST carrying the per-request envelope is 2026-07-28; the rest is 2025-era session traffic
+    if (req.method === 'POST' && !(await isLegacyRequest(await toWebRequest(req, body), body, { maxRequestBodySize: maxBody }))) {
+      return serveModern(req, res, body);
     }
     const who = identityOf(req);
     const sid = req.headers['mcp-session-id'];
@@ -346,7 +353,7 @@ export async function serveHttp(host: ToolHost, opts: HttpOptions): Promise<Http
       if (req.headers.origin !== undefined && !cors) return sendJson(res, 403, { error: 'no CORS for this origin (add it with --allowed-origin)' });
       res.writeHead(204, {
         'access-control-allow-methods': 'GET, POST, DELETE, OPTIONS',
-        'access-control-allow-headers': 'Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID, X-Nomad-Token',
+        'access-control-allow-headers': 'Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Mcp-Method, Mcp-Name, Last-Event-ID, X-Nomad-Token',
         'access-control-max-age': '600',
       });
       res.end();
@@ -394,10 +401,12 @@ export async function serveHttp(host: ToolHost, opts: HttpOptions): Promise<Http
     async close(graceMs = 10_000) {
       closing = true;
       clearInterval(sweeper);
+      unsubscribe();
       server.close();
       server.closeIdleConnections();
       await host.idle(graceMs);
       await Promise.all([...streamable.transports(), ...sse.transports()].map((t) => t.close().catch(() => {})));
+      await modern.close().catch(() => {});
       server.closeAllConnections();
     },
   };
