@@ -44,7 +44,8 @@ export type ListChange = 'tools' | 'resources' | 'prompts';
  * which is announced (list_changed), so a client may keep them a while and shared caches may hold them.
  * resources/list enumerates live Nomad objects with the caller's token: private, and kept briefly.
  */
-export const CACHE_HINTS: Record<'tools/list' | 'prompts/list' | 'resources/templates/list' | 'resources/list', CacheHint> = {
+export const CACHE_HINTS: Record<'server/discover' | 'tools/list' | 'prompts/list' | 'resources/templates/list' | 'resources/list', CacheHint> = {
+  'server/discover': { ttlMs: 300_000, cacheScope: 'public' },
   'tools/list': { ttlMs: 300_000, cacheScope: 'public' },
   'prompts/list': { ttlMs: 300_000, cacheScope: 'public' },
   'resources/templates/list': { ttlMs: 300_000, cacheScope: 'public' },
