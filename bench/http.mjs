@@ -1,8 +1,13 @@
 #!/usr/bin/env node
-// list_jobs over Streamable HTTP with 1, 16 and 100 concurrent clients against the simulator;
-// calls/s, p50/p99 and the server's RSS. Then list_jobs latency of one client while another holds
+// list_jobs over HTTP with 1, 16 and 100 concurrent clients against the simulator, for each protocol path
+// on the one port: 2026-07-28 stateless (v2 client), 2025 sessions (v1 client) and legacy SSE; calls/s,
+// p50/p99, the server's CPU per call and RSS. Then list_jobs latency of one client while another holds
 // 40 follow_job_logs streams open (more than the 32 connections of the short-call pool).
+// BENCH_BIN=/path/to/bin/run.js measures another build (a 2026 client against a server that cannot speak
+// it shows "-"); BENCH_PATHS=2026,2025,sse picks the paths.
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernHttp } from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -12,7 +17,8 @@ import { BIN, ROOT, fmt, percentile, table } from './lib.mjs';
 const CALLS = Number(process.env.BENCH_CALLS ?? 2000);
 const FOLLOWS = 40;
 const sim = await startSimulator({ port: 0, seed: 'demo' });
-const srv = spawn(process.execPath, [BIN, 'serve', '--sse', '--port', '0', '--no-watch'], {
+const PATHS = (process.env.BENCH_PATHS ?? '2026,2025,sse').split(',');
+const srv = spawn(process.execPath, [process.env.BENCH_BIN ?? BIN, 'serve', '--sse', '--port', '0', '--no-watch'], {
   cwd: ROOT,
   env: {
     PATH: process.env.PATH,
@@ -43,17 +49,32 @@ const rssMb = () => {
   return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024;
 };
 
-async function run(clients) {
-  const cs = await Promise.all(
-    Array.from({ length: clients }, async () => {
-      const c = new Client({ name: 'bench', version: '1' });
-      await c.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`)));
-      return c;
-    }),
-  );
+/** A connected client of one protocol path. */
+async function connectAs(path) {
+  if (path === '2026') {
+    const c = new ModernClient({ name: 'bench', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+    await c.connect(new ModernHttp(new URL(`${url}/mcp`)));
+    return c;
+  }
+  const c = new Client({ name: 'bench', version: '1' });
+  await c.connect(path === 'sse' ? new SSEClientTransport(new URL(`${url}/mcp/sse`)) : new StreamableHTTPClientTransport(new URL(`${url}/mcp`)));
+  return c;
+}
+
+const PATH_NAMES = { 2026: '2026-07-28 stateless', 2025: '2025 session', sse: 'legacy SSE' };
+
+async function run(path, clients) {
+  let cs;
+  try {
+    cs = await Promise.all(Array.from({ length: clients }, () => connectAs(path)));
+    await cs[0].callTool({ name: 'list_jobs', arguments: {} });
+  } catch (err) {
+    return { path: PATH_NAMES[path], clients, calls: 0, 'p50 ms': '-', 'p99 ms': '-', 'calls/s': '-', 'server CPU': '-', 'CPU ms/call': '-', 'server RSS MB': '-', note: String(err.message).slice(0, 40) };
+  }
   for (const c of cs) await c.callTool({ name: 'list_jobs', arguments: {} });
   const lat = [];
   let next = 0;
+  // warm-up done; measure
   const cpu0 = cpuTicks();
   const t0 = performance.now();
   await Promise.all(
@@ -72,7 +93,19 @@ async function run(clients) {
   lat.sort((a, b) => a - b);
   const rss = rssMb();
   await Promise.all(cs.map((c) => c.close()));
-  return { clients, calls: CALLS, 'p50 ms': fmt(percentile(lat, 50), 3), 'p99 ms': fmt(percentile(lat, 99), 3), 'calls/s': fmt(CALLS / secs, 0), 'server CPU': `${fmt(serverCpu * 100, 0)}%`, 'server RSS MB': fmt(rss, 1) };
+  const cpuMsPerCall = (serverCpu * secs * 1000) / CALLS;
+  return {
+    path: PATH_NAMES[path],
+    clients,
+    calls: CALLS,
+    'p50 ms': fmt(percentile(lat, 50), 3),
+    'p99 ms': fmt(percentile(lat, 99), 3),
+    'calls/s': fmt(CALLS / secs, 0),
+    'server CPU': `${fmt(serverCpu * 100, 0)}%`,
+    'CPU ms/call': fmt(cpuMsPerCall, 3),
+    'server RSS MB': fmt(rss, 1),
+    note: '',
+  };
 }
 
 /** list_jobs of one client while another follows FOLLOWS logs: the first call after they opened, then p50/p99. */
@@ -105,7 +138,7 @@ async function withFollows(calls = 50) {
 }
 
 const rows = [];
-for (const n of [1, 16, 100]) rows.push(await run(n));
+for (const path of PATHS) for (const n of [1, 16, 100]) rows.push(await run(path, n));
 table(rows);
 console.log(`\nlist_jobs of one client while another follows ${FOLLOWS} logs`);
 table([await withFollows()]);
