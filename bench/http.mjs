@@ -18,12 +18,18 @@ const CALLS = Number(process.env.BENCH_CALLS ?? 2000);
 const FOLLOWS = 40;
 const sim = await startSimulator({ port: 0, seed: 'demo' });
 const PATHS = (process.env.BENCH_PATHS ?? '2026,2025,sse').split(',');
+// one bearer token per client: each client is its own identity, as real clients are (the per-identity caps
+// on sessions and SSE streams then apply per client, not to the whole bench)
+const TOKENS = Array.from({ length: 102 }, (_, i) => `bench-client-token-${String(i).padStart(4, '0')}-abcdef`);
+let issued = 0;
+const nextToken = () => TOKENS[issued++ % TOKENS.length];
 const srv = spawn(process.execPath, [process.env.BENCH_BIN ?? BIN, 'serve', '--sse', '--port', '0', '--no-watch'], {
   cwd: ROOT,
   env: {
     PATH: process.env.PATH,
     NOMAD_ADDR: sim.url,
     NOMAD_MCP_LOG_LEVEL: 'warn',
+    NOMAD_MCP_AUTH_TOKENS: TOKENS.join(','),
     // without auth every bench client is one client (one address) to the concurrency caps: raise them,
     // so that 100 clients measure throughput and one client can hold 40 streams
     NOMAD_MCP_MAX_CALLS_PER_CLIENT: '1000',
@@ -51,24 +57,35 @@ const rssMb = () => {
 
 /** A connected client of one protocol path. */
 async function connectAs(path) {
+  const headers = { authorization: `Bearer ${nextToken()}` };
   if (path === '2026') {
     const c = new ModernClient({ name: 'bench', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
-    await c.connect(new ModernHttp(new URL(`${url}/mcp`)));
+    await c.connect(new ModernHttp(new URL(`${url}/mcp`), { requestInit: { headers } }));
     return c;
   }
   const c = new Client({ name: 'bench', version: '1' });
-  await c.connect(path === 'sse' ? new SSEClientTransport(new URL(`${url}/mcp/sse`)) : new StreamableHTTPClientTransport(new URL(`${url}/mcp`)));
+  await c.connect(
+    path === 'sse'
+      ? new SSEClientTransport(new URL(`${url}/mcp/sse`), {
+          requestInit: { headers },
+          eventSourceInit: { fetch: (u, init) => fetch(u, { ...init, headers: { ...init?.headers, ...headers } }) },
+        })
+      : new StreamableHTTPClientTransport(new URL(`${url}/mcp`), { requestInit: { headers } }),
+  );
   return c;
 }
 
 const PATH_NAMES = { 2026: '2026-07-28 stateless', 2025: '2025 session', sse: 'legacy SSE' };
 
 async function run(path, clients) {
-  let cs;
+  const settled = await Promise.allSettled(Array.from({ length: clients }, () => connectAs(path)));
+  const cs = settled.filter((s) => s.status === 'fulfilled').map((s) => s.value);
   try {
-    cs = await Promise.all(Array.from({ length: clients }, () => connectAs(path)));
+    const failed = settled.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
     await cs[0].callTool({ name: 'list_jobs', arguments: {} });
   } catch (err) {
+    await Promise.all(cs.map((c) => c.close().catch(() => {})));
     return { path: PATH_NAMES[path], clients, calls: 0, 'p50 ms': '-', 'p99 ms': '-', 'calls/s': '-', 'server CPU': '-', 'CPU ms/call': '-', 'server RSS MB': '-', note: String(err.message).slice(0, 40) };
   }
   for (const c of cs) await c.callTool({ name: 'list_jobs', arguments: {} });
@@ -110,11 +127,7 @@ async function run(path, clients) {
 
 /** list_jobs of one client while another follows FOLLOWS logs: the first call after they opened, then p50/p99. */
 async function withFollows(calls = 50) {
-  const connect = async () => {
-    const c = new Client({ name: 'bench', version: '1' });
-    await c.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`)));
-    return c;
-  };
+  const connect = () => connectAs('2025');
   const [a, b] = [await connect(), await connect()];
   const aborts = Array.from({ length: FOLLOWS }, () => new AbortController());
   const follows = aborts.map((abort) =>
