@@ -83,18 +83,17 @@ async function run(path, clients) {
   try {
     const failed = settled.find((s) => s.status === 'rejected');
     if (failed) throw failed.reason;
-    await cs[0].callTool({ name: 'list_jobs', arguments: {} });
+    for (const c of cs) await c.callTool({ name: 'list_jobs', arguments: {} });
   } catch (err) {
     await Promise.all(cs.map((c) => c.close().catch(() => {})));
     return { path: PATH_NAMES[path], clients, calls: 0, 'p50 ms': '-', 'p99 ms': '-', 'calls/s': '-', 'server CPU': '-', 'CPU ms/call': '-', 'server RSS MB': '-', note: String(err.message).slice(0, 40) };
   }
-  for (const c of cs) await c.callTool({ name: 'list_jobs', arguments: {} });
   const lat = [];
   let next = 0;
   // warm-up done; measure
   const cpu0 = cpuTicks();
   const t0 = performance.now();
-  await Promise.all(
+  const failed = await Promise.all(
     cs.map(async (c) => {
       while (next < CALLS) {
         next++;
@@ -104,7 +103,11 @@ async function run(path, clients) {
         lat.push(performance.now() - s);
       }
     }),
-  );
+  ).then(() => undefined, (err) => err);
+  if (failed) {
+    await Promise.all(cs.map((c) => c.close().catch(() => {})));
+    return { path: PATH_NAMES[path], clients, calls: lat.length, 'p50 ms': '-', 'p99 ms': '-', 'calls/s': '-', 'server CPU': '-', 'CPU ms/call': '-', 'server RSS MB': '-', note: `failed after ${lat.length} calls: ${String(failed.message).slice(0, 60)}` };
+  }
   const secs = (performance.now() - t0) / 1000;
   const serverCpu = (cpuTicks() - cpu0) / 100 / secs;
   lat.sort((a, b) => a - b);

@@ -77,6 +77,9 @@ beforeAll(async () => {
   upstreams = new UpstreamRegistry(config.upstreams, config.requestTimeoutMs);
   const tools = loadCatalogOrThrow([dir], { plugins, upstreams: upstreams.names() });
   host = new ToolHost({ config, upstreams, plugins, log: createLogger('silent'), tools });
+  // the first connection to Nomad (undici compiles its HTTP parser then) can outlast the 300 ms request
+  // timeout these tests use on a loaded machine: open it before the tests
+  await upstreams.get('nomad').get('/v1/status/leader', { timeoutMs: 30_000 });
 });
 
 afterAll(async () => {

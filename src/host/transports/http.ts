@@ -118,6 +118,21 @@ function isInitialize(body: unknown): boolean {
   return msgs.some((m) => m && typeof m === 'object' && (m as { method?: string }).method === 'initialize');
 }
 
+/**
+ * Whether a POST could be 2026-07-28: it names a modern revision in its header or carries a reserved
+ * `io.modelcontextprotocol/` key in `_meta`. Only such requests are classified by the SDK (which builds a
+ * web Request for it); plain 2025 session traffic, the most frequent, skips that.
+ */
+function mayBeModern(req: IncomingMessage, body: unknown): boolean {
+  const v = req.headers['mcp-protocol-version'];
+  if (typeof v === 'string' && v >= '2026') return true;
+  const msgs = Array.isArray(body) ? body : [body];
+  return msgs.some((m) => {
+    const meta = (m as { params?: { _meta?: unknown } } | null)?.params?._meta;
+    return meta !== null && typeof meta === 'object' && Object.keys(meta).some((k) => k.startsWith('io.modelcontextprotocol/'));
+  });
+}
+
 /** JSON-RPC request ids in a POST body (to cancel them if the client goes away). */
 function requestIds(body: unknown): (string | number)[] {
   const msgs = Array.isArray(body) ? body : [body];
@@ -197,7 +212,7 @@ export async function serveHttp(host: ToolHost, opts: HttpOptions): Promise<Http
     const body = req.method === 'POST' ? await readJson(req, maxBody) : undefined;
     if (opts.stateless) return serveModern(req, res, body);
     // a POST carrying the per-request envelope is 2026-07-28; the rest is 2025-era session traffic
-    if (req.method === 'POST' && !(await isLegacyRequest(await toWebRequest(req, body), body, { maxRequestBodySize: maxBody }))) {
+    if (req.method === 'POST' && mayBeModern(req, body) && !(await isLegacyRequest(await toWebRequest(req, body), body, { maxRequestBodySize: maxBody }))) {
       return serveModern(req, res, body);
     }
     const who = identityOf(req);
