@@ -8,6 +8,7 @@
  */
 import { definePlugin, truncateText } from '../host/plugin.js';
 import { budgetSignal, read } from './lib/fanout.js';
+import { type AllocResources, heldPerNode } from './lib/feasibility.js';
 import { plural } from './lib/nomad.js';
 
 interface Args {
@@ -26,16 +27,6 @@ interface NodeStub {
   Drain?: boolean;
   NodeResources?: { Cpu?: { CpuShares?: number }; Memory?: { MemoryMB?: number }; Disk?: { DiskMB?: number } } | null;
   ReservedResources?: { Cpu?: { CpuShares?: number }; Memory?: { MemoryMB?: number }; Disk?: { DiskMB?: number } } | null;
-}
-
-interface AllocStub {
-  NodeID?: string;
-  DesiredStatus?: string;
-  ClientStatus?: string;
-  AllocatedResources?: {
-    Tasks?: Record<string, { Cpu?: { CpuShares?: number }; Memory?: { MemoryMB?: number } }> | null;
-    Shared?: { DiskMB?: number } | null;
-  } | null;
 }
 
 export interface Amounts {
@@ -70,33 +61,23 @@ function add(a: Amounts, b: Amounts): void {
 const pct = (used: number, total: number) => (total > 0 ? Math.round((used / total) * 100) : 0);
 
 /** Per-node capacity from node stubs (with resources) and allocation stubs (with resources). */
-export function nodeCapacities(nodes: NodeStub[], allocs: AllocStub[]): NodeCapacity[] {
-  const used = new Map<string, { amounts: Amounts; n: number }>();
-  for (const a of allocs) {
-    if (a.DesiredStatus !== 'run' || !(a.ClientStatus === 'running' || a.ClientStatus === 'pending')) continue;
-    const u = used.get(a.NodeID ?? '') ?? { amounts: zero(), n: 0 };
-    for (const t of Object.values(a.AllocatedResources?.Tasks ?? {})) {
-      u.amounts.cpu_mhz += t.Cpu?.CpuShares ?? 0;
-      u.amounts.memory_mb += t.Memory?.MemoryMB ?? 0;
-    }
-    u.amounts.disk_mb += a.AllocatedResources?.Shared?.DiskMB ?? 0;
-    u.n++;
-    used.set(a.NodeID ?? '', u);
-  }
+export function nodeCapacities(nodes: NodeStub[], allocs: AllocResources[]): NodeCapacity[] {
+  const used = heldPerNode(allocs);
   return nodes.map((n) => {
     const total: Amounts = {
       cpu_mhz: (n.NodeResources?.Cpu?.CpuShares ?? 0) - (n.ReservedResources?.Cpu?.CpuShares ?? 0),
       memory_mb: (n.NodeResources?.Memory?.MemoryMB ?? 0) - (n.ReservedResources?.Memory?.MemoryMB ?? 0),
       disk_mb: (n.NodeResources?.Disk?.DiskMB ?? 0) - (n.ReservedResources?.Disk?.DiskMB ?? 0),
     };
-    const allocated = used.get(n.ID)?.amounts ?? zero();
+    const h = used.get(n.ID);
+    const allocated: Amounts = h ? { cpu_mhz: h.cpu, memory_mb: h.mem, disk_mb: h.disk } : zero();
     return {
       id: n.ID, name: n.Name ?? n.ID, datacenter: n.Datacenter ?? '', node_pool: n.NodePool || 'default', class: n.NodeClass || '',
       schedulable: n.Status === 'ready' && n.SchedulingEligibility !== 'ineligible' && !n.Drain,
       status: n.Status === 'ready' ? (n.Drain ? 'draining' : n.SchedulingEligibility === 'ineligible' ? 'ineligible' : 'ready') : n.Status ?? '?',
       total, allocated,
       free: { cpu_mhz: total.cpu_mhz - allocated.cpu_mhz, memory_mb: total.memory_mb - allocated.memory_mb, disk_mb: total.disk_mb - allocated.disk_mb },
-      allocations: used.get(n.ID)?.n ?? 0,
+      allocations: h?.n ?? 0,
     };
   });
 }
@@ -112,7 +93,7 @@ export default definePlugin<Args>({
     const signal = budgetSignal(ctx);
     const [nodesR, allocsR] = await Promise.all([
       read(ctx, signal, 'node:read', (s) => ctx.nomad.get<NodeStub[]>('/v1/nodes', { signal: s, query: { resources: 'true' } })),
-      read(ctx, signal, 'read-job', (s) => ctx.nomad.get<AllocStub[]>('/v1/allocations', { signal: s, query: { resources: 'true', namespace: '*', task_states: 'false' } })),
+      read(ctx, signal, 'read-job', (s) => ctx.nomad.get<AllocResources[]>('/v1/allocations', { signal: s, query: { resources: 'true', namespace: '*', task_states: 'false' } })),
     ]);
     if (!nodesR.ok) {
       return { text: `Cannot read the client nodes (${nodesR.reason}; needs ${nodesR.capability}), so capacity is unknown.`, isError: true };

@@ -8,7 +8,7 @@
 import { definePlugin, ToolError, truncateText } from '../host/plugin.js';
 import { nomadPath } from '../host/template.js';
 import { budgetSignal, MAX_FANOUT, mapLimited, PARALLEL, read } from './lib/fanout.js';
-import { type FullNode, groupNeeds, type JobSpec, judgeNode, NOT_EVALUATED, type NodeVerdict, STEPS } from './lib/feasibility.js';
+import { type AllocResources, type FullNode, groupNeeds, heldPerNode, type JobSpec, judgeNode, NOT_EVALUATED, type NodeVerdict, STEPS } from './lib/feasibility.js';
 import { parseJobspec } from './lib/jobspec.js';
 import { type Evaluation, getJob, newestFirst, plural, short } from './lib/nomad.js';
 import { hasPlacementFailures, placementSentences } from './lib/placement.js';
@@ -19,16 +19,6 @@ interface Args {
   content?: string;
   group?: string;
   namespace?: string;
-}
-
-interface AllocStub {
-  NodeID?: string;
-  DesiredStatus?: string;
-  ClientStatus?: string;
-  AllocatedResources?: {
-    Tasks?: Record<string, { Cpu?: { CpuShares?: number }; Memory?: { MemoryMB?: number } }> | null;
-    Shared?: { DiskMB?: number } | null;
-  } | null;
 }
 
 /** Nodes read in full (attributes, drivers, devices) at most; the rest are not evaluated. */
@@ -49,7 +39,7 @@ export default definePlugin<Args>({
     }
     const [nodesR, allocsR, evalsR] = await Promise.all([
       read(ctx, signal, 'node:read', (s) => ctx.nomad.get<{ ID: string; Name?: string }[]>('/v1/nodes', { signal: s })),
-      read(ctx, signal, 'read-job', (s) => ctx.nomad.get<AllocStub[]>('/v1/allocations', { signal: s, query: { resources: 'true', namespace: '*', task_states: 'false' } })),
+      read(ctx, signal, 'read-job', (s) => ctx.nomad.get<AllocResources[]>('/v1/allocations', { signal: s, query: { resources: 'true', namespace: '*', task_states: 'false' } })),
       args.job_id ? read(ctx, signal, 'read-job', (s) => ctx.nomad.get<Evaluation[]>(nomadPath`/v1/job/${args.job_id}/evaluations`, { signal: s })) : Promise.resolve(undefined),
     ]);
     if (!nodesR.ok) return { text: `Cannot read the client nodes (${nodesR.reason}; needs ${nodesR.capability}), so placement cannot be explained node by node.`, isError: true };
@@ -57,17 +47,7 @@ export default definePlugin<Args>({
     const full = await mapLimited(stubs.slice(0, MAX_NODES), PARALLEL, (n) => read(ctx, signal, 'node:read', (s) => ctx.nomad.get<FullNode>(nomadPath`/v1/node/${n.ID}`, { signal: s })));
     const nodes = full.filter((r): r is { ok: true; data: FullNode } => r.ok).map((r) => r.data);
     const unread = stubs.length - nodes.length;
-    const used = new Map<string, { cpu: number; mem: number; disk: number }>();
-    for (const a of allocsR.ok ? allocsR.data ?? [] : []) {
-      if (a.DesiredStatus !== 'run' || !(a.ClientStatus === 'running' || a.ClientStatus === 'pending')) continue;
-      const u = used.get(a.NodeID ?? '') ?? { cpu: 0, mem: 0, disk: 0 };
-      for (const t of Object.values(a.AllocatedResources?.Tasks ?? {})) {
-        u.cpu += t.Cpu?.CpuShares ?? 0;
-        u.mem += t.Memory?.MemoryMB ?? 0;
-      }
-      u.disk += a.AllocatedResources?.Shared?.DiskMB ?? 0;
-      used.set(a.NodeID ?? '', u);
-    }
+    const used = heldPerNode(allocsR.ok ? allocsR.data ?? [] : []);
     const lines: string[] = [`Placement of job ${job.ID} node by node, in the scheduler's order (${STEPS.join(' → ')}; affinities and spreads only score):`];
     const structuredGroups: Record<string, unknown>[] = [];
     const notEvaluated = new Set<string>();

@@ -49,6 +49,34 @@ export interface JobSpec {
   TaskGroups?: GroupSpec[] | null;
 }
 
+/** An allocation of `/v1/allocations?resources=true`, as far as the resources it holds on its node. */
+export interface AllocResources {
+  NodeID?: string;
+  DesiredStatus?: string;
+  ClientStatus?: string;
+  AllocatedResources?: {
+    Tasks?: Record<string, { Cpu?: { CpuShares?: number }; Memory?: { MemoryMB?: number } }> | null;
+    Shared?: { DiskMB?: number } | null;
+  } | null;
+}
+
+/** CPU (MHz), memory and disk (MB) held per node by allocations placed and wanted (desired run; running or pending), and how many. */
+export function heldPerNode(allocs: AllocResources[]): Map<string, { cpu: number; mem: number; disk: number; n: number }> {
+  const held = new Map<string, { cpu: number; mem: number; disk: number; n: number }>();
+  for (const a of allocs) {
+    if (a.DesiredStatus !== 'run' || !(a.ClientStatus === 'running' || a.ClientStatus === 'pending')) continue;
+    const u = held.get(a.NodeID ?? '') ?? { cpu: 0, mem: 0, disk: 0, n: 0 };
+    for (const t of Object.values(a.AllocatedResources?.Tasks ?? {})) {
+      u.cpu += t.Cpu?.CpuShares ?? 0;
+      u.mem += t.Memory?.MemoryMB ?? 0;
+    }
+    u.disk += a.AllocatedResources?.Shared?.DiskMB ?? 0;
+    u.n++;
+    held.set(a.NodeID ?? '', u);
+  }
+  return held;
+}
+
 export interface FullNode {
   ID: string;
   Name?: string;
