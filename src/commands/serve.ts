@@ -45,6 +45,10 @@ export default class Serve extends Command {
     'rate-limit': Flags.integer({ description: 'Calls that reach Nomad (tools, resources) per minute per verified identity', min: 1 }),
     'unverified-rate-limit': Flags.integer({ description: 'With --auth nomad: token checks per minute shared by all callers with a not-yet-verified token from one address', default: 10, min: 1 }),
     'audit-log': Flags.string({ description: 'Append one JSON line per tool call to this file' }),
+    'metrics-token': Flags.string({ description: 'GET /metrics takes this bearer token instead of the API\'s authentication (for a Prometheus scraper). Env: NOMAD_MCP_METRICS_TOKEN', env: 'NOMAD_MCP_METRICS_TOKEN' }),
+    metrics: Flags.boolean({ description: 'Serve Prometheus metrics at /metrics over HTTP (--no-metrics to turn off)', default: true, allowNo: true }),
+    docs: Flags.boolean({ description: 'Serve /openapi.json and the /docs page over HTTP (--no-docs to turn off)', default: true, allowNo: true }),
+    otel: Flags.boolean({ description: 'Export OpenTelemetry traces over OTLP/HTTP (endpoint from OTEL_EXPORTER_OTLP_ENDPOINT, default http://localhost:4318); on by itself when that variable is set' }),
     watch: Flags.boolean({ description: 'Reload the catalog when a tools directory changes (--no-watch to turn off)', default: true, allowNo: true }),
     ...nomadFlags,
     ...catalogFlags,
@@ -119,6 +123,11 @@ export default class Serve extends Command {
       stateKey,
     });
 
+    // OpenTelemetry loads only when asked for (cold start unchanged otherwise)
+    const otelEnv = process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+    const tracing = flags.otel || otelEnv ? await (await import('../host/tracing.js')).Tracing.start({ serviceVersion: this.config.version }) : undefined;
+    if (tracing) host.observe(tracing);
+
     if (flags.watch) {
       const { watchCatalog } = await import('../host/watch.js');
       watchCatalog(runtime.toolTargets, () => {
@@ -126,9 +135,11 @@ export default class Serve extends Command {
         if (next.problems.length) {
           for (const p of next.problems) this.logToStderr(formatProblem(p));
           runtime.log.warn(`catalog reload rejected (${next.problems.length} problem(s)); keeping the last good catalog`);
+          host.observers.catalog('rejected');
           return;
         }
         host.setCatalog(next);
+        host.observers.catalog('reloaded');
         runtime.log.info(`catalog reloaded: ${host.tools.visible.length} tools`);
       });
     }
@@ -136,6 +147,7 @@ export default class Serve extends Command {
     if (!overHttp) {
       const { serveStdio } = await import('../host/transports/stdio.js');
       await serveStdio(host, async () => {
+        await tracing?.shutdown().catch(() => {});
         await audit?.flush();
         await runtime.close();
       });
@@ -174,25 +186,35 @@ export default class Serve extends Command {
       auth = { kind: 'oauth', gate: new OAuthGate(settings, runtime.upstreams.get('nomad')), metadataUrl: metadataUrlFor(settings.audience) };
     }
     const { serveHttp } = await import('../host/transports/http.js');
-    const http = await serveHttp(host, {
-      host: flags.host,
-      port: flags.port,
-      stateless: flags.stateless,
-      tls: flags['tls-cert'] && flags['tls-key'] ? { cert: flags['tls-cert'], key: flags['tls-key'] } : undefined,
-      auth,
-      allowedOrigins: flags['allowed-origin'] ?? [],
-      publicHosts: runtime.config.publicHosts,
-      nomad: runtime.upstreams.get('nomad'),
-      acl,
-      // identity caps (issue 10): sessions and legacy SSE streams per identity and in total, idle expiry
-      sessionIdleMs: 10 * 60_000,
-      maxSessions: 2_000,
-      maxSessionsPerIdentity: 50,
-      maxSseStreams: 1_000,
-      maxSseStreamsPerIdentity: 20,
-      maxUnverifiedSessions: 2,
-      unverifiedPerMinute: flags['unverified-rate-limit'],
-    });
+    let http: Awaited<ReturnType<typeof serveHttp>>;
+    try {
+      http = await serveHttp(host, {
+        host: flags.host,
+        port: flags.port,
+        stateless: flags.stateless,
+        tls: flags['tls-cert'] && flags['tls-key'] ? { cert: flags['tls-cert'], key: flags['tls-key'] } : undefined,
+        auth,
+        allowedOrigins: flags['allowed-origin'] ?? [],
+        publicHosts: runtime.config.publicHosts,
+        nomad: runtime.upstreams.get('nomad'),
+        acl,
+        // identity caps (issue 10): sessions and legacy SSE streams per identity and in total, idle expiry
+        sessionIdleMs: 10 * 60_000,
+        maxSessions: 2_000,
+        maxSessionsPerIdentity: 50,
+        maxSseStreams: 1_000,
+        maxSseStreamsPerIdentity: 20,
+        maxUnverifiedSessions: 2,
+        unverifiedPerMinute: flags['unverified-rate-limit'],
+        version: this.config.version,
+        docs: flags.docs,
+        metrics: flags.metrics,
+        metricsToken: flags['metrics-token'],
+      });
+    } catch (err) {
+      await runtime.close();
+      this.error((err as Error).message, { exit: 2 });
+    }
     // handlers first: a supervisor may send SIGTERM as soon as it reads the listening line
     let stopping = false;
     const stop = async () => {
@@ -200,6 +222,7 @@ export default class Serve extends Command {
       stopping = true;
       runtime.log.info('shutting down: finishing in-flight calls');
       await http.close(10_000);
+      await tracing?.shutdown().catch(() => {});
       await audit?.flush();
       await runtime.close();
       process.exit(0);

@@ -13,6 +13,7 @@ import { type AuditLog, argsDigest } from './audit.js';
 import { ConcurrencyLimiter } from './concurrency.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { Prompt, ResourceTemplate, Tool } from './types.js';
+import { type CallEnd, type Observer, Observers } from './observe.js';
 import type { TokenSource, UpstreamRegistry } from './upstream.js';
 
 export const SERVER_NAME = 'nomad-mcp';
@@ -163,6 +164,8 @@ export class ToolHost {
   private readonly calls: ConcurrencyLimiter;
   /** `--namespaces` for what resources/list enumerates (calls and reads are checked by the executor). */
   private readonly guard?: NamespaceGuard;
+  /** Metrics and traces (see observe.ts); empty unless the server was started with them. */
+  readonly observers = new Observers();
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
 
@@ -259,6 +262,28 @@ export class ToolHost {
     setTimeout(step, delayMs).unref();
   }
 
+  /** Report calls and upstream requests to this observer (metrics, traces) from now on. */
+  observe(o: Observer): void {
+    this.observers.add(o);
+    this.upstreams.observe(this.observers);
+  }
+
+  /** Long upstream requests (log follows, event streams, blocking waits) open now. */
+  get openStreams(): number {
+    return this.upstreams.openStreams;
+  }
+
+  /** The request paths the catalog's descriptors declare (templates), for endpoint labels. */
+  requestPaths(): string[] {
+    const out: string[] = [];
+    for (const t of this.inventory.all) {
+      const d = t.descriptor;
+      if (d.request?.path) out.push(d.request.path);
+      for (const r of Object.values(d.requests ?? {})) if (r?.path) out.push(r.path);
+    }
+    return out;
+  }
+
   /** Calls under way (for graceful shutdown). */
   get pending(): number {
     return this.inFlight;
@@ -304,24 +329,32 @@ export class ToolHost {
     run: () => Promise<CallResult & { inputRequired?: InputRequiredResult }>,
   ): Promise<CallResult & { retryAfter?: number; inputRequired?: InputRequiredResult }> {
     const started = performance.now();
-    let r: CallResult & { retryAfter?: number; inputRequired?: InputRequiredResult };
-    // limits key on the verified identity (unverified callers share their address's key)
-    const key = opts.caller?.limitKey ?? opts.caller?.client;
-    const wait = this.rateLimiter?.take(key ?? 'anonymous') ?? 0;
-    const slot = wait > 0 ? undefined : this.calls.tryAcquire(key);
-    if (wait > 0) {
-      r = { text: `Rate limit exceeded for this client; retry in ${wait} s.`, isError: true, category: 'caller', retryAfter: wait, refused: 'rate-limited' };
-    } else if (!slot || !('release' in slot)) {
-      r = { text: `Too many concurrent calls for this client (${this.calls.perKey}); wait for one to finish.`, isError: true, category: 'caller', retryAfter: 1, refused: 'busy' };
-    } else {
-      this.inFlight++;
-      try {
-        r = await run();
-      } finally {
-        slot.release();
-        if (--this.inFlight === 0) this.idleWaiters.splice(0).forEach((w) => w());
+    const exec = async (): Promise<{ r: CallResult & { retryAfter?: number; inputRequired?: InputRequiredResult }; end: CallEnd }> => {
+      let r: CallResult & { retryAfter?: number; inputRequired?: InputRequiredResult };
+      // limits key on the verified identity (unverified callers share their address's key)
+      const key = opts.caller?.limitKey ?? opts.caller?.client;
+      const wait = this.rateLimiter?.take(key ?? 'anonymous') ?? 0;
+      const slot = wait > 0 ? undefined : this.calls.tryAcquire(key);
+      if (wait > 0) {
+        r = { text: `Rate limit exceeded for this client; retry in ${wait} s.`, isError: true, category: 'caller', retryAfter: wait, refused: 'rate-limited' };
+      } else if (!slot || !('release' in slot)) {
+        r = { text: `Too many concurrent calls for this client (${this.calls.perKey}); wait for one to finish.`, isError: true, category: 'caller', retryAfter: 1, refused: 'busy' };
+      } else {
+        this.inFlight++;
+        try {
+          r = await run();
+        } finally {
+          slot.release();
+          if (--this.inFlight === 0) this.idleWaiters.splice(0).forEach((w) => w());
+        }
       }
-    }
+      const outcome = r.inputRequired ? 'input-required' : r.refused ? 'denied' : r.isError ? 'error' : 'ok';
+      const ms = Math.round((performance.now() - started) * 100) / 100;
+      return { r, end: { outcome, refused: r.refused, category: r.isError ? r.category : undefined, ms } };
+    };
+    // observers see a bounded name: a served tool's, a resource template's, or "(unknown)", never caller text
+    const label = name.startsWith('resource:') || this.inventory.byName.has(name) ? name : '(unknown)';
+    const { r, end } = this.observers.size ? await this.observers.around({ name: label, transport: opts.caller?.transport ?? 'internal' }, exec) : await exec();
     this.audit?.write({
       time: new Date().toISOString(),
       transport: opts.caller?.transport ?? 'internal',
@@ -330,9 +363,9 @@ export class ToolHost {
       nomadAccessor: opts.caller?.nomadAccessor,
       tool: name,
       args: argsDigest(args),
-      outcome: r.inputRequired ? 'input-required' : r.refused ? 'denied' : r.isError ? 'error' : 'ok',
-      category: r.isError ? r.category : undefined,
-      ms: Math.round((performance.now() - started) * 100) / 100,
+      outcome: end.outcome,
+      category: end.category,
+      ms: end.ms,
     });
     return r;
   }

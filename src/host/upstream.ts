@@ -9,6 +9,7 @@ import { ConcurrencyLimiter, type Release } from './concurrency.js';
 import { ToolError } from './errors.js';
 import type { NamespaceGuard } from './namespace-guard.js';
 import type { HttpMethod } from './types.js';
+import type { Observer } from './observe.js';
 
 /** A query value; an array repeats the key (`topic=a&topic=b`); null/undefined/'' leave it out. */
 export type QueryValue = string | number | boolean | undefined | null | readonly (string | number | boolean)[];
@@ -71,6 +72,8 @@ interface Shared {
   longPool?: Pool;
   /** Shared by every upstream of a registry, so the total cap holds for all of them. */
   slots: ConcurrencyLimiter;
+  /** The registry's observer (metrics, traces), set after the upstreams may exist. */
+  observing?: { observer?: Observer };
 }
 
 export interface UpstreamResponse<T = unknown> {
@@ -352,6 +355,19 @@ export class Upstream {
 
   /** One JSON request. Non-2xx answers and transport failures throw a ToolError with a readable message. */
   async request<T = unknown>(method: HttpMethod, p: string, opts: CallOptions = {}): Promise<UpstreamResponse<T>> {
+    const done = this.shared.observing?.observer?.request?.({ upstream: this.name, method, path: p });
+    if (!done) return this.requestWithSource<T>(method, p, opts);
+    try {
+      const r = await this.requestWithSource<T>(method, p, opts);
+      done(r.status);
+      return r;
+    } catch (err) {
+      done(err instanceof ToolError ? err.status : undefined);
+      throw err;
+    }
+  }
+
+  private async requestWithSource<T>(method: HttpMethod, p: string, opts: CallOptions): Promise<UpstreamResponse<T>> {
     const source = opts.token === undefined ? this.view.tokenSource : undefined;
     if (!source) return this.requestWithToken<T>(method, p, opts);
     const used = await source.current();
@@ -495,6 +511,20 @@ export class Upstream {
    * holds a stream slot until the body closes or the caller's signal aborts.
    */
   async stream(p: string, opts: CallOptions = {}): Promise<StreamResponse> {
+    // observed until the answer's headers: a stream's length is the caller's, not Nomad's latency
+    const done = this.shared.observing?.observer?.request?.({ upstream: this.name, method: 'GET', path: p });
+    if (!done) return this.openStream(p, opts);
+    try {
+      const r = await this.openStream(p, opts);
+      done(r.status);
+      return r;
+    } catch (err) {
+      done(err instanceof ToolError ? err.status : undefined);
+      throw err;
+    }
+  }
+
+  private async openStream(p: string, opts: CallOptions): Promise<StreamResponse> {
     if (opts.token === undefined && this.view.tokenSource) opts = { ...opts, token: await this.view.tokenSource.current() };
     const release = opts.long ? this.streamSlot() : () => {};
     const ms = opts.timeoutMs ?? this.timeoutMs;
@@ -576,6 +606,7 @@ async function readCapped(body: Readable, max: number): Promise<string> {
 export class UpstreamRegistry {
   private readonly byName = new Map<string, Upstream>();
   private readonly slots: ConcurrencyLimiter;
+  private readonly observing: { observer?: Observer } = {};
   constructor(
     private readonly configs: Record<string, UpstreamConfig>,
     private readonly timeoutMs: number,
@@ -597,10 +628,20 @@ export class UpstreamRegistry {
     if (!u) {
       const cfg = this.configs[name];
       if (!cfg) throw new ToolError(`Unknown upstream "${name}"; declare it under upstreams: in the config file.`, 'caller');
-      u = new Upstream(name, cfg, this.timeoutMs, { slots: this.slots });
+      u = new Upstream(name, cfg, this.timeoutMs, { slots: this.slots, observing: this.observing });
       this.byName.set(name, u);
     }
     return u;
+  }
+
+  /** Report every request of every upstream (existing and future) to this observer. */
+  observe(observer: Observer): void {
+    this.observing.observer = observer;
+  }
+
+  /** Long requests (streams, blocking queries) open now, over all upstreams. */
+  get openStreams(): number {
+    return this.slots.held();
   }
 
   async close(): Promise<void> {

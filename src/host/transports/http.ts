@@ -14,6 +14,11 @@ import { type Identity, TokenVerifier } from '../identity.js';
 import { type Refusal, SessionTable } from './sessions.js';
 import { handleRest } from './rest.js';
 import { METADATA_PATH } from '../oauth/gate.js';
+import type { Metrics } from '../metrics.js';
+import { openApiDocument } from '../openapi.js';
+import { RouteLabels } from '../route-label.js';
+import { serveDocs, serveIndex } from './web.js';
+import { timingSafeEqual, createHash } from 'node:crypto';
 
 export interface HttpOptions {
   host: string;
@@ -51,6 +56,14 @@ export interface HttpOptions {
   unverifiedPerMinute?: number;
   /** Passthrough: how long Nomad's answer about a token is trusted (default 30 s). */
   tokenCacheMs?: number;
+  /** The server's version, for `/` and /openapi.json. */
+  version?: string;
+  /** Serve /openapi.json and /docs (default true). */
+  docs?: boolean;
+  /** Serve /metrics (default true). */
+  metrics?: boolean;
+  /** /metrics takes this bearer token instead of the API's authentication (a scraper's own credential). */
+  metricsToken?: string;
 }
 
 export interface HttpServer {
@@ -78,6 +91,19 @@ function trimSlashes(p: string): string {
   let end = p.length;
   while (end > 0 && p.charCodeAt(end - 1) === 47) end--;
   return p.slice(0, end);
+}
+
+/** The bearer token of a request, if any. */
+function bearerOf(req: IncomingMessage): string | undefined {
+  const h = req.headers.authorization;
+  return typeof h === 'string' && h.slice(0, 7).toLowerCase() === 'bearer ' ? h.slice(7).trim() : undefined;
+}
+
+/** Constant-time comparison of a presented secret with the expected one. */
+function sameSecret(given: string | undefined, expected: string): boolean {
+  if (given === undefined) return false;
+  const d = (x: string) => createHash('sha256').update(x).digest();
+  return timingSafeEqual(d(given), d(expected));
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -172,6 +198,25 @@ export async function serveHttp(host: ToolHost, opts: HttpOptions): Promise<Http
     for (const t of streamable.idle(idleMs)) t.close().catch(() => {});
   }, Math.min(60_000, idleMs)).unref();
   let closing = false;
+  const docs = opts.docs ?? true;
+  let metrics: Metrics | undefined;
+  if (opts.metrics ?? true) {
+    const { Metrics } = await import('../metrics.js');
+    metrics = await Metrics.create(
+      { sessions: () => ({ streamable: streamable.size, sse: sse.size }), openStreams: () => host.openStreams, tools: () => host.listTools().tools.length },
+      RouteLabels.wordsOf(host.requestPaths()),
+    );
+    host.observe(metrics);
+  }
+  // the REST facade's description, made again only when the served catalog changes
+  let openApi: { listing: unknown; text: string } | undefined;
+  const openApiText = (): string => {
+    const listing = host.listTools();
+    if (openApi?.listing !== listing) {
+      openApi = { listing, text: JSON.stringify(openApiDocument(host.tools.visible, { version: opts.version ?? '0.0.0', auth: opts.auth.kind })) };
+    }
+    return openApi.text;
+  };
 
   /** A request on another identity's session: audited, and answered as for an unknown session. */
   function foreignSession(req: AuthedRequest, res: ServerResponse, transport: string, sid: string, who: Identity, path: string): void {
@@ -189,7 +234,8 @@ export async function serveHttp(host: ToolHost, opts: HttpOptions): Promise<Http
     sendJson(res, 404, SESSION_NOT_FOUND);
   }
 
-  function refuse(res: ServerResponse, r: Refusal, jsonrpc: boolean): void {
+  function refuse(res: ServerResponse, r: Refusal, jsonrpc: boolean, what: string): void {
+    metrics?.refused(what);
     const body = jsonrpc ? { jsonrpc: '2.0', error: { code: -32000, message: r.message }, id: null } : { error: r.message };
     sendJson(res, r.status, body, { 'retry-after': '60' });
   }
@@ -203,6 +249,7 @@ export async function serveHttp(host: ToolHost, opts: HttpOptions): Promise<Http
   });
   const serveModern = toNodeHandler(modern, { maxRequestBodySize: maxBody, onerror: (err) => host.log.error(`http: ${err.message}`) });
   const unsubscribe = host.onListChanged((what) => {
+    if (what === 'tools') metrics?.setRouteWords(RouteLabels.wordsOf(host.requestPaths()));
     if (what === 'tools') modern.notify.toolsChanged();
     else if (what === 'prompts') modern.notify.promptsChanged();
     else modern.notify.resourcesChanged();
@@ -231,7 +278,7 @@ export async function serveHttp(host: ToolHost, opts: HttpOptions): Promise<Http
         return sendJson(res, 400, { jsonrpc: '2.0', error: { code: -32000, message: 'Bad Request: no valid session ID; start with an initialize request' }, id: null });
       }
       const refusal = streamable.reserve(who);
-      if (refusal) return refuse(res, refusal, true);
+      if (refusal) return refuse(res, refusal, true, 'sessions');
       const t = new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
         onsessioninitialized: (id) => {
@@ -277,7 +324,7 @@ export async function serveHttp(host: ToolHost, opts: HttpOptions): Promise<Http
     const who = identityOf(req);
     if (url.pathname === '/mcp/sse' && req.method === 'GET') {
       const refusal = sse.reserve(who);
-      if (refusal) return refuse(res, refusal, false);
+      if (refusal) return refuse(res, refusal, false, 'sse-streams');
       const transport = new SSEServerTransport('/mcp/messages', res);
       sse.bind(transport.sessionId, transport, who);
       res.on('close', () => sse.remove(transport.sessionId));
@@ -351,9 +398,14 @@ export async function serveHttp(host: ToolHost, opts: HttpOptions): Promise<Http
       if (req.method !== 'GET') return sendJson(res, 405, { error: 'method not allowed' }, { allow: 'GET' });
       return sendJson(res, 200, opts.auth.gate.metadata(), { 'access-control-allow-origin': '*' });
     }
+    if (p === '/') return serveIndex(req, res, { stateless: opts.stateless, auth: opts.auth.kind, docs, metrics: Boolean(metrics) }, opts.version ?? '0.0.0');
+    // the page and its assets are public (they hold no catalog); /openapi.json is authenticated like the API
+    if (docs && serveDocs(req, res, p)) return;
     const isMcp = p === '/mcp' || p.startsWith('/mcp/');
     const isRest = p === '/api/tools' || p.startsWith('/api/tools/');
-    if (!isMcp && !isRest) return sendJson(res, 404, { error: `no route for ${p}` });
+    const isOpenApi = docs && p === '/openapi.json';
+    const isMetrics = metrics !== undefined && p === '/metrics';
+    if (!isMcp && !isRest && !isOpenApi && !isMetrics) return sendJson(res, 404, { error: `no route for ${p.slice(0, 200)}; GET / lists the endpoints` });
     if (!policy) return sendJson(res, 503, { error: 'server is starting' });
     const bad = originProblem(req, policy);
     if (bad) return sendJson(res, 403, { error: bad });
@@ -374,7 +426,12 @@ export async function serveHttp(host: ToolHost, opts: HttpOptions): Promise<Http
       res.end();
       return;
     }
+    if (isMetrics && opts.metricsToken !== undefined) {
+      if (!sameSecret(bearerOf(req), opts.metricsToken)) return sendJson(res, 401, { error: 'missing or wrong bearer token for /metrics (--metrics-token)' }, { 'www-authenticate': 'Bearer realm="nomad-mcp metrics"' });
+      return sendMetrics(res);
+    }
     const a = await authenticate(req, opts.auth, verifier);
+    if (!a.ok && a.status === 429) metrics?.refused('token-checks');
     if (!a.ok && a.status === 429) return sendJson(res, 429, { error: a.message }, { 'retry-after': String(a.retryAfter ?? 60) });
     if (!a.ok) return sendJson(res, a.status, { error: a.message }, a.status === 503 ? {} : { 'www-authenticate': a.wwwAuthenticate ?? 'Bearer realm="nomad-mcp"' });
     req.auth = a.auth;
@@ -382,9 +439,23 @@ export async function serveHttp(host: ToolHost, opts: HttpOptions): Promise<Http
       return sendJson(res, 503, { error: 'Nomad does not enforce ACLs, so per-user passthrough cannot tell callers apart; refusing calls' });
     }
     if (closing) return sendJson(res, 503, { error: 'server is shutting down' }, { connection: 'close' });
+    if (isMetrics) return sendMetrics(res);
+    if (isOpenApi) {
+      if (req.method !== 'GET') return sendJson(res, 405, { error: 'use GET' }, { allow: 'GET' });
+      const text = openApiText();
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-cache' });
+      res.end(text);
+      return;
+    }
     if (isRest) return handleRest(host, req, res, p, a.auth.extra as AuthExtra, () => readJson(req, maxBody));
     if (p === '/mcp') return handleStreamable(req, res);
     return handleSse(req, res, url);
+  }
+
+  async function sendMetrics(res: ServerResponse): Promise<void> {
+    const m = await metrics!.text();
+    res.writeHead(200, { 'content-type': m.contentType, 'content-length': Buffer.byteLength(m.body), 'cache-control': 'no-store' });
+    res.end(m.body);
   }
 
   const handler = (req: IncomingMessage, res: ServerResponse) => {
@@ -402,7 +473,12 @@ export async function serveHttp(host: ToolHost, opts: HttpOptions): Promise<Http
     ? https.createServer({ cert: readFileSync(opts.tls.cert), key: readFileSync(opts.tls.key) }, handler)
     : http.createServer(handler);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') reject(new Error(`port ${opts.port} on ${opts.host} is already in use (another server listens there); choose another with --port, or --port 0 for any free port`));
+      else if (err.code === 'EACCES') reject(new Error(`not allowed to listen on port ${opts.port} on ${opts.host} (ports below 1024 need privileges); choose another with --port`));
+      else if (err.code === 'EADDRNOTAVAIL') reject(new Error(`cannot listen on ${opts.host}: no such address on this machine (--host)`));
+      else reject(err);
+    });
     server.listen(opts.port, opts.host, () => resolve());
   });
   const addr = server.address() as AddressInfo;
