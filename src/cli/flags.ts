@@ -36,5 +36,6 @@ export function toConfigFlags(f: Record<string, unknown>): ConfigFlags {
     tags: list(f.tags as string | undefined),
     namespaces: list(f.namespaces as string | undefined),
     publicHosts: f['public-host'] as string[] | undefined,
+    trustedProxies: f['trusted-proxy'] as string[] | undefined,
   };
 }

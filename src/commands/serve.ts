@@ -42,6 +42,10 @@ export default class Serve extends Command {
     'insecure-no-auth': Flags.boolean({ description: 'Allow a non-loopback bind without authentication (not recommended)' }),
     'allowed-origin': Flags.string({ description: 'Allow browser requests (with CORS headers) from this Origin (repeatable)', multiple: true }),
     'public-host': Flags.string({ description: 'A name clients use to reach this server, host or host:port, checked against Host and Origin (repeatable). Env: NOMAD_MCP_PUBLIC_HOSTS', multiple: true }),
+    'trusted-proxy': Flags.string({
+      description: 'A reverse proxy (IP or CIDR) whose X-Forwarded-For names the real client, so per-address limits apply per client, not per proxy (repeatable). Env: NOMAD_MCP_TRUSTED_PROXIES',
+      multiple: true,
+    }),
     'rate-limit': Flags.integer({ description: 'Calls that reach Nomad (tools, resources) per minute per verified identity', min: 1 }),
     'unverified-rate-limit': Flags.integer({ description: 'With --auth nomad: token checks per minute shared by all callers with a not-yet-verified token from one address', default: 10, min: 1 }),
     'audit-log': Flags.string({ description: 'Append one JSON line per tool call to this file' }),
@@ -196,6 +200,7 @@ export default class Serve extends Command {
         auth,
         allowedOrigins: flags['allowed-origin'] ?? [],
         publicHosts: runtime.config.publicHosts,
+        trustedProxies: runtime.config.trustedProxies,
         nomad: runtime.upstreams.get('nomad'),
         acl,
         // identity caps (issue 10): sessions and legacy SSE streams per identity and in total, idle expiry

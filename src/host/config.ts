@@ -63,6 +63,8 @@ export interface HostConfig {
   maxLogBytes: number;
   /** Names HTTP clients use to reach `serve --sse` (Host/Origin check), besides its bind address. */
   publicHosts: string[];
+  /** Reverse proxies (IPs or CIDRs) whose X-Forwarded-For names the real client, for per-address limits. */
+  trustedProxies: string[];
   /** Tool calls and resource reads one client may have under way at once. */
   maxCallsPerClient: number;
   /** Long requests (log follows, event streams, blocking waits) one client may have open at once. */
@@ -103,6 +105,7 @@ export interface ConfigFlags {
   tags?: string[];
   namespaces?: string[];
   publicHosts?: string[];
+  trustedProxies?: string[];
   configFile?: string;
 }
 
@@ -121,6 +124,7 @@ interface FileConfig {
   maxResultBytes?: number;
   maxLogBytes?: number;
   publicHosts?: string[];
+  trustedProxies?: string[];
   maxCallsPerClient?: number;
   maxStreamsPerClient?: number;
   maxStreams?: number;
@@ -201,6 +205,7 @@ const FILE_SHAPE: Record<string, Kind> = {
   maxStreamsPerClient: 'number',
   maxStreams: 'number',
   publicHosts: 'string[]',
+  trustedProxies: 'string[]',
   oauth: { issuer: 'string', audience: 'string', jwksUri: 'string', requiredScopes: 'string[]', nomadAuthMethod: 'string' },
 };
 
@@ -323,6 +328,7 @@ export async function loadConfig(
     maxResultBytes: envInt('NOMAD_MCP_MAX_RESULT_BYTES', env.NOMAD_MCP_MAX_RESULT_BYTES) ?? file.maxResultBytes ?? 24_000,
     maxLogBytes: envInt('NOMAD_MCP_MAX_LOG_BYTES', env.NOMAD_MCP_MAX_LOG_BYTES) ?? file.maxLogBytes ?? 64 * 1024,
     publicHosts: flags.publicHosts ?? envList(env.NOMAD_MCP_PUBLIC_HOSTS) ?? file.publicHosts ?? [],
+    trustedProxies: flags.trustedProxies ?? envList(env.NOMAD_MCP_TRUSTED_PROXIES) ?? file.trustedProxies ?? [],
     maxCallsPerClient: cap('NOMAD_MCP_MAX_CALLS_PER_CLIENT (maxCallsPerClient:)', envInt('NOMAD_MCP_MAX_CALLS_PER_CLIENT', env.NOMAD_MCP_MAX_CALLS_PER_CLIENT) ?? file.maxCallsPerClient ?? 16),
     maxStreamsPerClient: cap('NOMAD_MCP_MAX_STREAMS_PER_CLIENT (maxStreamsPerClient:)', envInt('NOMAD_MCP_MAX_STREAMS_PER_CLIENT', env.NOMAD_MCP_MAX_STREAMS_PER_CLIENT) ?? file.maxStreamsPerClient ?? 4),
     maxStreams: cap('NOMAD_MCP_MAX_STREAMS (maxStreams:)', envInt('NOMAD_MCP_MAX_STREAMS', env.NOMAD_MCP_MAX_STREAMS) ?? file.maxStreams ?? 32),

@@ -49,7 +49,8 @@ function authInfo(token: string, identity: Identity, nomadToken?: string): AuthI
  * address (`none`), or, in passthrough, the fingerprint of a token Nomad accepted (`verifier`).
  */
 export async function authenticate(req: IncomingMessage, mode: AuthMode, verifier?: TokenVerifier): Promise<AuthResult> {
-  const remote = req.socket.remoteAddress ?? 'unknown';
+  // the client's address: the socket's, or the one a trusted reverse proxy names (client-address.ts)
+  const remote = (req as { clientAddress?: string }).clientAddress ?? req.socket.remoteAddress ?? 'unknown';
   if (mode.kind === 'none') return { ok: true, auth: authInfo('', addressIdentity(remote)) };
   if (mode.kind === 'tokens') {
     const t = bearer(req);

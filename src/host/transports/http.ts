@@ -18,6 +18,7 @@ import type { Metrics } from '../metrics.js';
 import { openApiDocument } from '../openapi.js';
 import { RouteLabels } from '../route-label.js';
 import { serveDocs, serveIndex } from './web.js';
+import { TrustedProxies, clientAddress } from './client-address.js';
 import { timingSafeEqual, createHash } from 'node:crypto';
 
 export interface HttpOptions {
@@ -56,6 +57,8 @@ export interface HttpOptions {
   unverifiedPerMinute?: number;
   /** Passthrough: how long Nomad's answer about a token is trusted (default 30 s). */
   tokenCacheMs?: number;
+  /** Reverse proxies (IPs or CIDRs) whose X-Forwarded-For names the client (--trusted-proxy). */
+  trustedProxies?: string[];
   /** The server's version, for `/` and /openapi.json. */
   version?: string;
   /** Serve /openapi.json and /docs (default true). */
@@ -73,7 +76,7 @@ export interface HttpServer {
   sessions(): number;
 }
 
-type AuthedRequest = IncomingMessage & { auth?: AuthInfo };
+type AuthedRequest = IncomingMessage & { auth?: AuthInfo; clientAddress?: string };
 
 const SESSION_NOT_FOUND = { jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null };
 
@@ -178,6 +181,7 @@ export async function serveHttp(host: ToolHost, opts: HttpOptions): Promise<Http
   // a malformed --public-host or --allowed-origin fails here, before listening; the real policy is set
   // once the port is known (port 0), before the first request can arrive
   policyFor(opts.port);
+  const proxies = new TrustedProxies(opts.trustedProxies ?? []);
   let policy: OriginPolicy | undefined;
   let acl = opts.acl?.atStart;
   const idleMs = opts.sessionIdleMs ?? 10 * 60_000;
@@ -386,6 +390,7 @@ export async function serveHttp(host: ToolHost, opts: HttpOptions): Promise<Http
   }
 
   async function route(req: AuthedRequest, res: ServerResponse): Promise<void> {
+    req.clientAddress = clientAddress(req, proxies);
     const url = new URL(req.url ?? '/', 'http://localhost');
     const p = trimSlashes(url.pathname) || '/';
     if (p === '/healthz') {
