@@ -1,6 +1,7 @@
 import { Command, Flags } from '@oclif/core';
 import { catalogFlags, nomadFlags, toConfigFlags } from '../cli/flags.js';
 import type { UpstreamConfig } from '../host/config.js';
+import type { ClusterProfile } from '../host/clusters.js';
 import type { Upstream } from '../host/upstream.js';
 
 type Status = 'ok' | 'warn' | 'fail';
@@ -14,59 +15,24 @@ export default class Doctor extends Command {
     const { flags } = await this.parse(Doctor);
     const { bootstrap } = await import('../cli/bootstrap.js');
     const { buildInventory } = await import('../host/inventory.js');
-    const { formatProblem, messageOf } = await import('../host/errors.js');
-    const { nomadPath } = await import('../host/template.js');
+    const { formatProblem } = await import('../host/errors.js');
     const rt = await bootstrap(toConfigFlags(flags), { demo: flags.demo, logLevel: 'warn' });
     const cfg = rt.config;
-    const nomadCfg = cfg.upstreams.nomad;
-    let unusable = false; // Nomad itself
+    let unusable: boolean; // Nomad itself
     let catalogUnusable = false;
     const line = (s: Status, what: string, detail: string) => this.log(`${s === 'ok' ? '✔' : s === 'warn' ? '!' : '✘'} ${what.padEnd(12)} ${detail}`);
 
     line('ok', 'config', cfg.sources.length ? cfg.sources.join(', ') : 'no config file (env and flags only)');
-    const tls = nomadCfg.tls ?? {};
-    const tlsBits = [tls.caCert && `CA ${tls.caCert}`, tls.caPath && `CA dir ${tls.caPath}`, tls.clientCert && `client cert ${tls.clientCert}`, tls.serverName && `server name ${tls.serverName}`, tls.skipVerify && 'verification OFF (NOMAD_SKIP_VERIFY)'].filter(Boolean);
-    line(tls.skipVerify ? 'warn' : 'ok', 'nomad', `${nomadCfg.url}${nomadCfg.url?.startsWith('https:') ? ` (TLS${tlsBits.length ? `: ${tlsBits.join(', ')}` : ''})` : ''}; token ${nomadCfg.token ? 'set' : 'not set'}; namespace ${cfg.namespace}${cfg.region ? `; region ${cfg.region}` : ''}`);
-
-    const nomad = rt.upstreams.get('nomad');
-    try {
-      const t0 = performance.now();
-      const leader = await nomad.get<string>('/v1/status/leader', { timeoutMs: Math.min(cfg.requestTimeoutMs, 5000) });
-      const ms = Math.round(performance.now() - t0);
-      line(leader.data ? 'ok' : 'fail', 'reachable', leader.data ? `leader ${leader.data} (${ms} ms)` : 'no leader elected: the cluster cannot schedule');
-      if (!leader.data) unusable = true;
-    } catch (err) {
-      line('fail', 'reachable', messageOf(err));
-      unusable = true;
+    // one block per cluster; a server without clusters: has one, printed as before
+    const multi = cfg.clusters.length > 1;
+    const unusableClusters: string[] = [];
+    for (const [i, profile] of cfg.clusters.entries()) {
+      if (multi) this.log(`── cluster ${profile.name}${i === 0 ? ' (default)' : ''}`);
+      const ok = await this.checkCluster(rt.upstreams.get(profile.upstream), cfg.upstreams[profile.upstream]!, profile, multi, cfg.requestTimeoutMs, line);
+      if (!ok) unusableClusters.push(profile.name);
     }
-    if (!unusable) {
-      try {
-        const self = await nomad.get<{ config?: { Version?: { Version?: string }; Region?: string } }>('/v1/agent/self');
-        line('ok', 'agent', `Nomad ${self.data?.config?.Version?.Version ?? '?'} region ${self.data?.config?.Region ?? '?'}`);
-      } catch (err) {
-        line('warn', 'agent', messageOf(err));
-      }
-      try {
-        const tok = await nomad.get<{ Name?: string; Type?: string; Policies?: string[] }>('/v1/acl/token/self');
-        line('ok', 'token', `accepted: ${tok.data?.Name || 'unnamed'} (${tok.data?.Type}${tok.data?.Policies?.length ? `, policies ${tok.data.Policies.join(', ')}` : ''})`);
-      } catch (err) {
-        const msg = messageOf(err);
-        if (/ACL support disabled/i.test(msg)) line('ok', 'token', 'ACLs are disabled on this cluster: no token needed');
-        else if (/403/.test(msg)) {
-          line('fail', 'token', `refused (403 Permission denied): ${nomadCfg.token ? 'NOMAD_TOKEN is unknown or expired' : 'ACLs are on: set NOMAD_TOKEN'}`);
-          unusable = true;
-        } else line('warn', 'token', msg);
-      }
-      try {
-        await nomad.get(nomadPath`/v1/namespace/${cfg.namespace}`);
-        line('ok', 'namespace', `${cfg.namespace} exists`);
-      } catch (err) {
-        // A namespace that does not exist makes every call without an explicit namespace fail.
-        const missing = /404/.test(messageOf(err));
-        line(missing ? 'fail' : 'warn', 'namespace', `${cfg.namespace}: ${messageOf(err)}${missing ? ' (set NOMAD_NAMESPACE or --namespace to an existing one)' : ''}`);
-        if (missing) unusable = true;
-      }
-    }
+    if (multi && unusableClusters.length) this.log(`── clusters not usable: ${unusableClusters.join(', ')}`);
+    unusable = unusableClusters.length > 0;
     const loaded = rt.load();
     if (loaded.problems.length) {
       line('fail', 'catalog', `${loaded.problems.length} problem(s):`);
@@ -99,7 +65,7 @@ export default class Doctor extends Command {
 
     // Every other upstream (gitea, and `upstreams:` in the config): does it answer, is its token there?
     const timeoutMs = Math.min(cfg.requestTimeoutMs, 3000);
-    const others = Object.entries(cfg.upstreams).filter(([name]) => name !== 'nomad');
+    const others = Object.entries(cfg.upstreams).filter(([name]) => name !== 'nomad' && !name.startsWith('nomad@'));
     const checks = await Promise.all(others.map(([name, u]) => checkUpstream(rt.upstreams.get(name), u, timeoutMs)));
     others.forEach(([name, u], i) => {
       const tokenEnvUnset = u.tokenEnv && !process.env[u.tokenEnv];
@@ -120,6 +86,68 @@ export default class Doctor extends Command {
     if (unusable) this.logToStderr('Nomad is not usable with this configuration.');
     if (catalogUnusable) this.logToStderr('The catalog is not usable with this configuration: the server would not serve it.');
     if (unusable || catalogUnusable) this.exit(1);
+  }
+
+  /** Reachability, TLS, leader, agent, token and default namespace of one cluster; false when it is not usable. */
+  private async checkCluster(
+    nomad: Upstream,
+    nomadCfg: UpstreamConfig,
+    profile: ClusterProfile,
+    multi: boolean,
+    timeoutMs: number,
+    line: (s: Status, what: string, detail: string) => void,
+  ): Promise<boolean> {
+    const { messageOf } = await import('../host/errors.js');
+    const { nomadPath } = await import('../host/template.js');
+    let unusable = false;
+    const tls = nomadCfg.tls ?? {};
+    const tlsBits = [tls.caCert && `CA ${tls.caCert}`, tls.caPath && `CA dir ${tls.caPath}`, tls.clientCert && `client cert ${tls.clientCert}`, tls.serverName && `server name ${tls.serverName}`, tls.skipVerify && 'verification OFF (NOMAD_SKIP_VERIFY)'].filter(Boolean);
+    line(tls.skipVerify ? 'warn' : 'ok', 'nomad', `${nomadCfg.url}${nomadCfg.url?.startsWith('https:') ? ` (TLS${tlsBits.length ? `: ${tlsBits.join(', ')}` : ''})` : ''}; token ${multi ? `from ${profile.tokenFrom}` : nomadCfg.token ? 'set' : 'not set'}; namespace ${profile.namespace}${profile.region ? `; region ${profile.region}` : ''}`);
+
+    try {
+      const t0 = performance.now();
+      const leader = await nomad.get<string>('/v1/status/leader', { timeoutMs: Math.min(timeoutMs, 5000) });
+      const ms = Math.round(performance.now() - t0);
+      line(leader.data ? 'ok' : 'fail', 'reachable', leader.data ? `leader ${leader.data} (${ms} ms)` : 'no leader elected: the cluster cannot schedule');
+      if (!leader.data) unusable = true;
+    } catch (err) {
+      line('fail', 'reachable', messageOf(err));
+      unusable = true;
+    }
+    if (!unusable && profile.sso && !nomadCfg.token) {
+      line('ok', 'token', `none of its own: each user signs in at auth method ${profile.nomadAuthMethod ?? '(oauth.nomadAuthMethod)'} (serve --auth oauth)`);
+    } else if (!unusable) {
+      try {
+        const self = await nomad.get<{ config?: { Version?: { Version?: string }; Region?: string } }>('/v1/agent/self');
+        line('ok', 'agent', `Nomad ${self.data?.config?.Version?.Version ?? '?'} region ${self.data?.config?.Region ?? '?'}`);
+      } catch (err) {
+        line('warn', 'agent', messageOf(err));
+      }
+      try {
+        const tok = await nomad.get<{ Name?: string; Type?: string; Policies?: string[] }>('/v1/acl/token/self');
+        line('ok', 'token', `accepted: ${tok.data?.Name || 'unnamed'} (${tok.data?.Type}${tok.data?.Policies?.length ? `, policies ${tok.data.Policies.join(', ')}` : ''})`);
+      } catch (err) {
+        const msg = messageOf(err);
+        if (/ACL support disabled/i.test(msg)) line('ok', 'token', 'ACLs are disabled on this cluster: no token needed');
+        else if (/403/.test(msg)) {
+          const fix = multi
+            ? nomadCfg.token ? `its token (${profile.tokenFrom}) is unknown or expired` : `ACLs are on: give clusters.${profile.name} a tokenEnv or tokenFile`
+            : nomadCfg.token ? 'NOMAD_TOKEN is unknown or expired' : 'ACLs are on: set NOMAD_TOKEN';
+          line('fail', 'token', `refused (403 Permission denied): ${fix}`);
+          unusable = true;
+        } else line('warn', 'token', msg);
+      }
+      try {
+        await nomad.get(nomadPath`/v1/namespace/${profile.namespace}`);
+        line('ok', 'namespace', `${profile.namespace} exists`);
+      } catch (err) {
+        // A namespace that does not exist makes every call without an explicit namespace fail.
+        const missing = /404/.test(messageOf(err));
+        line(missing ? 'fail' : 'warn', 'namespace', `${profile.namespace}: ${messageOf(err)}${missing ? ' (set NOMAD_NAMESPACE or --namespace to an existing one)' : ''}`);
+        if (missing) unusable = true;
+      }
+    }
+    return !unusable;
   }
 }
 

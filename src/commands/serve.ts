@@ -182,12 +182,15 @@ export default class Serve extends Command {
     let auth: HttpOptions['auth'] = flags.auth === 'nomad' ? { kind: 'nomad' } : tokens.length ? { kind: 'tokens', tokens } : { kind: 'none' };
     if (flags.auth === 'oauth') {
       const { OAuthGate, metadataUrlFor, oauthSettings } = await import('../host/oauth/gate.js');
-      const settings = oauthSettings(runtime.config.oauth);
+      const [first, ...others] = runtime.config.clusters;
+      // the default cluster signs users in at its own auth method when its profile names one
+      const settings = oauthSettings({ ...runtime.config.oauth, nomadAuthMethod: first!.nomadAuthMethod ?? runtime.config.oauth?.nomadAuthMethod });
       if (typeof settings === 'string') {
         await runtime.close();
         this.error(settings, { exit: 2 });
       }
-      auth = { kind: 'oauth', gate: new OAuthGate(settings, runtime.upstreams.get('nomad')), metadataUrl: metadataUrlFor(settings.audience) };
+      const sso = others.filter((c) => c.sso).map((c) => ({ name: c.name, nomad: runtime.upstreams.get(c.upstream), authMethod: c.nomadAuthMethod ?? settings.nomadAuthMethod }));
+      auth = { kind: 'oauth', gate: new OAuthGate(settings, runtime.upstreams.get('nomad'), sso), metadataUrl: metadataUrlFor(settings.audience) };
     }
     const { serveHttp } = await import('../host/transports/http.js');
     let http: Awaited<ReturnType<typeof serveHttp>>;

@@ -25,6 +25,8 @@ export interface AuditRecord {
   client?: string;
   /** OAuth: the accessor ID of the Nomad token the call used (never its secret). */
   nomadAccessor?: string;
+  /** With several clusters: the cluster a Nomad call ran on (`?` for a name that is none). */
+  cluster?: string;
   /** A tool name, `resource:<name>`, an MCP method, or the HTTP request a refusal was about. */
   tool: string;
   args?: string;

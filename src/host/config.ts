@@ -2,6 +2,7 @@ import { cosmiconfig } from 'cosmiconfig';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { suggest } from './suggest.js';
+import { CLUSTER_SHAPE, type ClusterFileConfig, type ClusterProfile, clusterProfiles, implicitProfile } from './clusters.js';
 
 /** TLS settings for one upstream, named after the Nomad CLI's env vars. */
 export interface TlsConfig {
@@ -29,6 +30,10 @@ export interface UpstreamConfig {
   basicAuth?: string;
   /** Human hint shown when `url` is missing. */
   missingHint?: string;
+  /** A Nomad cluster (its 403s name capabilities, its redirects name NOMAD_ADDR). */
+  nomad?: boolean;
+  /** Name shown in messages (default: `Nomad` for Nomad, else the upstream's name). */
+  label?: string;
 }
 
 /** An address without its user:password part, which moves to `basicAuth` (so it is never displayed). */
@@ -46,8 +51,10 @@ export function splitCredentials(address: string): { url: string; basicAuth?: st
 }
 
 export interface HostConfig {
-  /** Upstreams by name; `nomad` is always present. */
+  /** Upstreams by name; `nomad` (the default cluster) is always present, other clusters are `nomad@<name>`. */
   upstreams: Record<string, UpstreamConfig>;
+  /** The Nomad clusters, the default first: one implicit profile without `clusters:` in the config file. */
+  clusters: ClusterProfile[];
   namespace: string;
   region?: string;
   requestTimeoutMs: number;
@@ -129,6 +136,7 @@ interface FileConfig {
   maxStreamsPerClient?: number;
   maxStreams?: number;
   oauth?: OAuthConfig;
+  clusters?: Record<string, ClusterFileConfig>;
 }
 
 const TRUE = /^(1|true|yes|on)$/i;
@@ -207,6 +215,7 @@ const FILE_SHAPE: Record<string, Kind> = {
   publicHosts: 'string[]',
   trustedProxies: 'string[]',
   oauth: { issuer: 'string', audience: 'string', jwksUri: 'string', requiredScopes: 'string[]', nomadAuthMethod: 'string' },
+  clusters: { '*': CLUSTER_SHAPE },
 };
 
 /** A config file is checked like a descriptor: a typo'd key or a wrong type is an error naming it, not ignored. */
@@ -304,13 +313,36 @@ export async function loadConfig(
     token: env.GITEA_TOKEN ?? gitea.token,
     missingHint: 'set GITEA_URL (and GITEA_TOKEN) to a Gitea or Forgejo server',
   };
-  upstreams.nomad = nomad;
+  upstreams.nomad = { ...nomad, nomad: true };
+
+  const namespace = flags.namespace ?? nonEmpty(env.NOMAD_NAMESPACE) ?? file.nomad?.namespace ?? 'default';
+  const region = flags.region ?? nonEmpty(env.NOMAD_REGION) ?? file.nomad?.region;
+  const allowedNamespaces = flags.namespaces ?? envList(env.NOMAD_MCP_ALLOWED_NAMESPACES) ?? file.namespaces ?? [];
+  let clusters: ClusterProfile[];
+  if (file.clusters) {
+    // each profile is its own: NOMAD_ADDR, NOMAD_TOKEN and the NOMAD_* TLS variables are not read for any of them
+    if (flags.address || flags.token) throw new Error(`${path.basename(fileName ?? 'config')}: clusters: names every cluster's address and token; --address and --token do not apply`);
+    if (file.nomad) throw new Error(`${path.basename(fileName ?? 'config')}: give nomad: or clusters:, not both (a cluster's settings go in its clusters: entry)`);
+    let c;
+    try {
+      c = clusterProfiles(file.clusters, env, rel, { namespace, region, allowedNamespaces }, splitCredentials);
+    } catch (err) {
+      throw new Error(`${path.basename(fileName ?? 'config')}: ${(err as Error).message}`);
+    }
+    clusters = c.profiles;
+    Object.assign(upstreams, c.upstreams);
+  } else {
+    const tokenFrom = flags.token ? '--token' : nonEmpty(env.NOMAD_TOKEN) ? 'NOMAD_TOKEN' : nomadTokenFromFileEnv ? `env ${file.nomad!.tokenEnv}` : 'none';
+    clusters = [implicitProfile({ namespace, region, allowedNamespaces }, tokenFrom)];
+  }
+  const first = clusters[0]!;
 
   const envDirs = envList(env.NOMAD_MCP_TOOLS_DIR, path.delimiter) ?? [];
   return {
     upstreams,
-    namespace: flags.namespace ?? nonEmpty(env.NOMAD_NAMESPACE) ?? file.nomad?.namespace ?? 'default',
-    region: flags.region ?? nonEmpty(env.NOMAD_REGION) ?? file.nomad?.region,
+    clusters,
+    namespace: first.namespace,
+    region: first.region,
     requestTimeoutMs:
       flags.requestTimeout ??
       envInt('NOMAD_MCP_REQUEST_TIMEOUT', env.NOMAD_MCP_REQUEST_TIMEOUT) ??
@@ -324,7 +356,7 @@ export async function loadConfig(
     allowVariableValues:
       flags.allowVariableValues || (envBool(env.NOMAD_MCP_ALLOW_VARIABLE_VALUES) ?? file.allowVariableValues ?? false),
     tags: flags.tags ?? envList(env.NOMAD_MCP_TOOLSETS) ?? file.tags ?? [],
-    allowedNamespaces: flags.namespaces ?? envList(env.NOMAD_MCP_ALLOWED_NAMESPACES) ?? file.namespaces ?? [],
+    allowedNamespaces: first.allowedNamespaces,
     maxResultBytes: envInt('NOMAD_MCP_MAX_RESULT_BYTES', env.NOMAD_MCP_MAX_RESULT_BYTES) ?? file.maxResultBytes ?? 24_000,
     maxLogBytes: envInt('NOMAD_MCP_MAX_LOG_BYTES', env.NOMAD_MCP_MAX_LOG_BYTES) ?? file.maxLogBytes ?? 64 * 1024,
     publicHosts: flags.publicHosts ?? envList(env.NOMAD_MCP_PUBLIC_HOSTS) ?? file.publicHosts ?? [],

@@ -8,6 +8,7 @@ import type { TokenSource, Upstream, UpstreamRegistry } from './upstream.js';
 import { NamespaceGuard } from './namespace-guard.js';
 import { fingerprint } from './audit.js';
 import { Parts } from './partial.js';
+import { type ClusterProfile, profileNamed, unknownCluster } from './clusters.js';
 
 /** What a tool call produces, before it becomes an MCP CallToolResult or a REST answer. */
 export interface CallResult {
@@ -30,8 +31,10 @@ export interface ExecutorDeps {
 export interface CallOptions {
   signal?: AbortSignal;
   progress?: (progress: number, total?: number, message?: string) => Promise<void>;
-  /** Per-user Nomad token (passthrough auth), or a source of exchanged ones (OAuth). */
+  /** Per-user Nomad token (passthrough auth), or a source of exchanged ones (OAuth) for the default cluster. */
   token?: string | TokenSource;
+  /** OAuth: the caller's exchanged token at another cluster whose profile says `sso: true`. */
+  clusterToken?: (cluster: string) => TokenSource | undefined;
   /** Who calls: the identity's limit key (else `client`) keys its stream slots (see `CallOptions.long` of the upstream). */
   caller?: { client?: string; limitKey?: string };
 }
@@ -74,13 +77,60 @@ function pickOf(tool: Tool) {
   return picks.get(tool);
 }
 
+/** A cluster a call runs on, with the settings that apply there. */
+interface Target {
+  profile: ClusterProfile;
+  /** The config as the cluster's calls (and plugins) see it: its namespace, region, allow-list, and no other cluster. */
+  config: HostConfig;
+  guard?: NamespaceGuard;
+}
+
 /** Runs tools: validation, namespace policy, then the declarative request(s) or the plugin. */
 export class Executor {
-  private readonly guard?: NamespaceGuard;
+  private readonly targets = new Map<string, Target>();
   /** Passthrough tokens Nomad accepted recently (by fingerprint), so other upstreams may be used for them. */
   private readonly acceptedTokens = new Map<string, number>();
   constructor(private readonly deps: ExecutorDeps) {
-    if (deps.config.allowedNamespaces.length) this.guard = new NamespaceGuard(deps.config.allowedNamespaces);
+    for (const p of deps.config.clusters) {
+      const own = Object.fromEntries(
+        Object.entries(deps.config.upstreams).filter(([k]) => k !== 'nomad' && !k.startsWith('nomad@')),
+      );
+      const config: HostConfig = {
+        ...deps.config,
+        upstreams: { ...own, nomad: deps.config.upstreams[p.upstream]! },
+        clusters: [p],
+        namespace: p.namespace,
+        region: p.region,
+        allowedNamespaces: p.allowedNamespaces,
+      };
+      this.targets.set(p.name, { profile: p, config, guard: p.allowedNamespaces.length ? new NamespaceGuard(p.allowedNamespaces) : undefined });
+    }
+  }
+
+  /** Several clusters are configured: Nomad tools take a `cluster` argument. */
+  get multiCluster(): boolean {
+    return this.deps.config.clusters.length > 1;
+  }
+
+  /**
+   * The Nomad token of a call on one cluster; undefined = the cluster's configured token. A passthrough
+   * token goes only where passthrough applies (the default cluster, or `passthrough: true`); an OAuth
+   * caller's exchanged token is the one of that cluster (`sso: true`), never another's.
+   */
+  private tokenFor(p: ClusterProfile, opts: CallOptions): string | TokenSource | undefined {
+    const t = opts.token;
+    if (typeof t === 'string') return p.passthrough ? t : undefined;
+    if (t) {
+      if (p.upstream === 'nomad') return t;
+      if (!p.sso) return undefined;
+      const own = opts.clusterToken?.(p.name);
+      if (!own) throw new ToolError(`Cluster ${p.name} signs users in (sso), but this request carries no sign-in for it.`, 'caller');
+      return own;
+    }
+    if (p.sso && p.upstream !== 'nomad') {
+      throw new ToolError(`Cluster ${p.name} runs calls as the signed-in user (sso: true): serve with --http --auth oauth to use it.`, 'caller');
+    }
+    return undefined;
   }
 
   /**
@@ -111,13 +161,48 @@ export class Executor {
    * The tool's upstream, bound to the caller (its stream slots); Nomad also to the call's namespace,
    * region and (passthrough) token.
    */
-  private upstreamFor(name: string, tool: Tool, namespace: string, args: JsonObject, opts: CallOptions): Upstream {
-    const u = this.deps.upstreams.get(name);
+  private upstreamFor(name: string, tool: Tool, namespace: string, args: JsonObject, opts: CallOptions, target: Target): Upstream {
+    // another cluster is reached only through the call's cluster argument, never by name
+    if (name.startsWith('nomad@')) throw new ToolError(`${tool.name}: the upstream "${name}" is another cluster's; a call runs on the cluster it names.`, 'caller');
     const caller = opts.caller?.limitKey ?? opts.caller?.client;
-    if (name !== 'nomad') return u.with({}, { caller });
+    if (name !== 'nomad') return this.deps.upstreams.get(name).with({}, { caller });
+    const p = target.profile;
+    const u = this.deps.upstreams.get(p.upstream);
     // only a declared `region` argument routes a call elsewhere (not a free-form extra key)
-    const region = (tool.params.includes('region') ? (args.region as string | undefined) : undefined) || this.deps.config.region;
-    return u.with({ namespace, region }, { token: opts.token, guard: this.guard, caller });
+    const region = (tool.params.includes('region') ? (args.region as string | undefined) : undefined) || p.region;
+    return u.with({ namespace, region }, { token: this.tokenFor(p, opts), guard: target.guard, caller });
+  }
+
+  /**
+   * The upstream resources/list enumerates with: a Nomad template's on the named cluster (default: the
+   * first), bound to its namespace, region and the caller's token there, with that cluster's namespace guard.
+   */
+  async listingView(upstream: string, cluster: string | undefined, opts: CallOptions): Promise<{ upstream: Upstream; guard?: NamespaceGuard }> {
+    if (upstream !== 'nomad') return { upstream: this.deps.upstreams.get(upstream) };
+    const target = this.targets.get(cluster ?? this.deps.config.clusters[0]!.name)!;
+    const p = target.profile;
+    if (typeof opts.token === 'string' && opts.token && !p.passthrough) await this.checkPassthrough(opts.token, `cluster ${p.name}`, opts.signal);
+    const u = this.deps.upstreams.get(p.upstream).with({ namespace: p.namespace, region: p.region }, { token: this.tokenFor(p, opts) });
+    return { upstream: u, guard: target.guard };
+  }
+
+  /** The cluster a Nomad tool's call names (its `cluster` argument, taken out of the arguments), or the refusal. */
+  private targetOf(tool: Tool, args: JsonObject): Target | CallResult {
+    const clusters = this.deps.config.clusters;
+    if (!this.multiCluster || tool.upstream !== 'nomad') return this.targets.get(clusters[0]!.name)!;
+    const named = args.cluster;
+    delete args.cluster;
+    const p = profileNamed(clusters, named);
+    if (!p) return { text: unknownCluster(clusters, named), isError: true, category: 'caller', refused: 'invalid-arguments' };
+    if (p.tags.length && !tool.tags.some((t) => p.tags.includes(t))) {
+      return {
+        text: `${tool.name} (tags: ${tool.tags.join(', ') || 'none'}) is not enabled on cluster ${p.name} (its tags: ${p.tags.join(', ')}).`,
+        isError: true,
+        category: 'caller',
+        refused: 'hidden',
+      };
+    }
+    return this.targets.get(p.name)!;
   }
 
   async call(tool: Tool, rawArgs: unknown, opts: CallOptions = {}): Promise<CallResult> {
@@ -125,6 +210,8 @@ export class Executor {
     if (rawArgs !== undefined && rawArgs !== null && (typeof rawArgs !== 'object' || Array.isArray(rawArgs))) {
       return { text: `Invalid arguments for ${tool.name}: arguments must be a JSON object.`, isError: true, category: 'caller', refused: 'invalid-arguments' };
     }
+    const target = this.targetOf(tool, args);
+    if (!('profile' in target)) return target;
     let valid: boolean;
     try {
       valid = tool.validate(args) as boolean;
@@ -133,20 +220,25 @@ export class Executor {
       return { text: `${tool.name} cannot run: its input schema is invalid (${messageOf(err)}).`, isError: true, category: 'internal' };
     }
     if (!valid) return { text: argumentError(tool), isError: true, category: 'caller', refused: 'invalid-arguments' };
-    const config = this.deps.config;
+    const config = target.config;
     // args keep what the caller gave; the resolved namespace goes to the upstream (and ctx.namespace)
     const namespace = (args.namespace as string | undefined) || config.namespace;
     if (config.allowedNamespaces.length && !config.allowedNamespaces.includes(namespace)) {
+      const where = this.multiCluster ? ` on cluster ${target.profile.name}` : ' on this server';
       return {
-        text: `Namespace "${namespace}" is not allowed on this server (allowed: ${config.allowedNamespaces.join(', ')}).`,
+        text: `Namespace "${namespace}" is not allowed${where} (allowed: ${config.allowedNamespaces.join(', ')}).`,
         isError: true,
         category: 'caller',
         refused: 'namespace',
       };
     }
     try {
-      if (tool.plugin) return await this.runPlugin(tool, args, namespace, opts);
-      return await this.runDeclarative(tool, args, namespace, opts);
+      // a passthrough caller's token stays on its cluster: elsewhere the cluster's own token is used, only for callers the default cluster accepts
+      if (typeof opts.token === 'string' && opts.token && tool.upstream === 'nomad' && !target.profile.passthrough) {
+        await this.checkPassthrough(opts.token, `cluster ${target.profile.name}`, opts.signal);
+      }
+      if (tool.plugin) return await this.runPlugin(tool, args, namespace, opts, target);
+      return await this.runDeclarative(tool, args, namespace, opts, target);
     } catch (err) {
       if (err instanceof ToolError) return { text: err.message, isError: true, category: err.category };
       const missing = /^"([^"]+)" not defined in/.exec(messageOf(err));
@@ -161,12 +253,12 @@ export class Executor {
     }
   }
 
-  private async runDeclarative(tool: Tool, args: JsonObject, namespace: string, opts: CallOptions): Promise<CallResult> {
+  private async runDeclarative(tool: Tool, args: JsonObject, namespace: string, opts: CallOptions, target: Target): Promise<CallResult> {
     if (typeof opts.token === 'string' && opts.token && tool.upstream !== 'nomad') await this.checkPassthrough(opts.token, tool.upstream, opts.signal);
     // Every declared argument is present (maybe undefined) so strict templates only fail on real typos.
     const ctx: JsonObject = {};
     for (const p of tool.params) ctx[p] = args[p];
-    const upstream = this.upstreamFor(tool.upstream, tool, namespace, args, opts);
+    const upstream = this.upstreamFor(tool.upstream, tool, namespace, args, opts, target);
     const send = async (r: RenderedRequest) => {
       try {
         return await upstream.request(r.method, r.path, { query: r.query, headers: r.headers, body: r.body, signal: opts.signal });
@@ -221,10 +313,10 @@ export class Executor {
     return { text: shaped.text === 'null' ? 'Done (no content).' : shaped.text, structured: shaped.structured, isError: false };
   }
 
-  private async runPlugin(tool: Tool, args: JsonObject, namespace: string, opts: CallOptions): Promise<CallResult> {
+  private async runPlugin(tool: Tool, args: JsonObject, namespace: string, opts: CallOptions, target: Target): Promise<CallResult> {
     const plugin = this.deps.plugins.get(tool.plugin!);
     if (!plugin) throw new ToolError(`The plugin "${tool.plugin}" of ${tool.name} is not loaded.`, 'caller');
-    const config = this.deps.config;
+    const config = target.config;
     const limit = Math.max(config.requestTimeoutMs, plugin.maxDurationMs?.(args, config) ?? 0);
     const deadline = new AbortController();
     const signal = opts.signal ? AbortSignal.any([opts.signal, deadline.signal]) : deadline.signal;
@@ -232,15 +324,15 @@ export class Executor {
     const parts = new Parts();
     const ctx: ToolContext = {
       optional: (label, part, tolerate) => parts.optional(label, part, tolerate),
-      nomad: this.upstreamFor('nomad', tool, namespace, args, opts),
-      upstream: (name) => this.upstreamFor(name, tool, namespace, args, opts),
+      nomad: this.upstreamFor('nomad', tool, namespace, args, opts, target),
+      upstream: (name) => this.upstreamFor(name, tool, namespace, args, opts, target),
       config,
       namespace,
       signal,
       progress: opts.progress ?? (async () => {}),
       log: this.deps.log,
       tool: { name: tool.name, tier: tool.tier },
-      token: typeof opts.token === 'string' ? opts.token : undefined,
+      token: typeof opts.token === 'string' && target.profile.passthrough ? opts.token : undefined,
     };
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {

@@ -7,7 +7,7 @@ import type { HostConfig } from './config.js';
 import { type CallResult, Executor, type ExecutorDeps } from './executor.js';
 import { type Inventory, buildInventory } from './inventory.js';
 import type { Logger } from './log.js';
-import { NamespaceGuard } from './namespace-guard.js';
+import { profileNamed } from './clusters.js';
 import type { Plugin } from './plugin.js';
 import { type AuditLog, argsDigest } from './audit.js';
 import { ConcurrencyLimiter } from './concurrency.js';
@@ -70,6 +70,8 @@ export interface HostCallOptions {
   progress?: (progress: number, total?: number, message?: string) => Promise<void>;
   /** Per-user Nomad token (passthrough auth), or a source of exchanged ones (OAuth). */
   token?: string | TokenSource;
+  /** OAuth: the caller's exchanged token at another cluster (profiles with `sso: true`). */
+  clusterToken?: (cluster: string) => TokenSource | undefined;
   caller?: Caller;
   /**
    * Asked before a destructive tool runs (MCP elicitation); false = the user declined, an object = the
@@ -105,6 +107,8 @@ function target(args: Record<string, unknown>): string {
 /** Auth details a transport attaches to a request (`req.auth`), read back by the call handler. */
 export interface AuthExtra {
   nomadToken?: string | TokenSource;
+  /** OAuth: the user's token at another cluster, exchanged there on first use (cached per user and cluster). */
+  nomadTokenFor?: (cluster: string) => TokenSource | undefined;
   /** OAuth: the accessor ID of the user's exchanged Nomad token (never its secret), for the audit. */
   nomadAccessor?: string;
   /** The identity (see identity.ts): token fingerprint or address. */
@@ -124,12 +128,16 @@ function authOf(ctx: ServerContext): AuthExtra | undefined {
   return ctx.http?.authInfo?.extra as AuthExtra | undefined;
 }
 
-/** The MCP definition of a tool, as tools/list sends it. */
-export function toMcpTool(t: Tool): McpTool {
+/**
+ * The MCP definition of a tool, as tools/list sends it. With several clusters, a Nomad tool gets the
+ * `cluster` argument here (the executor takes it out before validating the tool's own arguments).
+ */
+export function toMcpTool(t: Tool, cluster?: Record<string, unknown>): McpTool {
+  const schema = t.inputSchema as McpTool['inputSchema'];
   const def: McpTool = {
     name: t.name,
     description: t.description,
-    inputSchema: t.inputSchema as McpTool['inputSchema'],
+    inputSchema: cluster && t.upstream === 'nomad' ? ({ ...schema, properties: { ...schema.properties, cluster } } as McpTool['inputSchema']) : schema,
     annotations: t.annotations,
   };
   if (t.title) def.title = t.title;
@@ -162,8 +170,6 @@ export class ToolHost {
   private readonly rateLimiter?: RateLimiter;
   /** Calls under way per client: beyond the cap a call is refused at once, so no client queues the others. */
   private readonly calls: ConcurrencyLimiter;
-  /** `--namespaces` for what resources/list enumerates (calls and reads are checked by the executor). */
-  private readonly guard?: NamespaceGuard;
   /** Metrics and traces (see observe.ts); empty unless the server was started with them. */
   readonly observers = new Observers();
   private inFlight = 0;
@@ -180,7 +186,6 @@ export class ToolHost {
     this.executor = new Executor(deps);
     this.upstreams = opts.upstreams;
     this.stateCodec = createStateCodec(opts.stateKey ?? randomStateKey());
-    if (opts.config.allowedNamespaces.length) this.guard = new NamespaceGuard(opts.config.allowedNamespaces);
     this.setCatalog({ tools: opts.tools, resources: opts.resources ?? [], prompts: opts.prompts ?? [] });
   }
 
@@ -225,7 +230,12 @@ export class ToolHost {
   setTools(tools: Tool[]): void {
     const before = this.listing ? JSON.stringify(this.listing) : undefined;
     this.inventory = buildInventory(tools, this.config, { resources: this.resources, prompts: this.prompts });
-    this.listing = { tools: this.inventory.visible.map(toMcpTool) };
+    const clusters = this.config.clusters;
+    // the cluster argument exists only with several clusters: one cluster's tools/list is unchanged
+    const cluster = this.executor.multiCluster
+      ? { type: 'string', enum: clusters.map((c) => c.name), description: `Cluster (default ${clusters[0]!.name}).` }
+      : undefined;
+    this.listing = { tools: this.inventory.visible.map((t) => toMcpTool(t, cluster)) };
     if (before === undefined || before === JSON.stringify(this.listing)) return;
     for (const s of this.servers) s.sendToolListChanged().catch(() => {});
     this.announce('tools');
@@ -299,7 +309,7 @@ export class ToolHost {
   async call(name: string, args: unknown, opts: HostCallOptions = {}): Promise<CallResult & { retryAfter?: number; inputRequired?: InputRequiredResult }> {
     const inv = this.inventory; // calls finish on the catalog they started with
     const tool = inv.byName.get(name);
-    return this.guarded(name, args, opts, async () => {
+    return this.guarded(name, args, opts, this.clusterOf(tool, args), async () => {
       if (!tool) {
         const near = suggest(name, inv.visible.map((t) => t.name));
         return { text: `Unknown tool "${name}".${near ? ` Did you mean ${near}?` : ''}`, isError: true, category: 'caller', refused: 'unknown' };
@@ -326,6 +336,7 @@ export class ToolHost {
     name: string,
     args: unknown,
     opts: HostCallOptions,
+    cluster: string | undefined,
     run: () => Promise<CallResult & { inputRequired?: InputRequiredResult }>,
   ): Promise<CallResult & { retryAfter?: number; inputRequired?: InputRequiredResult }> {
     const started = performance.now();
@@ -361,6 +372,7 @@ export class ToolHost {
       session: opts.caller?.session,
       client: opts.caller?.client,
       nomadAccessor: opts.caller?.nomadAccessor,
+      cluster,
       tool: name,
       args: argsDigest(args),
       outcome: end.outcome,
@@ -370,47 +382,68 @@ export class ToolHost {
     return r;
   }
 
-  /** Concrete resources from every served template that can enumerate them (errors skip that template). */
-  async listResources(signal?: AbortSignal, token?: string | TokenSource): Promise<Resource[]> {
+  /** The cluster a call of a Nomad tool runs on, for the audit (several clusters only; an unknown name as `?`). */
+  private clusterOf(tool: Tool | undefined, args: unknown): string | undefined {
+    if (!this.executor.multiCluster || tool?.upstream !== 'nomad') return undefined;
+    const named = args && typeof args === 'object' ? (args as Record<string, unknown>).cluster : undefined;
+    return profileNamed(this.config.clusters, named)?.name ?? '?';
+  }
+
+  /** Concrete resources from every served template that can enumerate them, on every cluster (errors skip that template there). */
+  async listResources(signal?: AbortSignal, token?: string | TokenSource, clusterToken?: HostCallOptions['clusterToken']): Promise<Resource[]> {
     const out: Resource[] = [];
+    const multi = this.executor.multiCluster;
+    const jobs = this.inventory.resources.visible.flatMap((r): { r: ResourceTemplate; cluster: string | undefined }[] =>
+      !r.list ? [] : r.tool.upstream === 'nomad' && multi ? this.config.clusters.map((c) => ({ r, cluster: c.name })) : [{ r, cluster: undefined }],
+    );
     await Promise.all(
-      this.inventory.resources.visible.map(async (r) => {
-        if (!r.list) return;
+      jobs.map(async ({ r, cluster }) => {
+        const list = r.list!;
         try {
-          const req = r.list.render({});
-          const u = this.upstreams.get(r.tool.upstream);
-          const view = r.tool.upstream === 'nomad' ? u.with({ namespace: this.config.namespace, region: this.config.region }, { token }) : u;
-          const res = await view.request(req.method, req.path, { query: req.query, headers: req.headers, body: req.body, signal });
-          const found = r.list.root ? getPath(res.data, r.list.root) : res.data;
+          const req = list.render({});
+          const { upstream, guard } = await this.executor.listingView(r.tool.upstream, cluster, { token, clusterToken, signal });
+          const res = await upstream.request(req.method, req.path, { query: req.query, headers: req.headers, body: req.body, signal });
+          const found = list.root ? getPath(res.data, list.root) : res.data;
           // --namespaces: elements of other namespaces are left out, as for a tool's answer
-          const items = Array.isArray(found) ? (this.guard?.filter(found) ?? found) : [];
-          for (const el of items.slice(0, r.list.limit)) {
+          const items = Array.isArray(found) ? (guard?.filter(found) ?? found) : [];
+          for (const el of items.slice(0, list.limit)) {
             const ctx = el as Record<string, unknown>;
-            out.push({ uri: r.list.uri(ctx), name: r.list.name(ctx), ...(r.list.description ? { description: r.list.description(ctx) } : {}), mimeType: r.mimeType });
+            const uri = list.uri(ctx);
+            out.push({ uri: cluster ? withCluster(uri, cluster) : uri, name: list.name(ctx), ...(list.description ? { description: list.description(ctx) } : {}), mimeType: r.mimeType });
           }
         } catch (err) {
-          this.log.warn(`resources/list: ${r.name}: ${(err as Error).message}`);
+          this.log.warn(`resources/list: ${r.name}${cluster ? ` (cluster ${cluster})` : ''}: ${(err as Error).message}`);
         }
       }),
     );
     return out;
   }
 
+  /** The resource templates as resources/templates/list sends them: with several clusters, Nomad's name the cluster. */
+  private templateUri(r: ResourceTemplate): string {
+    return this.executor.multiCluster && r.tool.upstream === 'nomad' ? withCluster(r.uriTemplate, '{cluster}') : r.uriTemplate;
+  }
+
   /** Read a resource by URI through the template that matches it (a served one before a hidden one). */
   async readResource(uri: string, opts: HostCallOptions = {}): Promise<{ uri: string; mimeType: string; text: string }> {
     const { all, hidden } = this.inventory.resources;
-    const match = (r: ResourceTemplate) => r.match(uri);
+    // several clusters: a Nomad resource's URI names its cluster (nomad://<cluster>/job/…), any other's does not
+    const multi = this.executor.multiCluster;
+    const split = multi ? splitCluster(uri, this.config.clusters.map((c) => c.name)) : undefined;
+    const bare = split?.rest ?? uri;
+    const match = (r: ResourceTemplate) => (!multi || (r.tool.upstream === 'nomad') === (split !== undefined) ? r.match(bare) : null);
     const r = all.find((x) => !hidden.has(x.name) && match(x)) ?? all.find((x) => hidden.has(x.name) && match(x));
     if (r) {
-      const args = { ...r.defaults, ...match(r) };
+      const args = { ...r.defaults, ...match(r), ...(split ? { cluster: split.cluster } : {}) };
       const why = hidden.get(r.name);
       const run = async (): Promise<CallResult> => (why ? { text: why, isError: true, category: 'caller', refused: 'hidden' } : this.executor.call(r.tool, args, opts));
-      const res = await this.guarded(`resource:${r.name}`, args, opts, run);
+      const res = await this.guarded(`resource:${r.name}`, args, opts, split?.cluster, run);
       if (res.refused === 'rate-limited' || res.refused === 'busy') throw protocolError(INVALID_REQUEST, res.text);
       if (res.isError) throw protocolError(RESOURCE_NOT_FOUND, `${uri}: ${res.text}`);
       return { uri, mimeType: r.mimeType, text: res.text };
     }
-    throw protocolError(RESOURCE_NOT_FOUND, `Resource not found: ${uri} matches no resource template (see resources/templates/list).`);
+    const hint = multi ? `; with several clusters a Nomad resource names its cluster: nomad://<cluster>/… with one of ${this.config.clusters.map((c) => c.name).join(', ')}` : '';
+    throw protocolError(RESOURCE_NOT_FOUND, `Resource not found: ${uri} matches no resource template (see resources/templates/list${hint}).`);
   }
 
   /** Render a prompt; missing required arguments are an InvalidParams error naming them. */
@@ -448,20 +481,21 @@ export class ToolHost {
     );
     server.setRequestHandler('tools/list', async () => this.listing);
     server.setRequestHandler('resources/templates/list', async () => ({
-      resourceTemplates: this.inventory.resources.visible.map((r) => ({ uriTemplate: r.uriTemplate, name: r.name, ...(r.title ? { title: r.title } : {}), description: r.description, mimeType: r.mimeType })),
+      resourceTemplates: this.inventory.resources.visible.map((r) => ({ uriTemplate: this.templateUri(r), name: r.name, ...(r.title ? { title: r.title } : {}), description: r.description, mimeType: r.mimeType })),
     }));
     server.setRequestHandler('resources/list', async (_req, ctx) => {
       // listing reaches Nomad, so it is rate-limited and audited like a call
       let resources: Resource[] = [];
-      const r = await this.guarded('resources/list', {}, { caller: callerOf(transport, ctx) }, async () => {
-        resources = await this.listResources(ctx.mcpReq.signal, authOf(ctx)?.nomadToken);
+      const r = await this.guarded('resources/list', {}, { caller: callerOf(transport, ctx) }, undefined, async () => {
+        resources = await this.listResources(ctx.mcpReq.signal, authOf(ctx)?.nomadToken, authOf(ctx)?.nomadTokenFor);
         return { text: '', isError: false };
       });
       if (r.refused === 'rate-limited') throw protocolError(INVALID_REQUEST, r.text);
       return { resources };
     });
     server.setRequestHandler('resources/read', async (req, ctx) => {
-      return { contents: [await this.readResource(req.params.uri, { signal: ctx.mcpReq.signal, token: authOf(ctx)?.nomadToken, caller: callerOf(transport, ctx) })] };
+      const auth = authOf(ctx);
+      return { contents: [await this.readResource(req.params.uri, { signal: ctx.mcpReq.signal, token: auth?.nomadToken, clusterToken: auth?.nomadTokenFor, caller: callerOf(transport, ctx) })] };
     });
     server.setRequestHandler('prompts/list', async () => ({
       prompts: this.inventory.prompts.visible.map((p) => ({ name: p.name, ...(p.title ? { title: p.title } : {}), description: p.description, arguments: p.arguments })),
@@ -490,6 +524,7 @@ export class ToolHost {
         signal: ctx.mcpReq.signal,
         progress,
         token: authOf(ctx)?.nomadToken,
+        clusterToken: authOf(ctx)?.nomadTokenFor,
         caller: callerOf(transport, ctx),
         confirm,
       });
@@ -506,4 +541,21 @@ export class ToolHost {
     }
     return server;
   }
+}
+
+/** `scheme://rest` with the cluster as the URI's first segment: `nomad://prod/job/…`. */
+export function withCluster(uri: string, cluster: string): string {
+  const i = uri.indexOf('://');
+  return i < 0 ? uri : `${uri.slice(0, i + 3)}${cluster}/${uri.slice(i + 3)}`;
+}
+
+/** The cluster a URI names (its first segment, when that is a cluster's name) and the URI without it. */
+function splitCluster(uri: string, clusters: string[]): { cluster: string; rest: string } | undefined {
+  const i = uri.indexOf('://');
+  if (i < 0) return undefined;
+  const start = i + 3;
+  const end = uri.indexOf('/', start);
+  if (end < 0) return undefined;
+  const cluster = uri.slice(start, end);
+  return clusters.includes(cluster) ? { cluster, rest: `${uri.slice(0, start)}${uri.slice(end + 1)}` } : undefined;
 }

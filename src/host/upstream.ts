@@ -179,6 +179,8 @@ function networkCode(err: unknown): string | undefined {
 export class Upstream {
   readonly name: string;
   readonly label: string;
+  /** A Nomad cluster (the default `nomad` or another profile's `nomad@<name>`). */
+  readonly isNomad: boolean;
   readonly url?: string;
   readonly timeoutMs: number;
   private readonly cfg: UpstreamConfig;
@@ -187,7 +189,8 @@ export class Upstream {
 
   constructor(name: string, cfg: UpstreamConfig, timeoutMs: number, shared?: Partial<Shared>, view?: View) {
     this.name = name;
-    this.label = name === 'nomad' ? 'Nomad' : name;
+    this.isNomad = name === 'nomad' || cfg.nomad === true;
+    this.label = cfg.label ?? (this.isNomad ? 'Nomad' : name);
     this.cfg = cfg;
     this.url = cfg.url?.replace(/\/+$/, '');
     this.timeoutMs = timeoutMs;
@@ -312,7 +315,7 @@ export class Upstream {
       }
       if (target.length > 200) target = `${target.slice(0, 200)}…`;
     }
-    const where = this.name === 'nomad' ? 'point NOMAD_ADDR at Nomad itself' : `point the ${this.name} upstream's URL at ${this.label} itself`;
+    const where = this.isNomad ? 'point NOMAD_ADDR at Nomad itself' : `point the ${this.name} upstream's URL at ${this.label} itself`;
     return new ToolError(
       `${this.label} answered ${status} redirect to ${target} (${this.where(method, p)}): something in front of ${this.label} redirected; ${where}.`,
       'upstream',
@@ -328,7 +331,7 @@ export class Upstream {
   private failure(status: number, body: string, method: string, p: string, query?: Record<string, QueryValue>): ToolError {
     const text = errorText(body);
     const where = this.where(method, p);
-    if (this.name === 'nomad' && isPermissionDenied(status, text)) {
+    if (this.isNomad && isPermissionDenied(status, text)) {
       const ns = query?.namespace ?? this.view.defaultQuery.namespace;
       const reason = deniedReason(method, p, typeof ns === 'string' ? ns : undefined);
       const message = reason
@@ -336,7 +339,7 @@ export class Upstream {
         : `${this.label} ${status}: ${text} (${where}) The token is unknown or lacks a policy for this; get_token_self shows what it grants.`;
       return new ToolError(message, 'caller', status, reason ?? 'permission denied');
     }
-    if (this.name === 'nomad' && status === 500 && text.startsWith('Unknown allocation')) {
+    if (this.isNomad && status === 500 && text.startsWith('Unknown allocation')) {
       return new ToolError(`${this.label} ${status}: ${text} (${where}): allocation not found or not permitted (Nomad answers the same when the token may not read it).`, 'caller', status, 'allocation not found or not permitted');
     }
     return new ToolError(`${this.label} ${status}: ${text} (${where})`, status >= 500 ? 'upstream' : 'caller', status, `${this.label} answered ${status} ${text}`);
@@ -619,8 +622,9 @@ export class UpstreamRegistry {
     return name in this.configs;
   }
 
+  /** Upstreams a descriptor may name (`nomad` is the default cluster; `nomad@<cluster>` are reached through the cluster argument). */
   names(): string[] {
-    return Object.keys(this.configs);
+    return Object.keys(this.configs).filter((n) => !n.startsWith('nomad@'));
   }
 
   get(name: string): Upstream {

@@ -34,7 +34,7 @@ export default class ToolsExport extends Command {
     }
     if (flags.format === 'anthropic') out = tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.inputSchema }));
     else if (flags.format === 'openai') out = tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.inputSchema } }));
-    else out = { tools: tools.map(toMcpTool) };
+    else out = { tools: tools.map((t) => toMcpTool(t)) };
     const text = `${JSON.stringify(out, null, 2)}\n`;
     if (flags.out) {
       writeFileSync(flags.out, text);

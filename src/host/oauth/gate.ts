@@ -20,7 +20,7 @@ export interface OAuthSettings {
 }
 
 export type GateResult =
-  | { ok: true; identity: Identity; nomad: TokenSource; subject: string; accessorId: string }
+  | { ok: true; identity: Identity; nomad: TokenSource; subject: string; accessorId: string; forCluster: (cluster: string) => TokenSource | undefined }
   | { ok: false; status: 401 | 403 | 503; message: string; wwwAuthenticate?: string };
 
 /** A quoted-string for an auth-param (RFC 9110 §5.6.4): our own texts, with `"` and `\` escaped. */
@@ -28,13 +28,23 @@ function quoted(v: string): string {
   return `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
+/** Another cluster whose profile says `sso: true`: its Nomad and the auth method users sign in at there. */
+export interface SsoCluster {
+  name: string;
+  nomad: Upstream;
+  authMethod: string;
+}
+
 export class OAuthGate {
   readonly validator: JwtValidator;
   readonly login: NomadLogin;
+  /** One exchange (and cache) per other SSO cluster: a user's Nomad token there is cached per (subject, cluster). */
+  readonly clusterLogins = new Map<string, NomadLogin>();
 
-  constructor(readonly settings: OAuthSettings, nomad: Upstream) {
+  constructor(readonly settings: OAuthSettings, nomad: Upstream, others: SsoCluster[] = []) {
     this.validator = new JwtValidator({ issuer: settings.issuer, audience: settings.audience, jwksUri: settings.jwksUri });
     this.login = new NomadLogin(nomad, settings.nomadAuthMethod);
+    for (const c of others) this.clusterLogins.set(c.name, new NomadLogin(c.nomad, c.authMethod));
   }
 
   /** The RFC 9728 document, with the metadata URL of the server as clients reach it (`base`). */
@@ -80,7 +90,9 @@ export class OAuthGate {
     try {
       const grant = await this.login.grant(v.principal, token, v.expiresAt);
       const identity: Identity = { principal: v.principal, key: v.principal, verified: true };
-      return { ok: true, identity, subject: v.subject, accessorId: grant.accessorId, nomad: this.login.source(v.principal, token, grant, v.expiresAt) };
+      // other clusters sign the user in on their first call there (a user who never uses one never logs in to it)
+      const forCluster = (cluster: string) => this.clusterLogins.get(cluster)?.lazySource(v.principal, token, v.expiresAt);
+      return { ok: true, identity, subject: v.subject, accessorId: grant.accessorId, nomad: this.login.source(v.principal, token, grant, v.expiresAt), forCluster };
     } catch (err) {
       if (err instanceof LoginRefused) return { ok: false, status: err.status === 503 ? 503 : 403, message: err.message };
       throw err;

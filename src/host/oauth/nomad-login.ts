@@ -102,6 +102,23 @@ export class NomadLogin {
     };
   }
 
+  /**
+   * A token source that signs the user in on first use (another cluster's exchange): a refused sign-in
+   * is the call's error, in Nomad's words.
+   */
+  lazySource(principal: string, loginToken: string, jwtExpiresAt?: number): TokenSource {
+    let inner: Promise<TokenSource> | undefined;
+    const get = () =>
+      (inner ??= this.grant(principal, loginToken, jwtExpiresAt).then(
+        (g) => this.source(principal, loginToken, g, jwtExpiresAt),
+        (err: unknown) => {
+          inner = undefined;
+          throw err instanceof LoginRefused ? new ToolError(err.message, err.status === 503 ? 'upstream' : 'caller', err.status) : err;
+        },
+      ));
+    return { current: async () => (await get()).current(), renew: async (rejected) => (await get()).renew(rejected) };
+  }
+
   /** Whether Nomad still accepts a token (a 403 with it then means a missing capability). */
   private async stillValid(secret: string): Promise<boolean> {
     try {

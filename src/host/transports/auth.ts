@@ -62,7 +62,7 @@ export async function authenticate(req: IncomingMessage, mode: AuthMode, verifie
     // OAuth: the access token is validated and exchanged; the Nomad token it yields is never the bearer
     const r = await mode.gate.admit(bearer(req), mode.metadataUrl);
     if (!r.ok) return r;
-    const extra: AuthExtra = { client: r.identity.principal, limitKey: r.identity.key, verified: true, nomadToken: r.nomad, nomadAccessor: r.accessorId };
+    const extra: AuthExtra = { client: r.identity.principal, limitKey: r.identity.key, verified: true, nomadToken: r.nomad, nomadTokenFor: r.forCluster, nomadAccessor: r.accessorId };
     return { ok: true, auth: { token: '', clientId: r.identity.principal, scopes: [], extra: extra as Record<string, unknown> } };
   }
   const header = req.headers['x-nomad-token'];

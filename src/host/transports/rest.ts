@@ -46,6 +46,7 @@ export async function handleRest(
   const r = await host.call(name, args, {
     signal: ac.signal,
     token: auth?.nomadToken,
+    clusterToken: auth?.nomadTokenFor,
     caller: { transport: 'rest', client: auth?.client, limitKey: auth?.limitKey, nomadAccessor: auth?.nomadAccessor },
   });
   const body = { isError: r.isError, text: r.text, structured: r.structured ?? null };
