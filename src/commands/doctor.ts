@@ -102,7 +102,7 @@ export default class Doctor extends Command {
     let unusable = false;
     const tls = nomadCfg.tls ?? {};
     const tlsBits = [tls.caCert && `CA ${tls.caCert}`, tls.caPath && `CA dir ${tls.caPath}`, tls.clientCert && `client cert ${tls.clientCert}`, tls.serverName && `server name ${tls.serverName}`, tls.skipVerify && 'verification OFF (NOMAD_SKIP_VERIFY)'].filter(Boolean);
-    line(tls.skipVerify ? 'warn' : 'ok', 'nomad', `${nomadCfg.url}${nomadCfg.url?.startsWith('https:') ? ` (TLS${tlsBits.length ? `: ${tlsBits.join(', ')}` : ''})` : ''}; token ${multi ? `from ${profile.tokenFrom}` : nomadCfg.token ? 'set' : 'not set'}; namespace ${profile.namespace}${profile.region ? `; region ${profile.region}` : ''}`);
+    line(tls.skipVerify ? 'warn' : 'ok', 'nomad', `${nomadCfg.url}${nomadCfg.url?.startsWith('https:') ? ` (TLS${tlsBits.length ? `: ${tlsBits.join(', ')}` : ''})` : ''}; token ${multi && profile.tokenFrom !== 'none' ? `from ${profile.tokenFrom}` : nomadCfg.token ? 'set' : 'not set'}; namespace ${profile.namespace}${profile.region ? `; region ${profile.region}` : ''}`);
 
     try {
       const t0 = performance.now();

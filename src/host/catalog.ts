@@ -352,7 +352,12 @@ function checkResource(r: ResourceDescriptor, i: number, fileDoc: DescriptorFile
     }
     tier = stricter(tier, lt);
   }
-  if (tool) tool.tier = tier;
+  const tags = [...new Set([...(fileDoc.tags ?? []), ...(r.tags ?? [])])];
+  if (tool) {
+    tool.tier = tier;
+    // a cluster's tags (clusters: … tags) allow the read as they would the resource
+    tool.tags = tags;
+  }
   let list: ResourceTemplate['list'];
   if (r.list) {
     try {
@@ -382,7 +387,7 @@ function checkResource(r: ResourceDescriptor, i: number, fileDoc: DescriptorFile
     description: r.description.trim(),
     mimeType: r.mimeType ?? 'application/json',
     uriTemplate: r.uriTemplate,
-    tags: [...new Set([...(fileDoc.tags ?? []), ...(r.tags ?? [])])],
+    tags,
     tier,
     match: (uri) => {
       const m = uriMatcher.match(uri) as Record<string, string | string[]> | null;

@@ -394,7 +394,12 @@ export class ToolHost {
     const out: Resource[] = [];
     const multi = this.executor.multiCluster;
     const jobs = this.inventory.resources.visible.flatMap((r): { r: ResourceTemplate; cluster: string | undefined }[] =>
-      !r.list ? [] : r.tool.upstream === 'nomad' && multi ? this.config.clusters.map((c) => ({ r, cluster: c.name })) : [{ r, cluster: undefined }],
+      !r.list
+        ? []
+        : r.tool.upstream === 'nomad' && multi
+          ? // a cluster whose tags leave the resource out is not listed for it
+            this.config.clusters.filter((c) => !c.tags.length || r.tags.some((t) => c.tags.includes(t))).map((c) => ({ r, cluster: c.name }))
+          : [{ r, cluster: undefined }],
     );
     await Promise.all(
       jobs.map(async ({ r, cluster }) => {
