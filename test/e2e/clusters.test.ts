@@ -9,6 +9,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync } from 'node:fs';
+import { loadConfig } from '../../src/host/config.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { call, simpleJob } from '../sim/helpers.js';
 import { BIN, type Connected, connectStdio, ROOT } from './harness.js';
@@ -188,5 +190,27 @@ describe('clusters: in the config file', () => {
     expect(await load({ a: { address: 'http://x', tokenEnv: 'A', sso: true } })).toContain('clusters.a: give one token source, not tokenEnv and sso');
     expect(await load({ a: { region: 'r' } })).toContain('clusters.a.address: missing');
     expect(await load({ 'a b': { address: 'http://x' } })).toContain('a cluster name is letters, digits, - and _');
+  });
+
+  it('loads the README example: three profiles, each with its own upstream, token source, TLS, namespaces and tags', async () => {
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### Several clusters'));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+    const home = mkdtempSync(path.join(os.tmpdir(), 'nomad-mcp-readme-clusters-'));
+    mkdirSync(path.join(home, 'secrets'));
+    writeFileSync(path.join(home, 'secrets', 'prod-eu.token'), '\nprod-eu-secret\n');
+    writeFileSync(path.join(home, 'nomad-mcp.config.yaml'), yaml);
+    const cfg = await loadConfig({}, { NOMAD_TOKEN_STAGING: 'staging-secret', NOMAD_ADDR: 'http://elsewhere:4646', NOMAD_TOKEN: 'stray' }, home);
+    expect(cfg.clusters.map((c) => [c.name, c.upstream, c.namespace, c.region, c.sso, c.passthrough])).toEqual([
+      ['prod-eu', 'nomad', 'apps', 'eu', false, true],
+      ['staging', 'nomad@staging', 'default', undefined, false, false],
+      ['lab', 'nomad@lab', 'default', undefined, true, false],
+    ]);
+    expect(cfg.upstreams.nomad).toMatchObject({ url: 'https://nomad.eu.example.com:4646', token: 'prod-eu-secret', tls: { caCert: path.join(home, 'tls/eu-ca.pem'), serverName: 'server.eu.nomad' } });
+    expect(cfg.upstreams['nomad@staging']).toMatchObject({ url: 'https://nomad.staging.example.com:4646', token: 'staging-secret' });
+    expect(cfg.upstreams['nomad@lab']!.token).toBeUndefined();
+    expect(cfg.clusters[0]!.allowedNamespaces).toEqual(['apps', 'web']);
+    expect(cfg.clusters[1]!.tags).toEqual(['jobs', 'logs', 'allocations']);
+    expect(cfg.clusters[2]!.nomadAuthMethod).toBe('mcp-sso-lab');
   });
 });
