@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { loadCatalog, type LoadResult } from '../host/catalog.js';
 import { type ConfigFlags, type HostConfig, loadConfig } from '../host/config.js';
 import { formatProblem } from '../host/errors.js';
+import { headerValueProblem } from '../host/header-value.js';
 import { createLogger, type Logger } from '../host/log.js';
 import { BUILTIN_TOOLS_DIR } from '../host/paths.js';
 import type { Plugin } from '../host/plugin.js';
@@ -60,6 +61,11 @@ export async function bootstrap(flags: ConfigFlags, opts: BootstrapOptions = {})
     config.upstreams.nomad.token = undefined;
     config.upstreams.gitea.url ??= sim.url;
     log.info(`demo mode: Nomad simulator with sample jobs and seeded problems at ${sim.url}`);
+  }
+  // A token no HTTP header can carry fails every call; say so once at start, without the token.
+  for (const [name, u] of Object.entries(config.upstreams)) {
+    const bad = u.token ? headerValueProblem(u.token) : undefined;
+    if (bad) log.warn(`the ${name === 'nomad' ? 'Nomad token (NOMAD_TOKEN)' : `${name} token`} has ${bad}, which an HTTP header cannot carry: every ${name === 'nomad' ? 'Nomad' : name} call will fail until it is fixed`);
   }
   const plugins = builtinPlugins();
   for (const spec of config.plugins) {

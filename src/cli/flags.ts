@@ -1,14 +1,24 @@
 import { Flags } from '@oclif/core';
 import type { ConfigFlags } from '../host/config.js';
 
-/** Flags every command that loads the catalog shares. Env fallbacks live in config.ts (one place). */
-export const catalogFlags = {
+/** Where the catalog comes from: every command that reads it (tools validate has only these). */
+export const sourceFlags = {
   config: Flags.string({ description: 'Config file (default: searched as nomad-mcp.config.yaml, .nomad-mcprc, package.json "nomad-mcp")' }),
   'tools-dir': Flags.string({ description: 'Extra directory (or file) of tool descriptors; repeatable. Env: NOMAD_MCP_TOOLS_DIR', multiple: true }),
-  'read-only': Flags.boolean({ description: 'List and allow only read tools. Env: NOMAD_MCP_READ_ONLY' }),
-  'allow-destructive': Flags.boolean({ description: 'List irreversible tools (purge, delete, drain). Env: NOMAD_MCP_ALLOW_DESTRUCTIVE' }),
-  'allow-variable-values': Flags.boolean({ description: 'Let get_variable show values (secrets), not only keys. Env: NOMAD_MCP_ALLOW_VARIABLE_VALUES' }),
+};
+
+/** Which tools are served: commands that list, export, check or serve the catalog. Env fallbacks live in config.ts. */
+export const selectionFlags = {
+  ...sourceFlags,
+  'read-only': boolFlag({ description: 'List and allow only read tools. Env: NOMAD_MCP_READ_ONLY', default: false }),
+  'allow-destructive': boolFlag({ description: 'List irreversible tools (purge, delete, drain). Env: NOMAD_MCP_ALLOW_DESTRUCTIVE', default: false }),
   tags: Flags.string({ description: 'Only tools with one of these tags (comma-separated). Env: NOMAD_MCP_TOOLSETS' }),
+};
+
+/** What a call may do: commands that call tools (serve, tools call). */
+export const catalogFlags = {
+  ...selectionFlags,
+  'allow-variable-values': boolFlag({ description: 'Let get_variable show values (secrets), not only keys. Env: NOMAD_MCP_ALLOW_VARIABLE_VALUES', default: false }),
   namespaces: Flags.string({ description: 'Refuse calls into other namespaces (comma-separated). Env: NOMAD_MCP_ALLOWED_NAMESPACES' }),
 };
 
@@ -38,4 +48,13 @@ export function toConfigFlags(f: Record<string, unknown>): ConfigFlags {
     publicHosts: f['public-host'] as string[] | undefined,
     trustedProxies: f['trusted-proxy'] as string[] | undefined,
   };
+}
+
+/**
+ * A boolean flag whose help shows its default: oclif's help prints `[default: …]` for option flags only,
+ * so a reader of `--help` could not tell whether `--watch` is on unless told.
+ */
+export function boolFlag(o: { description: string; default?: boolean; allowNo?: boolean; exclusive?: string[] }) {
+  const d = o.default ?? false;
+  return Flags.boolean({ ...o, default: d, description: `${o.description} [default: ${d}]` });
 }

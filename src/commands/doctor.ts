@@ -1,5 +1,5 @@
 import { Command, Flags } from '@oclif/core';
-import { catalogFlags, nomadFlags, toConfigFlags } from '../cli/flags.js';
+import { boolFlag, nomadFlags, selectionFlags, toConfigFlags } from '../cli/flags.js';
 import type { UpstreamConfig } from '../host/config.js';
 import type { ClusterProfile } from '../host/clusters.js';
 import type { Upstream } from '../host/upstream.js';
@@ -9,7 +9,7 @@ type Status = 'ok' | 'warn' | 'fail';
 export default class Doctor extends Command {
   static override summary = 'Check the configuration, the Nomad connection and the catalog, and explain what is wrong';
   static override examples = ['<%= config.bin %> doctor', 'NOMAD_ADDR=https://nomad:4646 <%= config.bin %> doctor --read-only'];
-  static override flags = { ...nomadFlags, ...catalogFlags, demo: Flags.boolean({ description: 'Check against the in-process simulator' }) };
+  static override flags = { ...nomadFlags, ...selectionFlags, demo: boolFlag({ description: 'Check against the in-process simulator', default: false }) };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Doctor);

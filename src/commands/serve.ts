@@ -1,5 +1,5 @@
 import { Command, Flags } from '@oclif/core';
-import { catalogFlags, nomadFlags, toConfigFlags } from '../cli/flags.js';
+import { boolFlag, catalogFlags, nomadFlags, toConfigFlags } from '../cli/flags.js';
 import type { HttpOptions } from '../host/transports/http.js';
 
 export default class Serve extends Command {
@@ -17,16 +17,17 @@ export default class Serve extends Command {
     '<%= config.bin %> serve --sse --host 0.0.0.0 --auth nomad --tls-cert cert.pem --tls-key key.pem',
   ];
   static override flags = {
-    stdio: Flags.boolean({ description: 'Serve over stdin/stdout (the default), at the protocol revision the client speaks', exclusive: ['sse', 'http'] }),
-    http: Flags.boolean({
-      description: 'Serve over HTTP on one port: /mcp for 2026-07-28 (stateless) and 2025-era clients (sessions), legacy SSE at /mcp/sse',
+    stdio: boolFlag({ description: 'Serve over stdin/stdout (the default), at the protocol revision the client speaks', exclusive: ['sse', 'http'], default: false }),
+    http: boolFlag({
+      description: 'Serve over HTTP (Streamable HTTP + legacy SSE + REST) on one port: /mcp, /mcp/sse, /api/tools',
       exclusive: ['stdio'],
+      default: false,
     }),
-    sse: Flags.boolean({ description: 'The same as --http (the older name)', exclusive: ['stdio'] }),
-    demo: Flags.boolean({ description: 'Run against an in-process Nomad simulator with sample jobs' }),
+    sse: boolFlag({ description: 'Serve over HTTP (Streamable HTTP + legacy SSE + REST); the older name of --http', exclusive: ['stdio'], default: false }),
+    demo: boolFlag({ description: 'Run against an in-process Nomad simulator with sample jobs', default: false }),
     host: Flags.string({ description: 'HTTP bind address', default: '127.0.0.1' }),
     port: Flags.integer({ description: 'HTTP port (0 picks a free one)', default: 8000, min: 0, max: 65535 }),
-    stateless: Flags.boolean({ description: '2025-era clients are served per request too (no session), for replicas behind a load balancer with no affinity' }),
+    stateless: boolFlag({ description: '2025-era clients are served per request too (no session), for replicas behind a load balancer with no affinity', default: false }),
     'state-key-file': Flags.string({
       description: 'Signs round-trip state (confirmations on 2026-07-28): a file of at least 32 random bytes as hex or base64, the same on every replica. Env: NOMAD_MCP_STATE_KEY_FILE',
     }),
@@ -38,8 +39,8 @@ export default class Serve extends Command {
       description: 'nomad = each client\'s bearer token is its Nomad ACL token (per-user passthrough); oauth = clients send OAuth access tokens (oauth: in the config), exchanged for their own Nomad tokens at a Nomad JWT auth method',
       options: ['nomad', 'oauth'],
     }),
-    'insecure-passthrough-without-acl': Flags.boolean({ description: 'Serve --auth nomad even when Nomad does not enforce ACLs (then any bearer string gets full access)' }),
-    'insecure-no-auth': Flags.boolean({ description: 'Allow a non-loopback bind without authentication (not recommended)' }),
+    'insecure-passthrough-without-acl': boolFlag({ description: 'Serve --auth nomad even when Nomad does not enforce ACLs (then any bearer string gets full access)', default: false }),
+    'insecure-no-auth': boolFlag({ description: 'Allow a non-loopback bind without authentication (not recommended)', default: false }),
     'allowed-origin': Flags.string({ description: 'Allow browser requests (with CORS headers) from this Origin (repeatable)', multiple: true }),
     'public-host': Flags.string({ description: 'A name clients use to reach this server, host or host:port, checked against Host and Origin (repeatable). Env: NOMAD_MCP_PUBLIC_HOSTS', multiple: true }),
     'trusted-proxy': Flags.string({
@@ -50,10 +51,10 @@ export default class Serve extends Command {
     'unverified-rate-limit': Flags.integer({ description: 'With --auth nomad: token checks per minute shared by all callers with a not-yet-verified token from one address', default: 10, min: 1 }),
     'audit-log': Flags.string({ description: 'Append one JSON line per tool call to this file' }),
     'metrics-token': Flags.string({ description: 'GET /metrics takes this bearer token instead of the API\'s authentication (for a Prometheus scraper). Env: NOMAD_MCP_METRICS_TOKEN', env: 'NOMAD_MCP_METRICS_TOKEN' }),
-    metrics: Flags.boolean({ description: 'Serve Prometheus metrics at /metrics over HTTP (--no-metrics to turn off)', default: true, allowNo: true }),
-    docs: Flags.boolean({ description: 'Serve /openapi.json and the /docs page over HTTP (--no-docs to turn off)', default: true, allowNo: true }),
-    otel: Flags.boolean({ description: 'Export OpenTelemetry traces over OTLP/HTTP (endpoint from OTEL_EXPORTER_OTLP_ENDPOINT, default http://localhost:4318); on by itself when that variable is set' }),
-    watch: Flags.boolean({ description: 'Reload the catalog when a tools directory changes (--no-watch to turn off)', default: true, allowNo: true }),
+    metrics: boolFlag({ description: 'Serve Prometheus metrics at /metrics over HTTP (--no-metrics to turn off)', default: true, allowNo: true }),
+    docs: boolFlag({ description: 'Serve /openapi.json and the /docs page over HTTP (--no-docs to turn off)', default: true, allowNo: true }),
+    otel: boolFlag({ description: 'Export OpenTelemetry traces over OTLP/HTTP (endpoint from OTEL_EXPORTER_OTLP_ENDPOINT, default http://localhost:4318); on by itself when that variable is set' }),
+    watch: boolFlag({ description: 'Reload the catalog when a tools directory changes (--no-watch turns it off)', default: true, allowNo: true }),
     ...nomadFlags,
     ...catalogFlags,
   };

@@ -1,4 +1,5 @@
 import { Command, Flags } from '@oclif/core';
+import { boolFlag } from '../cli/flags.js';
 
 export default class Sim extends Command {
   static override summary = 'Run the Nomad API simulator (with a little Gitea beside it) for demos and tests';
@@ -26,7 +27,7 @@ export default class Sim extends Command {
     'policy-file': Flags.string({
       description: 'Create the ACL policies, roles and tokens of this YAML, JSON or HCL file ({policies: {name: rules}, tokens: [{name, secret, policies, type}]}) and print the tokens',
     }),
-    'no-leader': Flags.boolean({ description: 'Play a cluster without a leader (500 "No cluster leader" unless stale)', default: false }),
+    'no-leader': boolFlag({ description: 'Play a cluster without a leader (500 "No cluster leader" unless stale)', default: false }),
   };
 
   async run(): Promise<void> {

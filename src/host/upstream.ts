@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { TlsConfig, UpstreamConfig } from './config.js';
 import { deniedReason, isPermissionDenied } from './capabilities.js';
 import { ConcurrencyLimiter, type Release } from './concurrency.js';
+import { headerValueProblem } from './header-value.js';
 import { ToolError } from './errors.js';
 import type { NamespaceGuard } from './namespace-guard.js';
 import type { HttpMethod } from './types.js';
@@ -289,6 +290,16 @@ export class Upstream {
     const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
     if (this.cfg.basicAuth) headers.authorization = `Basic ${Buffer.from(this.cfg.basicAuth).toString('base64')}`;
     const token = opts.token === undefined ? (this.view.token ?? this.cfg.token) : opts.token;
+    const bad = token ? headerValueProblem(token) : undefined;
+    if (bad) {
+      const own = token === this.cfg.token;
+      const whose = own ? (this.name === 'nomad' ? 'NOMAD_TOKEN (the server\'s Nomad token)' : `the ${this.label} token of the configuration`) : 'the token this request came with';
+      throw new ToolError(
+        `${whose[0]!.toUpperCase()}${whose.slice(1)} has ${bad}, which an HTTP header cannot carry, so nothing was sent to ${this.label}. ` +
+          'Check it for a copied line ending, quotes or a placeholder.',
+        own ? 'upstream' : 'caller',
+      );
+    }
     if (token) headers[this.cfg.tokenHeader ?? 'authorization'] = `${this.cfg.tokenPrefix ?? 'Bearer '}${token}`;
     if (hasBody) headers['content-type'] ??= 'application/json';
     return headers;

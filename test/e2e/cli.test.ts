@@ -208,3 +208,63 @@ describe('nomad-mcp doctor', () => {
     }
   });
 });
+
+describe('a token no HTTP header can carry (issue 16.5)', () => {
+  const token = 'c0ffee00-1111-2222-3333-444455556666';
+  it('doctor says what is wrong with NOMAD_TOKEN, and never prints it', () => {
+    const r = run(['doctor'], { NOMAD_TOKEN: `${token}\r` });
+    expect(r.code).toBe(1);
+    const all = r.out + r.err;
+    expect(all).toMatch(/NOMAD_TOKEN .*has a carriage return \(\\r\) at its end, which an HTTP header cannot carry/);
+    expect(all).not.toMatch(/invalid X-Nomad-Token header/i);
+    expect(all).not.toContain(token);
+  });
+
+  it('a tool call names the offending character of the README-style placeholder', () => {
+    const r = run(['tools', 'call', 'list_jobs'], { NOMAD_TOKEN: '"…"' });
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/NOMAD_TOKEN .*has "…" \(U\+2026\) at character 2 of 3/);
+    // and at start, once, before any call
+    expect(r.err).toMatch(/Nomad token \(NOMAD_TOKEN\) has "…" \(U\+2026\)/);
+  });
+});
+
+describe('help and mistyped commands (issue 16.10)', () => {
+  it('help, help serve, serve -h and serve --help all print the serve help', () => {
+    const top = run(['help']);
+    expect(top.code, top.err).toBe(0);
+    expect(top.out).toMatch(/COMMANDS[\s\S]*serve/);
+    expect(top.out).toMatch(/TOPICS[\s\S]*tools/);
+    const forms = [['help', 'serve'], ['serve', '-h'], ['serve', '--help']].map((a) => run(a));
+    for (const f of forms) {
+      expect(f.code, f.err).toBe(0);
+      expect(f.out).toMatch(/USAGE\s+\$ nomad-mcp serve/);
+      expect(f.out).toMatch(/--sse\s+Serve over HTTP \(Streamable HTTP \+ legacy SSE \+ REST\); the older name of\s+--http/);
+    }
+    expect(forms[1].out).toBe(forms[2].out);
+  });
+
+  it('a mistyped command suggests the right one and exits 127', () => {
+    const r = run(['serv', '--stdio']);
+    expect(r.code).toBe(127);
+    expect(r.err).toMatch(/Did you mean nomad-mcp serve\?/);
+    const t = run(['tools', 'valdate']);
+    expect(t.err).toMatch(/Did you mean nomad-mcp tools validate\?/);
+  });
+
+  it('each command shows only its own flags, and booleans show their default', () => {
+    const v = run(['tools', 'validate', '--help']).out;
+    expect(v).toMatch(/--tools-dir/);
+    for (const f of ['--namespaces', '--allow-variable-values', '--read-only', '--address']) expect(v).not.toContain(f);
+    const l = run(['tools', 'list', '--help']).out;
+    expect(l).toMatch(/--read-only\s+List and allow only read tools\. Env:\s+NOMAD_MCP_READ_ONLY \[default: false\]/);
+    for (const f of ['--namespaces', '--allow-variable-values', '--address']) expect(l).not.toContain(f);
+    const s = run(['serve', '--help']).out;
+    expect(s).toMatch(/--\[no-\]watch[\s\S]*\[default: true\]/);
+    expect(s).toContain('--namespaces');
+    // a flag another command has is refused where it does not apply
+    const bad = run(['tools', 'validate', '--namespaces', 'a']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/Nonexistent flag: --namespaces/);
+  });
+});

@@ -1,5 +1,5 @@
 import { Args, Command, Flags } from '@oclif/core';
-import { catalogFlags, nomadFlags, toConfigFlags } from '../../cli/flags.js';
+import { boolFlag, catalogFlags, nomadFlags, toConfigFlags } from '../../cli/flags.js';
 
 /** `key=value`: the value is JSON when it parses (numbers, booleans, objects), else a string. */
 function parseArg(kv: string): [string, unknown] {
@@ -27,8 +27,8 @@ export default class ToolsCall extends Command {
     ...catalogFlags,
     args: Flags.string({ description: 'Arguments as a JSON object' }),
     arg: Flags.string({ description: 'One argument as key=value (repeatable)', multiple: true }),
-    json: Flags.boolean({ description: 'Print the whole result as JSON (text, isError, structured)' }),
-    demo: Flags.boolean({ description: 'Call against an in-process Nomad simulator with sample jobs' }),
+    json: boolFlag({ description: 'Print the whole result as JSON (text, isError, structured)', default: false }),
+    demo: boolFlag({ description: 'Call against an in-process Nomad simulator with sample jobs', default: false }),
   };
 
   async run(): Promise<void> {

@@ -1,6 +1,6 @@
 import { Command, Flags } from '@oclif/core';
 import { writeFileSync } from 'node:fs';
-import { catalogFlags, toConfigFlags } from '../../cli/flags.js';
+import { selectionFlags, toConfigFlags } from '../../cli/flags.js';
 
 export default class ToolsExport extends Command {
   static override summary = 'Export tool definitions for the Claude API, OpenAI function calling, or as MCP tools/list JSON';
@@ -9,7 +9,7 @@ export default class ToolsExport extends Command {
     '<%= config.bin %> tools export --format openai --read-only',
   ];
   static override flags = {
-    ...catalogFlags,
+    ...selectionFlags,
     format: Flags.string({ options: ['anthropic', 'openai', 'mcp', 'markdown'], default: 'anthropic', description: 'Output format (markdown: a table per toolset, for docs)' }),
     out: Flags.string({ description: 'Write to this file instead of stdout' }),
   };

@@ -1,13 +1,13 @@
 import { Command, Flags } from '@oclif/core';
-import { catalogFlags, toConfigFlags } from '../../cli/flags.js';
+import { boolFlag, selectionFlags, toConfigFlags } from '../../cli/flags.js';
 
 export default class ToolsList extends Command {
   static override summary = 'List the tool catalog as the server would serve it';
   static override examples = ['<%= config.bin %> tools list', '<%= config.bin %> tools list --tags jobs,logs --json', '<%= config.bin %> tools list --all'];
   static override flags = {
-    ...catalogFlags,
-    json: Flags.boolean({ description: 'Print JSON' }),
-    all: Flags.boolean({ description: 'Include tools hidden by the switches, with the reason' }),
+    ...selectionFlags,
+    json: boolFlag({ description: 'Print JSON', default: false }),
+    all: boolFlag({ description: 'Include tools hidden by the switches, with the reason', default: false }),
   };
 
   async run(): Promise<void> {

@@ -1,6 +1,6 @@
 import { Args, Command } from '@oclif/core';
 import path from 'node:path';
-import { catalogFlags, toConfigFlags } from '../../cli/flags.js';
+import { sourceFlags, toConfigFlags } from '../../cli/flags.js';
 
 export default class ToolsValidate extends Command {
   static override summary = 'Validate tool descriptor files';
@@ -11,7 +11,7 @@ export default class ToolsValidate extends Command {
   static override strict = false;
   static override args = { path: Args.string({ description: 'Descriptor files or directories', required: false }) };
   static override examples = ['<%= config.bin %> tools validate', '<%= config.bin %> tools validate ./team-tools'];
-  static override flags = { ...catalogFlags };
+  static override flags = { ...sourceFlags };
 
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(ToolsValidate);
