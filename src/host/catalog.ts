@@ -212,6 +212,18 @@ class FileContext {
   }
 }
 
+/** The offending line of a file and a caret under the column, indented under the problem line. */
+function excerpt(text: string, line: number, col: number): string {
+  const src = text.split('\n')[line - 1]?.replace(/\r$/, '');
+  if (src === undefined) return '';
+  return `\n    ${src}\n    ${' '.repeat(Math.max(0, col - 1))}^`;
+}
+
+/** A parser's whole message (Handlebars': the template line, a caret and what it expected), indented under the problem line. */
+function parserMessage(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).trimEnd().replace(/\n/g, '\n    ');
+}
+
 function ajvMessage(e: ErrorObject): string {
   const where = e.instancePath ? e.instancePath.replace(/^\//, '').replace(/\//g, '.') : 'file';
   if (e.keyword === 'additionalProperties') return `${where}: unknown key "${(e.params as { additionalProperty: string }).additionalProperty}"`;
@@ -255,11 +267,18 @@ function loadFile(file: string, display: string, opts: FileOpts, problems: Catal
   const cached = cachedFile(text);
   if (cached) return checkFile(cached.data, ctx, { ...opts, trusted: true }, (section, i) => cached.names[section][i]);
   if (ctx.doc.errors.length) {
-    // the first syntax error is the real one; the rest are usually its echoes
-    const e = ctx.doc.errors[0];
-    const pos = e.linePos?.[0] ?? ctx.lines.linePos(e.pos[0]);
-    const more = ctx.doc.errors.length > 1 ? ` (and ${ctx.doc.errors.length - 1} more after it)` : '';
-    problems.push({ file: display, line: pos.line, col: pos.col, message: `YAML: ${e.message.split('\n')[0]}${more}` });
+    // every problem of the file, each at its own line with the line and a caret; errors at one place are one problem
+    const byPlace = new Map<string, { line: number; col: number; messages: string[] }>();
+    for (const e of ctx.doc.errors) {
+      const pos = e.linePos?.[0] ?? ctx.lines.linePos(e.pos[0]);
+      const key = `${pos.line}:${pos.col}`;
+      const at = byPlace.get(key) ?? { line: pos.line, col: pos.col, messages: [] };
+      if (!at.messages.includes(e.message)) at.messages.push(e.message);
+      byPlace.set(key, at);
+    }
+    for (const at of byPlace.values()) {
+      problems.push({ file: display, line: at.line, col: at.col, message: `YAML: ${at.messages.join('; ')}${excerpt(text, at.line, at.col)}` });
+    }
     return NONE;
   }
   let data = ctx.doc.toJS() as DescriptorFile | null;
@@ -370,7 +389,7 @@ function checkResource(r: ResourceDescriptor, i: number, fileDoc: DescriptorFile
         limit: r.list.limit ?? 200,
       };
     } catch (err) {
-      here(['list'], `template: ${(err as Error).message.split('\n')[0]}`);
+      here(['list'], `template: ${parserMessage(err)}`);
     }
   }
   let matcher: UriTemplate | undefined;
@@ -417,7 +436,7 @@ function checkPrompt(p: PromptDescriptor, i: number, fileDoc: DescriptorFile, ct
     const tags = [...new Set([...(fileDoc.tags ?? []), ...(p.tags ?? [])])];
     return { name: p.name, title: p.title, description: p.description.trim(), arguments: args, render, uses: words, tags, tier: p.tier ?? 'read', source: { file: ctx.display, ...pos } };
   } catch (err) {
-    ctx.at(['prompts', i, 'template'], `${p.name}: template: ${(err as Error).message.split('\n')[0]}`);
+    ctx.at(['prompts', i, 'template'], `${p.name}: template: ${parserMessage(err)}`);
     return undefined;
   }
 }
@@ -506,7 +525,7 @@ function checkTools(
         // the reference check parsed every template (syntax errors surface here); code generation can wait
         render[key] = opts.lazy ? lazyFn(() => compileRequest(spec)) : compileRequest(spec);
       } catch (err) {
-        here(where, `template: ${(err as Error).message.split('\n')[0]}`);
+        here(where, `template: ${parserMessage(err)}`);
       }
     }
     /** A response-side template (template, errorIf): checked against result/results/args, compiled (lazily when trusted). */
@@ -523,7 +542,7 @@ function checkTools(
         }
         return opts.lazy ? lazyFn(() => compile(template)) : compile(template);
       } catch (err) {
-        here(['response', key], `template: ${(err as Error).message.split('\n')[0]}`);
+        here(['response', key], `template: ${parserMessage(err)}`);
         return undefined;
       }
     };

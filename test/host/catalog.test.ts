@@ -36,10 +36,42 @@ describe('loadCatalog', () => {
     expect(r.tools.map((t) => [t.name, t.tier, t.source.file, t.source.line])).toEqual([['list_things', 'read', 'a.yaml', 2]]);
   });
 
-  it('reports YAML syntax errors as file:line:col, the first one only', () => {
+  it('reports YAML syntax errors as file:line:col with the offending line and a caret', () => {
     const p = problems({ 'bad.yaml': 'tools:\n  - name: x\n    description: [unclosed\n' });
-    expect(p).toHaveLength(1);
+    expect(p.length).toBeGreaterThanOrEqual(1);
     expect(p[0]).toMatch(/^bad\.yaml:\d+:\d+: YAML: /);
+    expect(p.join('\n')).toMatch(/\n {4}.*\n {4} *\^/);
+  });
+
+  it('reports every YAML problem of a file, each at its line, with the line and a caret under the column (issue 16.6)', () => {
+    const text = `tools:
+  - name: a
+    description: x
+      input: { type: object }
+    request: { method: GET, path: /v1/jobs }
+  - name: b
+   description: y
+`;
+    const p = problems({ 'indent.yaml': text });
+    // the indentation mistake at line 3 and the next, unrelated one at line 7: both shown
+    expect(p).toHaveLength(2);
+    expect(p[0]).toBe(
+      'indent.yaml:3:18: YAML: Nested mappings are not allowed in compact mappings; Implicit keys need to be on a single line\n' +
+        '        description: x\n' +
+        '                     ^',
+    );
+    expect(p[1]).toMatch(/^indent\.yaml:7:\d+: YAML: Sequence item without - indicator\n {4} {3}description: y\n {4} *\^$/);
+  });
+
+  it('shows the whole Handlebars parse error: the template line, its caret and what was expected (issue 16.6)', () => {
+    const p = problems({ 'hb.yaml': good.replace('path: /v1/things', 'path: "/v1/thing/{{prefix}/x"') });
+    expect(p).toHaveLength(1);
+    expect(p[0]).toMatch(/^hb\.yaml:6:\d+: tools\.0|^hb\.yaml:6:\d+: list_things: /);
+    const [first, ...rest] = p[0].split('\n');
+    expect(first).toMatch(/template: Parse error on line 1:$/);
+    expect(rest[0]).toBe('    /v1/thing/{{prefix}/x');
+    expect(rest[1]).toBe('    ------------------^');
+    expect(rest[2]).toMatch(/^ {4}Expecting .*'CLOSE'.*, got 'INVALID'$/);
   });
 
   it('reports a schema violation at the offending key', () => {
