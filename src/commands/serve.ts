@@ -87,8 +87,8 @@ export default class Serve extends Command {
     } else if (overHttp && flags.stateless) {
       this.warn('--stateless without --state-key-file: confirmations are signed with a key of this process only, so a retry answered by another replica is refused');
     }
+    const { isLoopbackHost } = await import('../host/transports/auth.js');
     if (overHttp) {
-      const { isLoopbackHost } = await import('../host/transports/auth.js');
       if (tokens.length && flags.auth) this.error(`choose one of --auth-token (or a token file) and --auth ${flags.auth}`, { exit: 2 });
       const loopback = isLoopbackHost(flags.host);
       if (!loopback && !tokens.length && !flags.auth) {
@@ -149,7 +149,10 @@ export default class Serve extends Command {
       });
     }
 
+    const { startupLine } = await import('../cli/startup.js');
+    const nomadTokenNote = runtime.config.upstreams.nomad.token ? "the server's NOMAD_TOKEN" : 'no NOMAD_TOKEN';
     if (!overHttp) {
+      this.logToStderr(startupLine(host.tools, 'stdio', `none (the local user); Nomad ${runtime.config.upstreams.nomad.url} with ${nomadTokenNote}`));
       const { serveStdio } = await import('../host/transports/stdio.js');
       await serveStdio(host, async () => {
         await tracing?.shutdown().catch(() => {});
@@ -240,8 +243,21 @@ export default class Serve extends Command {
     process.once('SIGTERM', stop);
     this.logToStderr(`listening on ${http.url}`);
     host.warm();
-    runtime.log.info(
-      `${host.tools.visible.length} tools; MCP ${http.url}/mcp (2026-07-28 and 2025${flags.stateless ? ', stateless' : ' sessions'}), legacy SSE ${http.url}/mcp/sse, REST ${http.url}/api/tools (Nomad: ${runtime.config.upstreams.nomad.url})`,
+    const authWords =
+      flags.auth === 'nomad'
+        ? `nomad passthrough (each caller's bearer token is its Nomad token${acl?.atStart.state === 'enforced' ? '; Nomad enforces ACLs' : '; ACLs NOT enforced'})`
+        : flags.auth === 'oauth'
+          ? `oauth (tokens of ${runtime.config.oauth?.issuer ?? 'the issuer'} exchanged at the Nomad auth method ${runtime.config.oauth?.nomadAuthMethod ?? '?'})`
+          : tokens.length
+            ? `bearer token${tokens.length === 1 ? '' : `s (${tokens.length})`}`
+            : `none${isLoopbackHost(flags.host) ? ' (loopback)' : ' (--insecure-no-auth)'}`;
+    const nomadWords = flags.auth ? `Nomad ${runtime.config.upstreams.nomad.url}` : `Nomad ${runtime.config.upstreams.nomad.url} with ${nomadTokenNote}`;
+    this.logToStderr(
+      startupLine(
+        host.tools,
+        `${http.url} (Streamable HTTP /mcp${flags.stateless ? ' stateless' : ''}, SSE /mcp/sse, REST /api/tools)`,
+        `${authWords}; ${nomadWords}`,
+      ),
     );
   }
 }

@@ -268,3 +268,37 @@ describe('help and mistyped commands (issue 16.10)', () => {
     expect(bad.err).toMatch(/Nonexistent flag: --namespaces/);
   });
 });
+
+/** Start `serve`, read stderr until the start-up line, then stop it. */
+function startupLineOf(args: string[], env: Record<string, string> = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'serve', ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      const line = err.split('\n').find((l) => l.startsWith('serving '));
+      if (line) {
+        child.kill('SIGTERM');
+        resolve(line);
+      }
+    });
+    child.on('error', reject);
+    child.on('close', () => reject(new Error(`serve ended without a start-up line:\n${err}`)));
+  });
+}
+
+describe('the start-up line (issue 16.8)', () => {
+  it('names counts, why some are hidden, the transports and the auth mode, on one line', async () => {
+    const line = await startupLineOf(['--http', '--port', '0', '--demo', '--tags', 'jobs,logs', '--auth-token', 'secret-startup-1']);
+    expect(line).toMatch(
+      /^serving \d+ tools \(\d+ hidden: \d+ --tags, \d+ no --allow-destructive\), \d+ resource templates? \(\d+ hidden: --tags\), 0 prompts \(3 hidden: --tags\) over http:\/\/127\.0\.0\.1:\d+ \(Streamable HTTP \/mcp, SSE \/mcp\/sse, REST \/api\/tools\) with auth: bearer token; Nomad http:\/\/127\.0\.0\.1:\d+ with no NOMAD_TOKEN$/,
+    );
+    expect(line).not.toContain('secret-startup-1');
+    const stdio = await startupLineOf(['--stdio', '--demo', '--read-only']);
+    expect(stdio).toMatch(/^serving \d+ tools \(\d+ hidden: --read-only\), .* over stdio with auth: none \(the local user\); Nomad http:\/\/127\.0\.0\.1:\d+ with no NOMAD_TOKEN$/);
+  });
+});

@@ -36,7 +36,6 @@ export async function serveStdio(host: ToolHost, onClose: () => Promise<void>): 
   process.stdin.once('close', shutdown);
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
-  host.log.info(`serving ${host.tools.visible.length} tools over stdio (Nomad: ${host.config.upstreams.nomad.url})`);
 }
 
 type Message = { id?: string | number; method?: string; result?: unknown; error?: unknown; params?: { requestId?: string | number } };
