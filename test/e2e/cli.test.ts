@@ -302,3 +302,13 @@ describe('the start-up line (issue 16.8)', () => {
     expect(stdio).toMatch(/^serving \d+ tools \(\d+ hidden: --read-only\), .* over stdio with auth: none \(the local user\); Nomad http:\/\/127\.0\.0\.1:\d+ with no NOMAD_TOKEN$/);
   });
 });
+
+describe('tools call progress, piped (issue 16.11)', () => {
+  it('wait_for_deployment prints plain progress lines on stderr, the answer on stdout', async () => {
+    const r = await runAsync(['tools', 'call', 'wait_for_deployment', '--demo', '--arg', 'job_id=payments', '--arg', 'timeout_s=1']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/^progress 1\/2: 1\/2 healthy, running$/m);
+    expect(r.err).not.toMatch(/\r|\x1b\[/);
+    expect(r.out).toMatch(/^Deployment [0-9a-f]{8} of job payments \(version 1\) waits for promotion/);
+  });
+});

@@ -49,12 +49,14 @@ export default class ToolsCall extends Command {
     const host = new ToolHost({ config: rt.config, upstreams: rt.upstreams, plugins: rt.plugins, log: rt.log, tools: loaded.tools });
     const ac = new AbortController();
     process.once('SIGINT', () => ac.abort());
-    const r = await host.call(args.name, toolArgs, {
-      signal: ac.signal,
-      progress: async (p, total, message) => {
-        process.stderr.write(`progress ${p}${total ? `/${total}` : ''}${message ? `: ${message}` : ''}\n`);
-      },
-    });
+    const { progressPrinter } = await import('../../cli/progress.js');
+    const progress = progressPrinter(process.stderr);
+    const r = await host
+      .call(args.name, toolArgs, {
+        signal: ac.signal,
+        progress: async (p, total, message) => progress.update(p, total, message),
+      })
+      .finally(() => progress.done());
     await rt.close();
     if (flags.json) this.log(JSON.stringify({ isError: r.isError, text: r.text, structured: r.structured }, null, 2));
     else this.log(r.text);
