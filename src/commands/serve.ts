@@ -255,7 +255,7 @@ export default class Serve extends Command {
     this.logToStderr(
       startupLine(
         host.tools,
-        `${http.url} (Streamable HTTP /mcp${flags.stateless ? ' stateless' : ''}, SSE /mcp/sse, REST /api/tools)`,
+        `${http.url} (Streamable HTTP /mcp${flags.stateless ? ' stateless' : ''}, SSE /mcp/sse, REST /api/tools${flags.docs ? ', /docs' : ''}${flags.metrics ? ', /metrics' : ''})`,
         `${authWords}; ${nomadWords}`,
       ),
     );
