@@ -17,7 +17,7 @@ import path from 'node:path';
  * function that decodes its answer. `type`: a struct name, `T[]`, `T?` (may be JSON null), `map:T` (an object of T by key), `string`,
  * `string[]`, `empty` (no body), `stream:T` (a stream of T objects). `fn` is checked: the function
  * must exist and its body must name the type (or, for `via`, the text given); `A|B` names the
- * function in older|newer Nomad versions, the first that qualifies is cited.
+ * function in older|newer Nomad versions, the first that qualifies is cited; `bytes` = a raw body (file contents).
  */
 const ENDPOINTS = {
   'GET /v1/jobs': { type: 'JobListStub[]', fn: 'Jobs.ListOptions' },
@@ -51,6 +51,23 @@ const ENDPOINTS = {
   // AllocCheckStatuses is map[string]AllocCheckStatus (tasks.go): `map:T` = an object of T by key
   'GET /v1/client/allocation/:id/checks': { type: 'map:AllocCheckStatus', fn: 'Allocations.Checks', via: 'AllocCheckStatuses' },
   'GET /v1/client/fs/logs/:id': { type: 'stream:StreamFrame', fn: 'AllocFS.Logs' },
+  'GET /v1/client/fs/ls/:id': { type: 'AllocFileInfo[]', fn: 'AllocFS.List' },
+  'GET /v1/client/fs/stat/:id': { type: 'AllocFileInfo', fn: 'AllocFS.Stat' },
+  // ReadAt hands the caller the raw body (an io.ReadCloser): `bytes` = the file's bytes, no JSON
+  'GET /v1/client/fs/readat/:id': { type: 'bytes', fn: 'AllocFS.ReadAt', via: 'queryClientNode' },
+  'GET /v1/client/stats': { type: 'HostStats', fn: 'Nodes.Stats' },
+  'GET /v1/client/metadata': { type: 'NodeMetaResponse', fn: 'NodeMeta.Read' },
+  'GET /v1/services': { type: 'ServiceRegistrationListStub[]', fn: 'Services.List' },
+  'GET /v1/service/:name': { type: 'ServiceRegistration[]', fn: 'Services.Get' },
+  'GET /v1/node/pools': { type: 'NodePool[]', fn: 'NodePools.List' },
+  'GET /v1/node/pool/:name': { type: 'NodePool', fn: 'NodePools.Info' },
+  // a key with `?k=v` is that endpoint with that query value (the same path answers another type)
+  'GET /v1/volumes?type=csi': { type: 'CSIVolumeListStub[]', fn: 'CSIVolumes.List' },
+  'GET /v1/volumes?type=host': { type: 'HostVolumeStub[]', fn: 'HostVolumes.List', since: 'v1.10.5' },
+  'GET /v1/volume/host/:id': { type: 'HostVolume', fn: 'HostVolumes.Get', since: 'v1.10.5' },
+  'GET /v1/volume/csi/:id': { type: 'CSIVolume', fn: 'CSIVolumes.Info' },
+  'GET /v1/plugins': { type: 'CSIPluginListStub[]', fn: 'CSIPlugins.List' },
+  'GET /v1/plugin/csi/:id': { type: 'CSIPlugin', fn: 'CSIPlugins.Info' },
   'GET /v1/evaluations': { type: 'Evaluation[]', fn: 'Evaluations.List' },
   'GET /v1/evaluation/:id': { type: 'Evaluation', fn: 'Evaluations.Info' },
   'GET /v1/deployments': { type: 'Deployment[]', fn: 'Deployments.List' },
@@ -82,6 +99,13 @@ const ENDPOINTS = {
   'POST /v1/search/fuzzy': { type: 'FuzzySearchResponse', fn: 'Search.FuzzySearch' },
   'GET /v1/event/stream': { type: 'stream:Events', fn: 'EventStream.Stream' },
 };
+
+/**
+ * Newer API files read at their own tag for the endpoints marked `since` (git sources only): their
+ * types are added when the main ref lacks them, so the contract covers endpoints newer than the
+ * version it is generated from (dynamic host volumes: Nomad 1.10).
+ */
+const NEWER_FILES = [{ ref: 'v1.10.5', file: 'api/host_volumes.go' }];
 
 /**
  * Types whose JSON differs from their fields because of a hand-written MarshalJSON/UnmarshalJSON.
@@ -207,6 +231,13 @@ function openSource(opts) {
       read: (file) => {
         try {
           return git('show', `${commit}:${file}`);
+        } catch {
+          return undefined;
+        }
+      },
+      readAt: (ref, file) => {
+        try {
+          return git('show', `${ref}:${file}`);
         } catch {
           return undefined;
         }
@@ -701,6 +732,20 @@ function main() {
     serverEnvelopes[apiName] = { fields };
   }
 
+  const newer = [];
+  for (const { ref, file } of NEWER_FILES) {
+    const text = source.readAt?.(ref, file);
+    if (!text) {
+      console.error(`nomad-contract: ${file} at ${ref} not readable: endpoints since ${ref} are left out`);
+      continue;
+    }
+    const parsed = new Parser(text, `${file}@${ref}`, 'api').parseFile();
+    const known = new Set(decls.map((d) => d.name));
+    decls.push(...parsed.types.filter((d) => !known.has(d.name)));
+    funcs.push(...parsed.funcs.filter((f) => !funcs.some((g) => g.recv === f.recv && g.name === f.name)));
+    newer.push(ref);
+  }
+
   const types = build(decls, serverEnvelopes);
 
   // the server's own types (see SERVER_NAMES)
@@ -762,6 +807,7 @@ function main() {
   const endpoints = {};
   const decodedBy = {};
   for (const [key, e] of Object.entries(ENDPOINTS)) {
+    if (e.since && !newer.includes(e.since)) continue;
     const base = e.type.replace(/^(stream|map):/, '').replace(/(\[\]|\?)$/, '');
     const needle = e.via ?? base;
     const fns = e.fn.split('|').map((alt) => {
@@ -773,10 +819,10 @@ function main() {
       problems.push(`${key}: no function ${e.fn} in api/`);
       continue;
     }
-    if (e.type !== 'empty' && !['string', 'string[]'].includes(e.type) && !types[base]) problems.push(`${key}: no type ${base} in api/`);
+    if (!['empty', 'bytes', 'string', 'string[]'].includes(e.type) && !types[base]) problems.push(`${key}: no type ${base} in api/`);
     if (!fn.fn.body.includes(needle)) problems.push(`${key}: ${e.fn} (${fn.fn.file}) does not mention ${needle}`);
     endpoints[key] = e.type;
-    decodedBy[key] = `${fn.fn.file} ${fn.alt}`;
+    decodedBy[key] = `${fn.fn.file} ${fn.alt}${e.since ? ` (since ${e.since})` : ''}`;
   }
   if (problems.length) {
     for (const p of problems) console.error(`nomad-contract: ${p}`);

@@ -49,6 +49,17 @@ const TABLE: [MethodClass, string, string][] = [
   ['read', 'deployments', 'read-job'],
   ['read', 'deployment/**', 'read-job'],
   ['write', 'deployment/**', 'submit-job'], // deployment_endpoint.go Promote/Fail/Pause
+  ['read', 'services', 'read-job'], // service_registration_endpoint.go List/GetService: AllowServiceRegistrationReadList
+  ['read', 'service/*', 'read-job'],
+  ['read', 'client/stats', 'node:read'], // client_stats_endpoint.go Stats: AllowNodeRead
+  ['read', 'client/metadata', 'node:read'], // client_meta_endpoint.go Read: AllowNodeRead
+  ['read', 'node/pools', 'node_pool:read'], // node_pool_endpoint.go: AllowNodePoolOperation(pool, read)
+  ['read', 'node/pool/**', 'node_pool:read'],
+  ['read', 'volumes', 'csi-list-volume'], // csi_endpoint.go List: csi-list-volume (or csi-read/mount-volume, list-jobs)
+  ['read', 'volume/csi/*', 'csi-read-volume'], // csi_endpoint.go Get: csi-read-volume (or csi-mount-volume, read-job)
+  ['read', 'volume/host/*', 'host-volume-read'], // host_volume_endpoint.go Get (Nomad 1.10+)
+  ['read', 'plugins', 'plugin:list'], // csi_endpoint.go CSIPlugin.List: AllowPluginList
+  ['read', 'plugin/**', 'plugin:read'], // CSIPlugin.Get: AllowPluginRead
   ['read', 'nodes', 'node:read'],
   ['read', 'node/**', 'node:read'],
   ['write', 'node/**', 'node:write'],

@@ -61,6 +61,12 @@ function argumentError(tool: Tool): string {
       case 'enum':
         what = `argument "${field}" must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
         break;
+      case 'pattern': {
+        // a pattern is unreadable to a model: the property's description says what is accepted
+        const desc = (tool.descriptor.input?.properties as Record<string, { description?: string }> | undefined)?.[field]?.description;
+        what = `argument "${field}" ${e.message}${desc && !e.instancePath.slice(1).includes('/') ? ` (${desc.replace(/\.$/, '')})` : ''}`;
+        break;
+      }
       default:
         what = `argument "${field}" ${e.message}`;
     }

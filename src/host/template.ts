@@ -71,6 +71,19 @@ const helpers: Record<string, (...args: unknown[]) => unknown> = {
   concat: (...args: unknown[]) => args.slice(0, -1).map((a) => (a === undefined || a === null ? '' : String(a))).join(''),
   /** First 8 characters of an ID, as the Nomad CLI shows them. */
   short: (v: unknown) => String(v ?? '').slice(0, 8),
+  /** Bytes as binary units: `{{bytes Memory.Used}}` → "6.2 GiB"; absent → "-". */
+  bytes: (v: unknown) => {
+    if (v === undefined || v === null || v === '' || !Number.isFinite(Number(v))) return '-';
+    let n = Number(v);
+    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+    let i = 0;
+    for (; Math.abs(n) >= 1024 && i < units.length - 1; i++) n /= 1024;
+    return `${i === 0 ? n : n.toFixed(1).replace(/\.0$/, '')} ${units[i]}`;
+  },
+  /** Percent of a whole, rounded: `{{pct Used Total}}` → "62"; a zero or absent whole → "-". */
+  pct: (part: unknown, whole: unknown) => (Number(whole) > 0 ? String(Math.round((Number(part) * 100) / Number(whole))) : '-'),
+  /** A number with n decimals: `{{fixed Idle 1}}` → "83.2"; absent → "-". */
+  fixed: (v: unknown, n: unknown) => (v === undefined || v === null || v === '' || !Number.isFinite(Number(v)) ? '-' : Number(v).toFixed(Math.max(0, Math.min(6, Number(n) || 0)))),
   truncate: (s: unknown, n: unknown) => {
     const str = String(s ?? '');
     const max = Number(n) || 80;

@@ -3,7 +3,7 @@
  * parallel (one time budget, capped fan-out) and reports what is wrong: failed, lost and pending
  * allocations, allocations failing health checks, blocked evaluations with the reason, failing,
  * stuck or unpromoted deployments, queued work, down/draining/ineligible nodes, restart loops and
- * OOM kills. Each finding has a severity, the true count, up to 5 example IDs and the next tool to
+ * OOM kills, CSI volumes that cannot be claimed. Each finding has a severity, the true count, up to 5 example IDs and the next tool to
  * call; correlations (one node, one datacenter, one image, one job version) are stated. A check that
  * could not run is reported as not checked with the capability Nomad wanted, and the answer never
  * says the cluster is healthy when one was skipped.
@@ -81,7 +81,21 @@ const CHECKS: Record<string, string> = {
   deployments: 'deployments',
   'queued work': 'jobs',
   nodes: 'nodes',
+  'unschedulable volumes': 'volumes',
 };
+
+/** Checks about the cluster rather than one job: skipped (neither checked nor "not checked") with job_id. */
+const CLUSTER_ONLY = new Set(['unschedulable volumes']);
+
+interface VolumeStub {
+  ID: string;
+  Namespace?: string;
+  PluginID?: string;
+  Schedulable?: boolean;
+  ControllerRequired?: boolean;
+  ControllersHealthy?: number;
+  NodesHealthy?: number;
+}
 
 function examples(ids: string[]): string[] {
   return ids.slice(0, 5);
@@ -322,6 +336,18 @@ function nodeFindings(nodes: NodeStub[]): Finding[] {
   return out;
 }
 
+/** CSI volumes Nomad marks unschedulable (no healthy node plugin, or no controller when one is needed). */
+function volumeFindings(ctx: ToolContext, volumes: VolumeStub[]): Finding[] {
+  const bad = volumes.filter((v) => v.Schedulable === false);
+  if (!bad.length) return [];
+  const why = (v: VolumeStub) => `${v.ID} (plugin ${v.PluginID ?? '?'}: ${v.NodesHealthy ?? 0} healthy node plugins${v.ControllerRequired ? `, ${v.ControllersHealthy ?? 0} healthy controllers` : ''})`;
+  return [{
+    check: 'unschedulable volumes', severity: 'warning', count: bad.length, examples: examples(bad.map((v) => v.ID)),
+    summary: `${plural(bad.length, 'CSI volume')} cannot be claimed: ${bad.slice(0, 5).map(why).join(', ')}`,
+    next: { tool: 'diagnose_volume', arguments: nsArgs(ctx, bad[0].Namespace, { id: bad[0].ID }) },
+  }];
+}
+
 function imagesOf(job: Job | undefined, group: string | undefined): string[] {
   const tg = (job?.TaskGroups ?? []).find((g) => g.Name === group) as { Tasks?: { Config?: { image?: unknown } | null }[] } | undefined;
   return (tg?.Tasks ?? []).map((t) => t.Config?.image).filter((i): i is string => typeof i === 'string');
@@ -390,7 +416,7 @@ export default definePlugin<Args>({
     const ns = ctx.namespace;
     const jobId = args.job_id;
     const q = { namespace: ns };
-    const [allocsR, evalsR, depsR, jobsR, nodesR] = await Promise.all([
+    const [allocsR, evalsR, depsR, jobsR, nodesR, volumesR] = await Promise.all([
       jobId
         ? read(ctx, signal, 'read-job', (s) => ctx.nomad.get<AllocStub[]>(nomadPath`/v1/job/${jobId}/allocations`, { signal: s, query: q }))
         : read(ctx, signal, 'read-job', (s) => ctx.nomad.get<AllocStub[]>('/v1/allocations', { signal: s, query: q })),
@@ -405,11 +431,15 @@ export default definePlugin<Args>({
           r.ok ? { ok: true, data: [{ ID: jobId, Namespace: ns, JobSummary: r.data }] } : r)
         : read(ctx, signal, 'list-jobs', (s) => ctx.nomad.get<JobStub[]>('/v1/jobs', { signal: s, query: q })),
       read(ctx, signal, 'node:read', (s) => ctx.nomad.get<NodeStub[]>('/v1/nodes', { signal: s })),
+      jobId
+        ? Promise.resolve<Read<VolumeStub[]>>({ ok: true, data: [] })
+        : read(ctx, signal, 'csi-list-volume', (s) => ctx.nomad.get<VolumeStub[]>('/v1/volumes', { signal: s, query: { ...q, type: 'csi' } })),
     ]);
     if (jobId && !jobsR.ok && /HTTP 404/.test(jobsR.reason)) {
       return { text: `No job "${jobId}" in namespace "${ns}" (Nomad 404: job not found). list_jobs shows the existing jobs.`, isError: true };
     }
-    const sources: Record<string, Read<unknown>> = { allocations: allocsR, evaluations: evalsR, deployments: depsR, jobs: jobsR, nodes: nodesR };
+    const sources: Record<string, Read<unknown>> = { allocations: allocsR, evaluations: evalsR, deployments: depsR, jobs: jobsR, nodes: nodesR, volumes: volumesR };
+    const checks = Object.entries(CHECKS).filter(([c]) => !(jobId && CLUSTER_ONLY.has(c)));
     const allocs = allocsR.ok ? allocsR.data ?? [] : [];
     const nodes = nodesR.ok ? nodesR.data ?? [] : undefined;
 
@@ -440,8 +470,9 @@ export default definePlugin<Args>({
     if (depsR.ok) findings.push(...deploymentFindings(ctx, depsR.data ?? [], Date.now()));
     if (jobsR.ok) findings.push(...queuedFindings(ctx, jobsR.data ?? []));
     if (nodes) findings.push(...nodeFindings(jobId ? nodes.filter((n) => allocs.some((a) => a.NodeID === n.ID)) : nodes));
+    if (volumesR.ok) findings.push(...volumeFindings(ctx, volumesR.data ?? []));
     findings.sort((a, b) => ORDER[a.severity] - ORDER[b.severity]);
-    for (const [check, source] of Object.entries(CHECKS)) {
+    for (const [check, source] of checks) {
       const r = sources[source];
       if (!r.ok) notChecked.push({ check, reason: r.reason, capability: r.capability });
     }
@@ -449,7 +480,7 @@ export default definePlugin<Args>({
 
     const scope = jobId ? `job ${jobId} (namespace ${ns})` : ns === '*' ? 'all namespaces' : `namespace ${ns}`;
     const counts = (['critical', 'warning', 'info'] as Severity[]).map((s) => `${findings.filter((f) => f.severity === s).length} ${s}`).join(', ');
-    const checked = Object.keys(CHECKS).filter((c) => !notChecked.some((n) => n.check === c));
+    const checked = checks.map(([c]) => c).filter((c) => !notChecked.some((n) => n.check === c));
     const lines: string[] = [];
     if (findings.length) lines.push(`Problems in ${scope}: ${counts}.`);
     else if (notChecked.length) lines.push(`No problems found in ${scope} among the checks that ran; ${plural(notChecked.length, 'check')} could not run, so this is not a clean bill of health.`);

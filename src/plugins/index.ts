@@ -1,8 +1,10 @@
 /** The built-in plugins, by name (the `plugin:` of a descriptor in tools.d/). */
 import type { Plugin } from '../host/plugin.js';
+import allocationFile from './allocation-file.js';
 import allocationLogs from './allocation-logs.js';
 import allocationStatus from './allocation-status.js';
 import createJob from './create-job.js';
+import diagnoseVolume from './diagnose-volume.js';
 import explainPlacement from './explain-placement.js';
 import clusterCapacity from './cluster-capacity.js';
 import compareVersions from './compare-versions.js';
@@ -54,6 +56,8 @@ const ALL = [
   jobResources,
   whyRestarting,
   compareVersions,
+  allocationFile,
+  diagnoseVolume,
 ] as unknown as Plugin[];
 
 /** A fresh map of every built-in plugin (name → plugin). */

@@ -37,11 +37,20 @@ function closestGlob(globs: Map<string, CapSet>, name: string): CapSet | undefin
   return best?.caps;
 }
 
+function expandNodePoolPolicy(policy: string): string[] {
+  if (policy === 'deny') return ['deny'];
+  if (policy === 'read') return ['read'];
+  if (policy === 'write') return ['delete', 'read', 'write'];
+  return [];
+}
+
 export class SimAcl {
   private readonly namespaces = new Map<string, CapSet>();
   private readonly wildcardNamespaces = new Map<string, CapSet>();
   private readonly variables = new Map<string, CapSet>();
   private readonly wildcardVariables = new Map<string, CapSet>();
+  private readonly nodePools = new Map<string, CapSet>();
+  private readonly wildcardNodePools = new Map<string, CapSet>();
   private agent = '';
   private node = '';
   private operator = '';
@@ -81,6 +90,21 @@ export class SimAcl {
           }
           caps.add(c);
         }
+      }
+      // node_pool "<name>" { policy | capabilities }: deny wins within a pool (acl.go NewACL ~198–226,
+      // policy.go expandNodePoolPolicy: read → [read], write → [delete read write])
+      for (const np of policy.nodePools) {
+        const table = np.name.includes('*') ? acl.wildcardNodePools : acl.nodePools;
+        let caps = table.get(np.name);
+        if (!caps) table.set(np.name, (caps = new Set()));
+        if (caps.has('deny')) continue;
+        const granted = [...np.capabilities, ...expandNodePoolPolicy(np.policy)];
+        if (granted.includes('deny')) {
+          caps.clear();
+          caps.add('deny');
+          continue;
+        }
+        for (const c of granted) caps.add(c);
       }
       if (policy.agent !== undefined) acl.agent = maxPrivilege(acl.agent, policy.agent);
       if (policy.node !== undefined) acl.node = maxPrivilege(acl.node, policy.node);
@@ -147,6 +171,13 @@ export class SimAcl {
     for (const k of this.variables.keys()) if (k.startsWith(ns)) return true;
     for (const k of this.wildcardVariables.keys()) if (k.startsWith(ns)) return true;
     return false;
+  }
+
+  /** AllowNodePoolOperation (acl.go ~388): the pool's closest rule (exact, else the closest glob). */
+  allowNodePoolOperation(pool: string, op: string): boolean {
+    if (this.all) return true;
+    const caps = this.nodePools.get(pool) ?? closestGlob(this.wildcardNodePools, pool);
+    return caps !== undefined && !caps.has('deny') && caps.has(op);
   }
 
   allowAgentRead(): boolean {

@@ -44,13 +44,16 @@ export const NAMESPACE_CAPABILITIES = [
   'alloc-exec', 'alloc-node-exec', 'csi-read-volume', 'csi-write-volume', 'csi-list-volume', 'csi-mount-volume',
   'csi-register-plugin', 'list-scaling-policies', 'read-scaling-policy', 'read-job-scaling', 'scale-job',
   'sentinel-override', 'submit-recommendation',
+  // Nomad 1.10+ host volumes (acl/policy.go v1.10.5 ~50)
+  'host-volume-create', 'host-volume-register', 'host-volume-read', 'host-volume-write', 'host-volume-delete',
 ];
 
 // acl/policy.go expandNamespacePolicy: what `policy = "read" | "write" | "scale" | "deny"` grants.
-const READ = ['list-jobs', 'parse-job', 'read-job', 'csi-list-volume', 'csi-read-volume', 'read-job-scaling', 'list-scaling-policies', 'read-scaling-policy'];
+// host-volume-read / host-volume-create: Nomad 1.10+ (acl/policy.go v1.10.5 expandNamespacePolicy ~249, ~266)
+const READ = ['list-jobs', 'parse-job', 'read-job', 'csi-list-volume', 'csi-read-volume', 'read-job-scaling', 'list-scaling-policies', 'read-scaling-policy', 'host-volume-read'];
 const WRITE = [
   ...READ, 'scale-job', 'submit-job', 'dispatch-job', 'read-logs', 'read-fs', 'alloc-exec', 'alloc-lifecycle', 'csi-mount-volume',
-  'csi-write-volume', 'submit-recommendation',
+  'csi-write-volume', 'submit-recommendation', 'host-volume-create',
 ];
 const SCALE = ['list-scaling-policies', 'read-scaling-policy', 'read-job-scaling', 'scale-job'];
 

@@ -16,7 +16,14 @@
  * - a lost allocation: ClientStatus "lost", DesiredDescription "alloc is lost since its node is down"
  *   (scheduler/reconcile_util.go allocLost); node events "Node heartbeat missed" (nomad/heartbeat.go);
  * - a drain: DrainStrategy {DrainSpec{Deadline, IgnoreSystemJobs}, ForceDeadline, StartedAt} and
- *   SchedulingEligibility "ineligible" (nomad/drainer, structs.DrainStrategy).
+ *   SchedulingEligibility "ineligible" (nomad/drainer, structs.DrainStrategy);
+ * - a rendered template: the template runner writes DestPath below the task directory
+ *   (client/allocrunner/taskrunner/template/template.go), `<task>/local/config.env` here, and with
+ *   `env = true` the task sees its keys in its environment; a registration of a `provider = "nomad"`
+ *   service stays while its checks fail (services.ts);
+ * - CSI: a plugin's controllers and node plugins per node (structs.CSIPlugin, CSIInfo with
+ *   NodeInfo.AccessibleTopology); a volume whose plugin is gone keeps its PluginID and reads
+ *   unschedulable (state_store.go csiVolumeDenormalizePluginsTxn ~2934).
  */
 import { canonicalizeJob } from './jobmodel.js';
 import { upsertJob } from './jobstore.js';
@@ -26,6 +33,7 @@ import { register, task } from './seed.js';
 import type { SimState } from './state.js';
 import type { Allocation, Job, JsonObject, TaskEvent, TaskState } from './types.js';
 import { rfc3339 } from './ids.js';
+import type { CsiInfo, CsiPlugin } from './volumes.js';
 
 const SEC = 1_000_000_000;
 
@@ -166,7 +174,16 @@ export const SCENARIOS: Record<string, Scenario> = {
       const d = state.latestDeployment(job.Namespace, job.ID)!;
       const [bad, ...good] = live(state, job);
       const index = state.bump();
-      for (const a of good) a.DeploymentStatus = { Healthy: true, Timestamp: rfc3339(), Canary: false, ModifyIndex: index };
+      for (const a of good) {
+        a.DeploymentStatus = { Healthy: true, Timestamp: rfc3339(), Canary: false, ModifyIndex: index };
+        state.allocChecks.set(a.ID, {
+          [`c1a0e2f4b7d9${a.ID.slice(0, 8)}`]: {
+            ID: `c1a0e2f4b7d9${a.ID.slice(0, 8)}`, Mode: 'healthiness', Status: 'success', StatusCode: 200,
+            Output: 'HTTP GET http://10.0.0.12:8080/healthz: 200 OK', Timestamp: Math.floor(Date.now() / 1000),
+            Group: 'checkout', Task: 'app', Service: 'checkout', Check: 'healthz',
+          },
+        });
+      }
       bad.DeploymentStatus = { Healthy: false, Timestamp: rfc3339(), Canary: false, ModifyIndex: index };
       // client/allochealth/tracker.go taskHealthState.event: checks not passing by the healthy deadline.
       bad.TaskStates.app.Events.push(taskEvent('Alloc Unhealthy', 'Services not healthy by deadline', {}, { Message: 'Services not healthy by deadline' }));
@@ -278,6 +295,131 @@ export const SCENARIOS: Record<string, Scenario> = {
     },
   },
 };
+
+const GiB = 1024 * 1024 * 1024;
+
+/**
+ * The EBS CSI plugin the volume scenarios share: a controller (csi-ebs-controller) and a node plugin on
+ * each ready node (csi-ebs-nodes), node-1 and node-2 in zone us-east-1a, the others in us-east-1b.
+ */
+function ebsPlugin(state: SimState): CsiPlugin {
+  const existing = state.csiPlugins.get('aws-ebs0');
+  if (existing) return existing;
+  const task = (name: string, type: string): JsonObject => ({
+    Name: name, Driver: 'docker', Config: { image: 'public.ecr.aws/ebs-csi-driver/aws-ebs-csi-driver:v1.35.0', args: [type] },
+    Resources: { CPU: 100, MemoryMB: 128 }, CSIPluginConfig: { ID: 'aws-ebs0', Type: type, MountDir: '/csi' },
+  });
+  const controllerJob = register(state, { ID: 'csi-ebs-controller', Type: 'service', Datacenters: ['dc1'], TaskGroups: [{ Name: 'controller', Count: 1, Tasks: [task('plugin', 'controller')] }] });
+  const nodes = [...state.nodes.values()].filter((n) => n.Status === 'ready' && n.DrainStrategy === null);
+  const nodeJob = register(state, { ID: 'csi-ebs-nodes', Type: 'service', Datacenters: ['dc1'], TaskGroups: [{ Name: 'nodes', Count: nodes.length, Tasks: [task('plugin', 'node')] }] });
+  const now = Date.now();
+  const info = (allocId: string, healthy: boolean, node?: { id: string; zone: string }): CsiInfo => ({
+    PluginID: 'aws-ebs0', AllocID: allocId, Healthy: healthy, HealthDescription: healthy ? 'healthy' : 'unhealthy', UpdateTime: rfc3339(now),
+    RequiresControllerPlugin: true, RequiresTopologies: node !== undefined,
+    ControllerInfo: node ? null : { SupportsAttachDetach: true, SupportsCreateDelete: true, SupportsListVolumes: true },
+    NodeInfo: node ? { ID: node.id, MaxVolumes: 25, AccessibleTopology: { Segments: { 'topology.ebs.csi.aws.com/zone': node.zone } }, RequiresNodeStageVolume: true } : null,
+  });
+  const controllers: Record<string, CsiInfo> = {};
+  const [ctl] = live(state, controllerJob);
+  if (ctl) controllers[ctl.NodeID] = info(ctl.ID, true);
+  const nodePlugins: Record<string, CsiInfo> = {};
+  live(state, nodeJob).forEach((a, i) => {
+    const node = nodes[i % nodes.length];
+    a.NodeID = node.ID;
+    a.NodeName = node.Name;
+    const zone = ['node-1', 'node-2'].includes(node.Name) ? 'us-east-1a' : 'us-east-1b';
+    nodePlugins[node.ID] = info(a.ID, true, { id: `i-0${node.ID.slice(0, 16).replace(/-/g, '')}`, zone });
+  });
+  const index = state.bump();
+  const plugin: CsiPlugin = {
+    ID: 'aws-ebs0', Provider: 'ebs.csi.aws.com', Version: 'v1.35.0', ControllerRequired: true, Controllers: controllers, Nodes: nodePlugins,
+    ControllersExpected: 1, NodesExpected: nodes.length, CreateIndex: index, ModifyIndex: index, CreateTime: now * 1e6, ModifyTime: now * 1e6,
+  };
+  state.csiPlugins.set(plugin.ID, plugin);
+  return plugin;
+}
+
+function csiVolume(state: SimState, id: string, pluginId: string, provider: string, mode: string, zone: string, namespace = 'default') {
+  const index = state.bump();
+  const now = Date.now() * 1e6;
+  const vol = {
+    ID: id, Name: id, ExternalID: `vol-0${index.toString(16).padStart(16, '7')}`, Namespace: namespace, PluginID: pluginId, Provider: provider,
+    Topologies: [{ Segments: { 'topology.ebs.csi.aws.com/zone': zone } }], AccessMode: mode, AttachmentMode: 'file-system',
+    RequestedCapabilities: [{ AccessMode: mode || 'single-node-writer', AttachmentMode: 'file-system' }], Capacity: 20 * GiB,
+    readClaims: [] as string[], writeClaims: [] as string[], CreateIndex: index, ModifyIndex: index, CreateTime: now, ModifyTime: now,
+  };
+  state.csiVolumes.set(`${namespace}\u0000${id}`, vol);
+  return vol;
+}
+
+/** Scenarios for the areas beyond jobs: storage, files (joined into SCENARIOS below). */
+const AREA_SCENARIOS: Record<string, Scenario> = {
+  'volume-no-plugin': {
+    summary: 'CSI volume pg-data belongs to plugin ceph-csi, which no longer runs: the volume cannot be claimed; uploads (aws-ebs0) is fine',
+    apply(state) {
+      ebsPlugin(state);
+      csiVolume(state, 'uploads', 'aws-ebs0', 'ebs.csi.aws.com', 'multi-node-multi-writer', 'us-east-1a');
+      csiVolume(state, 'pg-data', 'ceph-csi', 'rbd.csi.ceph.com', 'single-node-writer', 'us-east-1a');
+      // a dynamic host volume (Nomad 1.10+) on the first node
+      const node = [...state.nodes.values()][0];
+      const index = state.bump();
+      state.hostVolumes.set('7f3c9a2e-51d4-4b8e-9f6a-2c1d0e8b4a11', {
+        Namespace: 'default', ID: '7f3c9a2e-51d4-4b8e-9f6a-2c1d0e8b4a11', Name: 'scratch', PluginID: 'mkdir', NodePool: node.NodePool, NodeID: node.ID,
+        CapacityBytes: 0, RequestedCapabilities: [{ AccessMode: 'single-node-writer', AttachmentMode: 'file-system' }],
+        HostPath: '/opt/nomad/data/host_volumes/7f3c9a2e-51d4-4b8e-9f6a-2c1d0e8b4a11', State: 'ready',
+        CreateIndex: index, ModifyIndex: index, CreateTime: Date.now() * 1e6, ModifyTime: Date.now() * 1e6,
+      });
+    },
+  },
+  'volume-claimed': {
+    summary: 'reports-db (single-node-writer) is held by the reports job; archive lives in zone us-east-1c, where no node runs the plugin',
+    apply(state) {
+      ebsPlugin(state);
+      const job = register(state, {
+        ID: 'reports', Type: 'service', Datacenters: ['dc1'],
+        TaskGroups: [{
+          Name: 'db', Count: 1,
+          Volumes: { data: { Name: 'data', Type: 'csi', Source: 'reports-db', ReadOnly: false, AccessMode: 'single-node-writer', AttachmentMode: 'file-system' } },
+          Tasks: [task('postgres', 'docker', { image: 'postgres:16' }, 500, 512)],
+        }],
+      });
+      const vol = csiVolume(state, 'reports-db', 'aws-ebs0', 'ebs.csi.aws.com', 'single-node-writer', 'us-east-1a');
+      const [a] = live(state, job);
+      if (a) vol.writeClaims.push(a.ID);
+      csiVolume(state, 'archive', 'aws-ebs0', 'ebs.csi.aws.com', 'single-node-writer', 'us-east-1c');
+    },
+  },
+  'rendered-template': {
+    summary: 'billing renders local/config.env from a template (with a secret) and logs nothing; its files show the configuration',
+    apply(state) {
+      const job = register(state, {
+        ID: 'billing', Type: 'service', Datacenters: ['dc1'],
+        TaskGroups: [{
+          Name: 'billing', Count: 1,
+          Tasks: [{
+            ...task('app', 'docker', { image: 'acme/billing:4.2' }, 200, 256),
+            Templates: [{
+              DestPath: 'local/config.env', ChangeMode: 'restart', Envvars: true, Perms: '0644',
+              EmbeddedTmpl: 'DATABASE_URL=postgres://billing:{{ with nomadVar "nomad/jobs/billing" }}{{ .db_password }}{{ end }}@db.service:5432/billing\nPAYMENT_API=https://payments.internal:8443\nLOG_LEVEL=warn\n',
+            }],
+          }],
+        }],
+      });
+      const [a] = live(state, job);
+      if (!a) return;
+      const files = new Map<string, { content: string; modTimeMs: number }>();
+      files.set('app/local/config.env', {
+        content: 'DATABASE_URL=postgres://billing:s3cr3t-Pa55w0rd-9f8e@db.service:5432/billing\nPAYMENT_API=https://payments.internal:8443\nLOG_LEVEL=warn\nAPI_TOKEN=sk_live_51HqLyjWDarjtT1zdp7dcXYZabc123\n',
+        modTimeMs: Date.now() - 60_000,
+      });
+      state.allocFiles.set(a.ID, files);
+      // the template runner's event before the task starts (taskrunner/template/template.go)
+      a.TaskStates.app.Events.splice(1, 0, taskEvent('Template', 'Template rendered', {}, { DisplayMessage: 'Template rendered' }));
+    },
+  },
+};
+
+Object.assign(SCENARIOS, AREA_SCENARIOS);
 
 /** The scenarios `serve --demo` ships on top of the demo seed. */
 export const DEMO_SCENARIOS = Object.keys(SCENARIOS);

@@ -33,6 +33,11 @@ import { nodeSpecific, nodesList } from './nodes.js';
 import { fuzzySearch, prefixSearch } from './search.js';
 import { agentMembers, agentSelf, regions, statusLeader, statusPeers } from './status.js';
 import { variableSpecific, variablesList } from './variables.js';
+import { allocFs } from './allocfs.js';
+import { clientMetadata, clientStats } from './clientnode.js';
+import { nodePoolSpecific, nodePoolsList } from './nodepools.js';
+import { serviceSpecific, servicesList } from './services.js';
+import { csiVolumeSpecific, hostVolumeSpecific, pluginSpecific, pluginsList, volumesList } from './volumes.js';
 
 /** A request as the simulator received it. */
 export interface RecordedRequest {
@@ -82,6 +87,20 @@ const ROUTES: Route[] = [
   // ClientAllocations.* set AllowStale (nomad/client_alloc_endpoint.go)
   { pattern: '/v1/client/allocation/', handler: clientAllocation, authz: clientAllocationAuthz, local: true },
   { pattern: '/v1/client/fs/logs/', handler: logsEndpoint, stream: true, auth: 'client500', local: true },
+  // ls, stat, cat, readat: the allocation is looked up before read-fs is checked (allocfs.ts)
+  { pattern: '/v1/client/fs/', handler: allocFs, local: true },
+  // ClientStats.Stats and NodeMeta.Read set AllowStale (nomad/client_stats_endpoint.go ~30, client_meta_endpoint.go ~60)
+  { pattern: '/v1/client/stats', handler: clientStats, local: true },
+  { pattern: '/v1/client/metadata', handler: clientMetadata, local: true },
+  { pattern: '/v1/services', handler: servicesList },
+  { pattern: '/v1/service/', handler: serviceSpecific },
+  { pattern: '/v1/node/pools', handler: nodePoolsList },
+  { pattern: '/v1/node/pool/', handler: nodePoolSpecific },
+  { pattern: '/v1/volumes', handler: volumesList },
+  { pattern: '/v1/volume/csi/', handler: csiVolumeSpecific },
+  { pattern: '/v1/volume/host/', handler: hostVolumeSpecific },
+  { pattern: '/v1/plugins', handler: pluginsList },
+  { pattern: '/v1/plugin/csi/', handler: pluginSpecific },
   { pattern: '/v1/evaluations', handler: evaluationsList },
   { pattern: '/v1/evaluation/', handler: evaluationSpecific, authz: evaluationAuthz },
   { pattern: '/v1/deployments', handler: deploymentsList },

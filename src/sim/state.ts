@@ -4,6 +4,9 @@ import type { Policy } from './aclpolicy.js';
 import { IdGenerator } from './ids.js';
 import { LogStore } from './logstore.js';
 import { GroupedMap } from './table.js';
+import type { AllocFile } from './allocfs.js';
+import { builtinNodePools, type NodePool } from './nodepools.js';
+import type { CsiPlugin, CsiVolume, HostVolume } from './volumes.js';
 import type {
   Allocation, Deployment, Evaluation, GiteaRepo, Job, JobSubmission, JsonObject, Namespace, Node, ScalingEvent, StreamEvent, Variable,
 } from './types.js';
@@ -85,6 +88,16 @@ export class SimState {
   readonly aclRoles = new Map<string, AclRole>();
   /** Nomad-provider check results per allocation (GET /v1/client/allocation/:id/checks), by check ID. */
   readonly allocChecks = new Map<string, Record<string, JsonObject>>();
+  /** Files written into allocation directories (rendered templates…), by allocation ID and relative path. */
+  readonly allocFiles = new Map<string, Map<string, AllocFile>>();
+  /** Dynamic node metadata (set through /v1/client/metadata) by node ID. */
+  readonly nodeMetaDynamic = new Map<string, Record<string, string>>();
+  /** Node pools by name; `all` and `default` always exist. */
+  readonly nodePools = new Map<string, NodePool>(builtinNodePools(1).map((p) => [p.Name, p]));
+  /** CSI plugins by ID, CSI volumes by jobKey(namespace, id), host volumes by ID. */
+  readonly csiPlugins = new Map<string, CsiPlugin>();
+  readonly csiVolumes = new Map<string, CsiVolume>();
+  readonly hostVolumes = new Map<string, HostVolume>();
   readonly giteaRepos: GiteaRepo[] = [];
   /** Recent event batches, so `index=` on the event stream can replay. */
   readonly eventLog: EventBatch[] = [];

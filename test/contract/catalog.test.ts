@@ -16,6 +16,7 @@ const DIR = path.resolve('tools.d');
 interface Req {
   method: string;
   path: string;
+  query?: Record<string, unknown>;
 }
 interface Resp {
   root?: string;
@@ -27,6 +28,7 @@ interface Resp {
 }
 interface Entry {
   where: string;
+  input?: { properties?: Record<string, { enum?: unknown[] }> };
   upstream: string;
   request?: Req;
   requests?: Record<string, Req>;
@@ -114,14 +116,62 @@ function picked(base: Desc, pick: Resp['pick'], problems: string[]): Desc {
   return base.type === 'array' ? { type: 'array', of: one } : one;
 }
 
+/** The path with its literal query values (`/v1/volumes?type=csi`), which query-qualified contract keys match. */
+function withQuery(r: Req): string {
+  const literal = Object.entries(r.query ?? {}).filter(([, v]) => !String(v).includes('{{'));
+  return literal.length ? `${r.path}?${new URLSearchParams(literal.map(([k, v]) => [k, String(v)]))}` : r.path;
+}
+
+const MISSING = "is not in the contract's endpoint table";
+
+/**
+ * One entry per value of each enum argument a request's path or query uses (`/v1/volume/{{type}}/…`
+ * with type csi|host): each variant reaches its own endpoint and type.
+ */
+function variants(e: Entry): Entry[] {
+  const props = e.input?.properties ?? {};
+  const requests = e.request ? [e.request] : Object.values(e.requests ?? {});
+  const vars = new Set<string>();
+  for (const r of requests) {
+    for (const text of [r.path, ...Object.values(r.query ?? {}).map(String)]) {
+      for (const m of text.matchAll(/\{\{\s*([a-z_]+)\s*\}\}/g)) if (Array.isArray(props[m[1]]?.enum)) vars.add(m[1]);
+    }
+  }
+  if (!vars.size) return [e];
+  let binds: Record<string, string>[] = [{}];
+  for (const v of vars) binds = binds.flatMap((b) => props[v].enum!.map((val) => ({ ...b, [v]: String(val) })));
+  const sub = (t: string, b: Record<string, string>) => t.replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (all, n: string) => b[n] ?? all);
+  const bind = (r: Req, b: Record<string, string>): Req => ({
+    ...r, path: sub(r.path, b), query: r.query && Object.fromEntries(Object.entries(r.query).map(([k, v]) => [k, sub(String(v), b)])),
+  });
+  return binds.map((b) => ({
+    ...e,
+    request: e.request && bind(e.request, b),
+    requests: e.requests && Object.fromEntries(Object.entries(e.requests).map(([k, r]) => [k, bind(r, b)])),
+  }));
+}
+
+/**
+ * Problems of an entry over its variants: a missing endpoint in any of them, and a field problem
+ * only when every variant has it (a field of host volumes is fine when the csi variant lacks it).
+ */
+function checkAll(e: Entry): string[] {
+  const runs = variants(e).map(check);
+  if (runs.length === 1) return runs[0];
+  const keyOf = (p: string) => p.split(':')[0];
+  const missing = runs.flat().filter((p) => p.includes(MISSING));
+  const common = runs[0].filter((p) => !p.includes(MISSING) && runs.every((r) => r.some((q) => keyOf(q) === keyOf(p))));
+  return [...new Set([...missing, ...common])];
+}
+
 function check(e: Entry): string[] {
   const problems: string[] = [];
   const requests = e.request ? { '': e.request } : (e.requests ?? {});
   const raw: Record<string, Desc> = {};
   for (const [name, r] of Object.entries(requests)) {
-    const key = endpointFor(r.method, r.path);
+    const key = endpointFor(r.method, withQuery(r));
     if (!key) {
-      problems.push(`${r.method} ${r.path} is not in the contract's endpoint table (scripts/nomad-contract.mjs ENDPOINTS)`);
+      problems.push(`${r.method} ${withQuery(r)} ${MISSING} (scripts/nomad-contract.mjs ENDPOINTS)`);
       return problems;
     }
     raw[name] = responseDesc(key) ?? ANY;
@@ -178,7 +228,19 @@ describe(`catalog ↔ Nomad ${contract.nomadVersion} client types`, () => {
   });
 
   it.each(all.map((e) => [e.where, e]))('%s reads only fields Nomad sends', (_w, e) => {
-    expect(check(e as Entry)).toEqual([]);
+    expect(checkAll(e as Entry)).toEqual([]);
+  });
+
+  it('checks each value of an enum argument in a path against its own endpoint (the check can fail)', () => {
+    const e: Entry = {
+      where: 'made up', upstream: 'nomad', input: { properties: { type: { enum: ['csi', 'host'] } } },
+      request: { method: 'GET', path: '/v1/volume/{{type}}/{{id}}' },
+      response: { pick: ['Schedulable', 'HostPath', 'Nonsense'] },
+    };
+    expect(checkAll(e)).toEqual(['pick Nonsense: CSIVolume has no field "Nonsense" (nor has structs.CSIVolume)']);
+    expect(checkAll({ ...e, input: { properties: { type: { enum: ['csi', 'nfs'] } } } })).toEqual([
+      `GET /v1/volume/nfs/{{id}} ${MISSING} (scripts/nomad-contract.mjs ENDPOINTS)`,
+    ]);
   });
 
   it('catches a field Nomad does not have (the check can fail)', () => {

@@ -36,10 +36,10 @@ export function objectOf(fields: Record<string, Desc>): Desc {
   return { type: 'object', fields };
 }
 
-/** The type an endpoint answers: `T`, `T[]`, `T?`, `map:T`, `string`, `string[]`; `stream:T` = each object; `empty` = none. */
+/** The type an endpoint answers: `T`, `T[]`, `T?`, `map:T`, `string`, `string[]`; `stream:T` = each object; `empty` = none; `bytes` = raw, not JSON. */
 export function responseDesc(key: string): Desc | undefined {
   const text = contract.endpoints[key];
-  if (text === undefined || text === 'empty') return undefined;
+  if (text === undefined || text === 'empty' || text === 'bytes') return undefined;
   const base = text.replace(/^(stream|map):/, '');
   const one = (name: string): Desc => (name === 'string' ? { type: 'string' } : { type: 'object', ref: name });
   // a Go map decodes from an object; a nil map is JSON null
@@ -52,19 +52,25 @@ export function responseDesc(key: string): Desc | undefined {
 /**
  * The contract endpoint of a request: `method` and a path that is concrete (`/v1/job/web`) or a
  * descriptor template (`/v1/job/{{job_id}}`). A template segment matches a `:param`; `:param*`
- * takes the rest of the path. The most literal match wins; POST and PUT are the same write (Nomad
+ * takes the rest of the path. A key with a query (`GET /v1/volumes?type=host`) matches only a path
+ * whose query has those values. The most literal match wins; POST and PUT are the same write (Nomad
  * takes both, command/agent/http.go).
  */
 export function endpointFor(method: string, path: string): string | undefined {
   const m = method.toUpperCase() === 'POST' ? 'PUT' : method.toUpperCase();
-  const segs = path.split('?')[0].split('/').filter(Boolean);
+  const q = path.indexOf('?');
+  const segs = (q < 0 ? path : path.slice(0, q)).split('/').filter(Boolean);
+  const query = new URLSearchParams(q < 0 ? '' : path.slice(q + 1));
   let best: { key: string; literal: number } | undefined;
   for (const key of Object.keys(contract.endpoints)) {
-    const [km, kp] = key.split(' ');
+    const [km, kpq] = key.split(' ');
     if ((km === 'POST' ? 'PUT' : km) !== m) continue;
+    const [kp, kq] = kpq.split('?');
+    const wanted = [...new URLSearchParams(kq ?? '')];
+    if (!wanted.every(([k, v]) => query.get(k) === v)) continue;
     const pat = kp.split('/').filter(Boolean);
     let ok = true;
-    let literal = 0;
+    let literal = wanted.length;
     for (let i = 0; i < pat.length; i++) {
       const p = pat[i];
       if (p.endsWith('*')) {

@@ -32,6 +32,17 @@ const DECODED: Record<string, Record<string, string>> = {
   'watch-events.ts': { msg: 'GET /v1/event/stream' },
 };
 
+/** `?k=v` for the string-literal properties of an options object's `query: {…}`; '' when there are none. */
+function literalQuery(opts: ts.Expression | undefined): string {
+  if (!opts || !ts.isObjectLiteralExpression(opts)) return '';
+  const q = opts.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && p.name.getText() === 'query');
+  if (!q || !ts.isObjectLiteralExpression(q.initializer)) return '';
+  const pairs = q.initializer.properties
+    .filter((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && ts.isStringLiteral(p.initializer))
+    .map((p) => [p.name.getText(), (p.initializer as ts.StringLiteral).text]);
+  return pairs.length ? `?${new URLSearchParams(pairs)}` : '';
+}
+
 interface Found {
   where: string;
   key?: string;
@@ -140,7 +151,8 @@ function scan(root = PLUGINS): { found: Found[]; unusedPaths: string[]; unusedDe
           const f: Found = { where: at(n), path: p ?? n.arguments[0].getText(), problems: [] };
           if (p === undefined) f.problems.push(`the path ${n.arguments[0].getText()} is not a literal: add it to PATHS`);
           else {
-            f.key = endpointFor(method, p);
+            // string literals in the call's `query: {…}` select query-qualified keys (GET /v1/volumes?type=csi)
+            f.key = endpointFor(method, `${p}${literalQuery(n.arguments[1])}`);
             if (!f.key) f.problems.push(`${method} ${p} is not in the contract's endpoint table (scripts/nomad-contract.mjs ENDPOINTS)`);
           }
           if (n.typeArguments?.length) f.type = checker.getTypeFromTypeNode(n.typeArguments[0]);

@@ -19,7 +19,7 @@ interface Ids {
   deployment: string;
 }
 
-type Step = (sim: Simulator, ids: Ids) => Promise<{ path: string; status: number; body: unknown[] | 'empty' }>;
+type Step = (sim: Simulator, ids: Ids) => Promise<{ path: string; status: number; body: unknown[] | 'empty' | 'bytes' }>;
 
 /** One JSON call; the answer's body as a one-element list (streams give one element per object). */
 function req(method: string, path: string | ((ids: Ids) => string), body?: unknown | ((ids: Ids) => unknown)): Step {
@@ -96,6 +96,33 @@ const STEPS: [string, Step][] = [
   ['GET /v1/client/allocation/:id/stats', req('GET', (ids) => `/v1/client/allocation/${ids.alloc}/stats`)],
   ['GET /v1/client/allocation/:id/checks', req('GET', (ids) => `/v1/client/allocation/${ids.alloc}/checks`)],
   ['GET /v1/client/fs/logs/:id', stream((ids) => `/v1/client/fs/logs/${ids.alloc}?task=server&type=stdout&origin=end&offset=2000`, splitFrames)],
+  ['GET /v1/client/fs/ls/:id', req('GET', (ids) => `/v1/client/fs/ls/${ids.alloc}?path=alloc/logs`)],
+  ['GET /v1/client/fs/stat/:id', req('GET', (ids) => `/v1/client/fs/stat/${ids.alloc}?path=alloc/logs/server.stdout.0`)],
+  ['GET /v1/client/fs/readat/:id', async (sim, ids) => {
+    const p = `/v1/client/fs/readat/${ids.alloc}?path=alloc/logs/server.stdout.0&offset=0&limit=200`;
+    const res = await fetch(sim.url + p, { headers: H });
+    const text = await res.text();
+    // the file's bytes, not JSON (api/fs.go ReadAt hands back the body)
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(text.length).toBe(200);
+    return { path: p, status: res.status, body: 'bytes' };
+  }],
+  ['GET /v1/client/stats', req('GET', (ids) => `/v1/client/stats?node_id=${ids.node}`)],
+  ['GET /v1/client/metadata', req('GET', (ids) => `/v1/client/metadata?node_id=${ids.node}`)],
+  ['GET /v1/services', req('GET', '/v1/services?namespace=*')],
+  ['GET /v1/service/:name', req('GET', '/v1/service/web')],
+  ['GET /v1/node/pools', req('GET', '/v1/node/pools')],
+  ['GET /v1/node/pool/:name', req('GET', '/v1/node/pool/default')],
+  ['GET /v1/volumes?type=csi', req('GET', '/v1/volumes?type=csi')],
+  ['GET /v1/volumes?type=host', req('GET', '/v1/volumes?type=host')],
+  // reports-db has a write claim: WriteAllocs carries the full allocation
+  ['GET /v1/volume/csi/:id', req('GET', '/v1/volume/csi/reports-db')],
+  ['GET /v1/volume/host/:id', async (sim, ids) => {
+    const [v] = (await call(sim, 'GET', '/v1/volumes?type=host', undefined, H)).json as { ID: string }[];
+    return req('GET', `/v1/volume/host/${v.ID}`)(sim, ids);
+  }],
+  ['GET /v1/plugins', req('GET', '/v1/plugins?type=csi')],
+  ['GET /v1/plugin/csi/:id', req('GET', '/v1/plugin/csi/aws-ebs0')],
   ['GET /v1/evaluations', req('GET', '/v1/evaluations')],
   ['GET /v1/evaluation/:id', req('GET', (ids) => `/v1/evaluation/${ids.eval}`)],
   ['GET /v1/deployments', req('GET', '/v1/deployments')],
@@ -181,7 +208,7 @@ describe(`simulator ↔ Nomad ${contract.nomadVersion} client types`, () => {
     expect(status, `${key} → ${path}: ${JSON.stringify(body).slice(0, 300)}`).toBeLessThan(300);
     const desc = responseDesc(key);
     if (!desc) {
-      expect(body).toBe('empty');
+      expect(body).toBe(contract.endpoints[key] === 'bytes' ? 'bytes' : 'empty');
       return;
     }
     expect(Array.isArray(body) && body.length).toBeGreaterThan(0);
