@@ -20,7 +20,7 @@ export default class Sim extends Command {
     seed: Flags.string({ description: 'Initial cluster state', options: ['demo', 'empty'], default: 'demo' }),
     'acl-token': Flags.string({ description: 'Require this token (X-Nomad-Token or Bearer); repeat for several', multiple: true }),
     scenario: Flags.string({
-      description: 'Add a problem scenario on top of the seed (repeat for several): failing-checks, restart-loop, oom-kill, node-down, node-draining, canary-stuck, blocked-memory',
+      description: 'Add a problem scenario on top of the seed (repeat for several): failing-checks, restart-loop, oom-kill, node-down, node-draining, canary-stuck, blocked-memory, volume-no-plugin, volume-claimed, rendered-template',
       multiple: true,
     }),
     'extra-jobs': Flags.integer({ description: 'Add this many finished batch jobs (bulk-00001…) for scale tests', default: 0, min: 0 }),

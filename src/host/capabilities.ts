@@ -42,6 +42,7 @@ const TABLE: [MethodClass, string, string][] = [
   ['any', 'client/allocation/*/signal', 'alloc-lifecycle'],
   ['any', 'client/allocation/*/exec', 'alloc-exec'],
   ['read', 'client/allocation/*/stats', 'read-job'],
+  ['read', 'client/allocation/*/checks', 'read-job'], // nomad/client_alloc_endpoint.go Checks: read-job
   ['read', 'client/fs/logs/*', 'read-logs'], // client/fs_endpoint.go logs
   ['read', 'client/fs/**', 'read-fs'],
   ['read', 'evaluations', 'read-job'],

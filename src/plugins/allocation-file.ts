@@ -62,17 +62,19 @@ export default definePlugin<Args>({
     let text = '';
     let got = 0;
     if (start < info.Size) {
+      // a tail reads one byte more, the one before it: a newline there means the tail starts on a whole line
+      const from = tail && start > 0 ? start - 1 : start;
       const res = await ctx.nomad.stream(nomadPath`/v1/client/fs/readat/${alloc.ID}`, {
-        query: { path, offset: start, limit },
+        query: { path, offset: from, limit: limit + (start - from) },
         signal: ctx.signal,
       });
-      const buf = await readBody(res.body, limit);
-      got = buf.length;
-      let body = buf;
-      // a tail that starts inside the file begins with a fragment of a line: show whole lines
-      if (tail && start > 0) {
+      let body = await readBody(res.body, limit + (start - from));
+      got = Math.max(0, body.length - (start - from));
+      if (from < start) {
+        // show whole lines: drop the fragment of a line the tail starts inside of
         const nl = body.indexOf(0x0a);
         if (nl >= 0 && nl < body.length - 1) body = body.subarray(nl + 1);
+        else body = body.subarray(start - from);
       }
       text = trimLineEnds(body.toString('utf8').replace(/^\uFFFD+/, ''));
     }

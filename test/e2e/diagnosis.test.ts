@@ -91,11 +91,12 @@ describe('find_problems on the demo cluster', () => {
     expect(blocked.details!.join('\n')).toMatch(/job analytics: .*resources exhausted on 3 nodes: memory \(3\)/);
     expect(blocked.next?.tool).toBe('explain_placement');
     expect(one(list, 'queued work', 'warning')).toMatchObject({ count: 2, next: { tool: 'explain_placement' } });
+    expect(one(list, 'unschedulable volumes', 'warning')).toMatchObject({ count: 1, examples: ['pg-data'], next: { tool: 'diagnose_volume', arguments: { id: 'pg-data' } } });
 
     // Findings come most severe first; the text carries the same words and the correlations.
     const order = list.map((f) => ['critical', 'warning', 'info'].indexOf(f.severity));
     expect(order).toEqual([...order].sort((a, b) => a - b));
-    expect(r.text).toMatch(/^Problems in namespace default: 6 critical, 4 warning, 0 info\./);
+    expect(r.text).toMatch(/^Problems in namespace default: 6 critical, 5 warning, 0 info\./);
     expect(r.text).toContain(`next: why_restarting {"alloc_id":"${worker.ID}"}`);
     const corr = (r.structured!.correlations as { text: string; next?: { tool: string; arguments: Record<string, unknown> } }[]);
     expect(corr).toContainEqual(expect.objectContaining({
@@ -366,6 +367,10 @@ describe('each scenario alone', () => {
     'node-draining': [['nodes', 'warning', 'get_node']],
     'canary-stuck': [['deployments', 'warning', 'promote_deployment']],
     'blocked-memory': [['blocked evaluations', 'critical', 'explain_placement'], ['queued work', 'warning', 'explain_placement']],
+    'volume-no-plugin': [['unschedulable volumes', 'warning', 'diagnose_volume']],
+    // a claimed volume and an unreachable topology are for diagnose_volume; Nomad still calls them schedulable
+    'volume-claimed': [],
+    'rendered-template': [],
   };
 
   it('covers every scenario the simulator has', () => {

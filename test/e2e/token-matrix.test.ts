@@ -27,7 +27,8 @@ async function get<T>(path: string): Promise<T> {
 }
 
 beforeAll(async () => {
-  sim = await startSimulator({ port: 0, seed: 'demo', aclTokens: [MANAGEMENT], heartbeatMs: 100 });
+  // volume-no-plugin: a CSI plugin and volumes for the volume tools to read
+  sim = await startSimulator({ port: 0, seed: 'demo', aclTokens: [MANAGEMENT], heartbeatMs: 100, scenarios: ['volume-no-plugin'] });
   matrix = await createTokenMatrix(sim.url, MANAGEMENT);
   await Promise.all(
     KINDS.map(async (k) => {
@@ -56,7 +57,7 @@ afterAll(async () => {
 function argsFor(tool: { name: string; required: string[] }): Record<string, unknown> {
   const known: Record<string, unknown> = {
     job_id: 'web', task: 'server', name: tool.name === 'get_config' ? 'web' : 'default', path: 'nomad-mcp/configs/web',
-    text: 'web', pattern: 'error', from: 0, to: 1, content: JSON.stringify({ ID: 'web', Name: 'web', Type: 'service', Datacenters: ['dc1'], TaskGroups: [{ Name: 'frontend', Count: 1, Tasks: [{ Name: 'server', Driver: 'docker', Config: { image: 'nginx:1' } }] }] }),
+    text: 'web', pattern: 'error', from: 0, to: 1, id: 'uploads', plugin_id: 'aws-ebs0', content: JSON.stringify({ ID: 'web', Name: 'web', Type: 'service', Datacenters: ['dc1'], TaskGroups: [{ Name: 'frontend', Count: 1, Tasks: [{ Name: 'server', Driver: 'docker', Config: { image: 'nginx:1' } }] }] }),
     ...ids,
   };
   const args: Record<string, unknown> = {};
@@ -64,6 +65,7 @@ function argsFor(tool: { name: string; required: string[] }): Record<string, unk
   if (tool.name === 'watch_events' || tool.name === 'follow_job_logs') args.seconds = 1;
   if (tool.name === 'wait_for_deployment') Object.assign(args, { deployment_id: ids.deployment_id, timeout_s: 5 });
   if (tool.name === 'plan_job') args.content = known.content;
+  if (tool.name === 'read_allocation_file') args.path = 'alloc/logs/server.stdout.0';
   // one of alloc_id or job_id, neither required by the schema
   if (tool.name === 'get_allocation_status') args.alloc_id = ids.alloc_id;
   // one of job_id or alloc_id / content
