@@ -1,6 +1,6 @@
 /**
  * The catalog as served under switches: --read-only lists no write tool, --tags nodes only node tools;
- * and every tool of the full catalog has end-to-end coverage (seed-tools.test.ts, catalog-*.test.ts or diagnosis.test.ts): a new
+ * and every tool of the full catalog has end-to-end coverage (seed-tools.test.ts, catalog-*.test.ts, diagnosis.test.ts or areas.test.ts): a new
  * tool fails this check until it gets a test and is listed here.
  */
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
@@ -33,9 +33,12 @@ const CATALOG_TOOLS = [
   'list_evaluations', 'get_deployment_allocations', 'set_job_stability', 'get_job_scale_status', 'get_namespace', 'list_cluster_members',
   // diagnosis
   'find_problems', 'get_job_timeline', 'get_cluster_capacity', 'explain_placement', 'analyze_job_resources', 'why_restarting', 'compare_job_versions',
+  // areas: services, checks, files, node stats/meta/pools, volumes
+  'list_services', 'get_service', 'get_allocation_checks', 'list_allocation_files', 'read_allocation_file', 'get_node_stats', 'get_node_meta',
+  'list_node_pools', 'get_node_pool', 'list_volumes', 'get_volume', 'list_csi_plugins', 'get_csi_plugin', 'diagnose_volume',
 ];
 
-const NODE_TOOLS = ['drain_node', 'get_node', 'list_nodes', 'set_node_eligibility'];
+const NODE_TOOLS = ['drain_node', 'get_node', 'get_node_meta', 'get_node_pool', 'get_node_stats', 'list_node_pools', 'list_nodes', 'set_node_eligibility'];
 
 let sim: Simulator;
 

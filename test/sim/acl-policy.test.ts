@@ -15,6 +15,8 @@ describe('ACL policy rules (acl/policy.go)', () => {
     const p = parsePolicy('namespace "default" {\n  policy = "read"\n}\n');
     expect(p.namespaces[0].capabilities).toEqual([
       'list-jobs', 'parse-job', 'read-job', 'csi-list-volume', 'csi-read-volume', 'read-job-scaling', 'list-scaling-policies', 'read-scaling-policy',
+      // Nomad 1.10+ (acl/policy.go v1.10.5 expandNamespacePolicy ~249)
+      'host-volume-read',
     ]);
   });
 
