@@ -68,6 +68,8 @@ const ENDPOINTS = {
   'GET /v1/volume/csi/:id': { type: 'CSIVolume', fn: 'CSIVolumes.Info' },
   'GET /v1/plugins': { type: 'CSIPluginListStub[]', fn: 'CSIPlugins.List' },
   'GET /v1/plugin/csi/:id': { type: 'CSIPlugin', fn: 'CSIPlugins.Info' },
+  // a websocket: JSON text frames of ExecStreamingOutput (api/allocations_exec.go startReceiving)
+  'GET /v1/client/allocation/:id/exec': { type: 'stream:ExecStreamingOutput', fn: 'execSession.startReceiving' },
   'GET /v1/evaluations': { type: 'Evaluation[]', fn: 'Evaluations.List' },
   'GET /v1/evaluation/:id': { type: 'Evaluation', fn: 'Evaluations.Info' },
   'GET /v1/deployments': { type: 'Deployment[]', fn: 'Deployments.List' },
@@ -96,6 +98,7 @@ const ENDPOINTS = {
   'GET /v1/regions': { type: 'string[]', fn: 'Regions.List', via: 'var resp []string' },
   'GET /v1/agent/self': { type: 'AgentSelf', fn: 'Agent.Self' },
   'GET /v1/agent/members': { type: 'ServerMembers', fn: 'Agent.Members' },
+  'GET /v1/agent/monitor': { type: 'stream:StreamFrame', fn: 'Agent.Monitor' },
   'POST /v1/search/fuzzy': { type: 'FuzzySearchResponse', fn: 'Search.FuzzySearch' },
   'GET /v1/event/stream': { type: 'stream:Events', fn: 'EventStream.Stream' },
 };

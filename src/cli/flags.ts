@@ -12,6 +12,7 @@ export const selectionFlags = {
   ...sourceFlags,
   'read-only': boolFlag({ description: 'List and allow only read tools. Env: NOMAD_MCP_READ_ONLY', default: false }),
   'allow-destructive': boolFlag({ description: 'List irreversible tools (purge, delete, drain). Env: NOMAD_MCP_ALLOW_DESTRUCTIVE', default: false }),
+  'allow-exec': boolFlag({ description: 'Serve exec_in_allocation: run commands inside allocations (each call confirmed). Env: NOMAD_MCP_ALLOW_EXEC', default: false }),
   tags: Flags.string({ description: 'Only tools with one of these tags (comma-separated). Env: NOMAD_MCP_TOOLSETS' }),
 };
 
@@ -42,6 +43,7 @@ export function toConfigFlags(f: Record<string, unknown>): ConfigFlags {
     toolsDir: f['tools-dir'] as string[] | undefined,
     readOnly: (f['read-only'] as boolean | undefined) || undefined,
     allowDestructive: (f['allow-destructive'] as boolean | undefined) || undefined,
+    allowExec: (f['allow-exec'] as boolean | undefined) || undefined,
     allowVariableValues: (f['allow-variable-values'] as boolean | undefined) || undefined,
     tags: list(f.tags as string | undefined),
     namespaces: list(f.namespaces as string | undefined),

@@ -44,7 +44,7 @@ export default class Doctor extends Command {
       if (inv.hidden.size) {
         const reasons = new Map<string, string[]>();
         for (const [name, why] of inv.hidden) {
-          const key = why.includes('read-only') ? '--read-only' : why.includes('--allow-destructive') ? 'no --allow-destructive' : '--tags';
+          const key = why.includes('read-only') ? '--read-only' : why.includes('--allow-destructive') ? 'no --allow-destructive' : why.includes('--allow-exec') ? 'no --allow-exec' : '--tags';
           reasons.set(key, [...(reasons.get(key) ?? []), name]);
         }
         for (const [k, names] of reasons) line('warn', 'hidden', `${names.length} by ${k}: ${names.join(', ')}`);

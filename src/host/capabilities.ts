@@ -66,6 +66,7 @@ const TABLE: [MethodClass, string, string][] = [
   ['write', 'node/**', 'node:write'],
   ['read', 'agent/self', 'agent:read'], // agent_endpoint.go: AllowAgentRead
   ['read', 'agent/members', 'node:read'], // agent_endpoint.go Members: AllowNodeRead
+  ['read', 'agent/monitor', 'agent:read'], // nomad/client_agent_endpoint.go monitor ~154: AllowAgentRead
   ['read', 'operator/**', 'operator:read'],
   ['write', 'operator/**', 'operator:write'],
   ['read', 'vars', 'variables list'],

@@ -17,7 +17,7 @@ export interface LoadOptions {
    * The plugins that exist, with the tier each declares in code (a descriptor naming another fails). Given as
    * bare names, or a plugin without `tier`, a plugin counts as `write`.
    */
-  plugins: ReadonlyMap<string, { tier?: Tier }> | Iterable<string>;
+  plugins: ReadonlyMap<string, { tier?: Tier; exec?: boolean }> | Iterable<string>;
   /** Upstream names declared in config; a descriptor naming another fails. */
   upstreams: Set<string> | string[];
   /**
@@ -171,6 +171,13 @@ function pluginTiers(plugins: LoadOptions['plugins']): Map<string, Tier | undefi
   return out;
 }
 
+/** Plugins that run commands inside workloads (`exec: true`): served only with --allow-exec. */
+function execPlugins(plugins: LoadOptions['plugins']): Set<string> {
+  const out = new Set<string>();
+  if (plugins instanceof Map) for (const [name, p] of plugins as ReadonlyMap<string, { exec?: boolean }>) if (p?.exec) out.add(name);
+  return out;
+}
+
 class FileContext {
   private lineCounter?: LineCounter;
   private parsed?: Document.Parsed;
@@ -253,7 +260,7 @@ function usefulErrors(errors: ErrorObject[]): ErrorObject[] {
 /** Parse and check one file; returns its tools (compiled) and pushes problems. */
 const NONE: FileItems = { tools: [], resources: [], prompts: [] };
 
-type FileOpts = { plugins: Map<string, Tier | undefined>; upstreams: Set<string>; lazy: boolean };
+type FileOpts = { plugins: Map<string, Tier | undefined>; execPlugins: Set<string>; upstreams: Set<string>; lazy: boolean };
 
 function loadFile(file: string, display: string, opts: FileOpts, problems: CatalogProblem[], mismatches: CatalogProblem[]): FileItems {
   let text: string;
@@ -572,6 +579,7 @@ function checkTools(
       responseTemplate,
       errorIf,
       plugin: d.plugin,
+      ...(d.plugin && opts.execPlugins.has(d.plugin) ? { exec: true } : {}),
     });
   });
   return tools;
@@ -582,7 +590,7 @@ function checkTools(
  * A duplicate name is a problem at the second definition naming the first.
  */
 export function loadCatalog(targets: string[], options: LoadOptions, cwd = process.cwd()): LoadResult {
-  const opts: FileOpts = { plugins: pluginTiers(options.plugins), upstreams: new Set(options.upstreams), lazy: options.lazyValidators ?? false };
+  const opts: FileOpts = { plugins: pluginTiers(options.plugins), execPlugins: execPlugins(options.plugins), upstreams: new Set(options.upstreams), lazy: options.lazyValidators ?? false };
   const problems: CatalogProblem[] = [];
   const mismatches: CatalogProblem[] = [];
   const tools: Tool[] = [];

@@ -62,6 +62,8 @@ export interface HostConfig {
   plugins: string[];
   readOnly: boolean;
   allowDestructive: boolean;
+  /** exec_in_allocation (commands inside allocations) is served only when this is set. */
+  allowExec: boolean;
   /** get_variable shows values (secrets) only when this is set. */
   allowVariableValues: boolean;
   tags: string[];
@@ -108,6 +110,7 @@ export interface ConfigFlags {
   toolsDir?: string[];
   readOnly?: boolean;
   allowDestructive?: boolean;
+  allowExec?: boolean;
   allowVariableValues?: boolean;
   tags?: string[];
   namespaces?: string[];
@@ -125,6 +128,7 @@ interface FileConfig {
   plugins?: string[];
   readOnly?: boolean;
   allowDestructive?: boolean;
+  allowExec?: boolean;
   allowVariableValues?: boolean;
   tags?: string[];
   namespaces?: string[];
@@ -204,6 +208,7 @@ const FILE_SHAPE: Record<string, Kind> = {
   plugins: 'string[]',
   readOnly: 'boolean',
   allowDestructive: 'boolean',
+  allowExec: 'boolean',
   allowVariableValues: 'boolean',
   tags: 'string[]',
   namespaces: 'string[]',
@@ -353,6 +358,7 @@ export async function loadConfig(
     readOnly: flags.readOnly || (envBool(env.NOMAD_MCP_READ_ONLY) ?? file.readOnly ?? false),
     allowDestructive:
       flags.allowDestructive || (envBool(env.NOMAD_MCP_ALLOW_DESTRUCTIVE) ?? file.allowDestructive ?? false),
+    allowExec: flags.allowExec || (envBool(env.NOMAD_MCP_ALLOW_EXEC) ?? file.allowExec ?? false),
     allowVariableValues:
       flags.allowVariableValues || (envBool(env.NOMAD_MCP_ALLOW_VARIABLE_VALUES) ?? file.allowVariableValues ?? false),
     tags: flags.tags ?? envList(env.NOMAD_MCP_TOOLSETS) ?? file.tags ?? [],

@@ -22,16 +22,19 @@ export interface Section<T> {
   hidden: Map<string, string>;
 }
 
-type Switches = Pick<HostConfig, 'readOnly' | 'allowDestructive' | 'tags'>;
+type Switches = Pick<HostConfig, 'readOnly' | 'allowDestructive' | 'tags'> & { allowExec?: boolean };
 type Kind = 'tool' | 'resource template' | 'prompt';
 
 /** Why an entry is not served under the switches, or undefined. */
-export function hideReason(item: { name: string; tier: Tier; tags: string[] }, config: Switches, kind: Kind = 'tool'): string | undefined {
+export function hideReason(item: { name: string; tier: Tier; tags: string[]; exec?: boolean }, config: Switches, kind: Kind = 'tool'): string | undefined {
   const what = `The ${kind} "${item.name}"`;
   if (config.readOnly && item.tier !== 'read') {
     return `${what} changes the cluster and the server runs read-only (--read-only / NOMAD_MCP_READ_ONLY).`;
   }
-  if (item.tier === 'destructive' && !config.allowDestructive) {
+  // running commands inside workloads has its own switch, which alone serves the tool (each call is still confirmed)
+  if (item.exec) {
+    if (!config.allowExec) return `${what} runs commands inside allocations and is hidden; start the server with --allow-exec (NOMAD_MCP_ALLOW_EXEC) to use it.`;
+  } else if (item.tier === 'destructive' && !config.allowDestructive) {
     return `${what} is destructive and hidden; start the server with --allow-destructive to use it.`;
   }
   if (config.tags.length && !item.tags.some((t) => config.tags.includes(t))) {

@@ -49,6 +49,11 @@ export interface Plugin<A extends JsonObject = JsonObject> {
    */
   tier?: Tier;
   /**
+   * Runs commands inside workloads (`nomad alloc exec`): a tool naming this plugin is served only when the
+   * server runs with --allow-exec (NOMAD_MCP_ALLOW_EXEC, `allowExec:`), whatever its YAML says.
+   */
+  exec?: boolean;
+  /**
    * How long one call may run, when longer than the request timeout (log follow, waits).
    * Receives the validated arguments; the host aborts `ctx.signal` after it.
    */

@@ -99,8 +99,10 @@ function escalation(tool: Tool, args: unknown): string | undefined {
 
 /** The arguments that name what a call acts on, for a confirmation question. */
 function target(args: Record<string, unknown>): string {
-  const keys = ['job_id', 'node_id', 'alloc_id', 'deployment_id', 'path', 'name', 'namespace'];
-  const parts = keys.filter((k) => args[k] !== undefined).map((k) => `${k}=${String(args[k])}`);
+  const keys = ['job_id', 'node_id', 'alloc_id', 'task', 'command', 'deployment_id', 'path', 'name', 'namespace'];
+  // an argv is shown as JSON, so the user sees exactly which words would run
+  const shown = (v: unknown) => (Array.isArray(v) ? JSON.stringify(v).slice(0, 300) : String(v));
+  const parts = keys.filter((k) => args[k] !== undefined).map((k) => `${k}=${shown(args[k])}`);
   return parts.length ? parts.join(', ') : JSON.stringify(args).slice(0, 200);
 }
 

@@ -198,6 +198,8 @@ export interface Tool {
   /** `response.errorIf` compiled at load. */
   errorIf?: (ctx: JsonObject) => string;
   plugin?: string;
+  /** Runs commands inside workloads (its plugin says `exec: true`): served only with --allow-exec. */
+  exec?: boolean;
 }
 
 /** A request ready to send. `path` is already percent-encoded. */

@@ -1,4 +1,4 @@
-import type { Dispatcher, Pool } from 'undici';
+import type { Agent, Dispatcher, Pool, WebSocket } from 'undici';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -71,6 +71,8 @@ interface Shared {
   pool?: Pool;
   /** Long requests (`CallOptions.long`): streams and blocking queries. */
   longPool?: Pool;
+  /** Websockets (alloc exec): an agent carrying the upstream's TLS settings. */
+  wsAgent?: Agent;
   /** Shared by every upstream of a registry, so the total cap holds for all of them. */
   slots: ConcurrencyLimiter;
   /** The registry's observer (metrics, traces), set after the upstreams may exist. */
@@ -588,11 +590,51 @@ export class Upstream {
     }
   }
 
+  /**
+   * A websocket to the upstream (Nomad's alloc exec, api/allocations_exec.go): URL, query and token as for
+   * a request (ws/wss from the configured scheme, the token header on the upgrade, TLS settings through an
+   * undici Agent), the namespace guard checked first, and one of the caller's stream slots held until the
+   * socket closes. Resolves with the socket as created (not yet open).
+   */
+  async websocket(p: string, opts: Pick<CallOptions, 'query' | 'signal' | 'token'> = {}): Promise<WebSocket> {
+    if (opts.token === undefined && this.view.tokenSource) opts = { ...opts, token: await this.view.tokenSource.current() };
+    if (!this.url) await this.pool(); // throws the "not configured" error
+    await this.guardTarget('GET', p, opts.signal);
+    if (opts.signal?.aborted) throw new ToolError('The request was cancelled.', 'caller');
+    const release = this.streamSlot();
+    try {
+      const { Agent, WebSocket } = await import('undici');
+      const origin = new URL(this.url!);
+      this.shared.wsAgent ??= new Agent({ connect: origin.protocol === 'https:' ? (tlsOptions(this.cfg.tls) as Agent.Options['connect']) : undefined });
+      const url = new URL(this.buildPath(p, opts.query), origin);
+      url.protocol = origin.protocol === 'https:' ? 'wss:' : 'ws:';
+      const { accept: _accept, ...headers } = this.buildHeaders(opts, false);
+      const socket = new WebSocket(url, { headers, dispatcher: this.shared.wsAgent });
+      socket.addEventListener('close', () => release(), { once: true });
+      return socket;
+    } catch (err) {
+      release();
+      throw this.describeFailure(err, 'GET', p, { aborted: false }, this.timeoutMs, opts.signal);
+    }
+  }
+
+  /**
+   * Nomad sends an exec error after the upgrade, as a close frame whose reason is the error text (1011 for
+   * its 500s, 1008 for the others: command/agent/alloc_endpoint.go toWsCode ~783): a refusal names the
+   * capability as a request's would.
+   */
+  closeError(code: number, reason: string, p: string): ToolError {
+    if (this.name === 'nomad' && isPermissionDenied(500, reason)) return this.failure(500, reason, 'GET', p);
+    return new ToolError(`${this.label} closed the connection (${code}): ${reason} (GET ${p})`, code === 1011 ? 'upstream' : 'caller', undefined, `${this.label} answered ${reason}`);
+  }
+
   async close(): Promise<void> {
     const pools = [this.shared.pool, this.shared.longPool];
+    const agent = this.shared.wsAgent;
     this.shared.pool = undefined;
     this.shared.longPool = undefined;
-    await Promise.all(pools.map((pool) => pool?.close().catch(() => pool.destroy())));
+    this.shared.wsAgent = undefined;
+    await Promise.all([...pools.map((pool) => pool?.close().catch(() => pool.destroy())), agent?.close().catch(() => agent.destroy())]);
   }
 }
 

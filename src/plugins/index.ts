@@ -5,6 +5,7 @@ import allocationLogs from './allocation-logs.js';
 import allocationStatus from './allocation-status.js';
 import createJob from './create-job.js';
 import diagnoseVolume from './diagnose-volume.js';
+import execInAllocation from './exec-in-allocation.js';
 import explainPlacement from './explain-placement.js';
 import clusterCapacity from './cluster-capacity.js';
 import compareVersions from './compare-versions.js';
@@ -17,6 +18,7 @@ import jobResources from './job-resources.js';
 import jobSpec from './job-spec.js';
 import jobStatus from './job-status.js';
 import jobTimeline from './job-timeline.js';
+import monitorAgent from './monitor-agent.js';
 import planJob from './plan-job.js';
 import putVariable from './put-variable.js';
 import restartJob from './restart-job.js';
@@ -58,6 +60,8 @@ const ALL = [
   compareVersions,
   allocationFile,
   diagnoseVolume,
+  execInAllocation,
+  monitorAgent,
 ] as unknown as Plugin[];
 
 /** A fresh map of every built-in plugin (name → plugin). */

@@ -4,6 +4,7 @@ import { constants as zconst, createGzip, gzipSync, type Gzip } from 'node:zlib'
 import { GoJsonError, goDecode } from './gojson.js';
 import { SimAcl } from './aclobject.js';
 import type { AclToken, SimState } from './state.js';
+import type { AgentLog } from './agentlog.js';
 
 /** Make requests matching a method and path pattern fail with a status and a plain-text body. */
 export interface EndpointFault {
@@ -69,6 +70,8 @@ export interface Env {
   giteaToken: string | undefined;
   /** The simulator's own base URL (set once listening). */
   url: string;
+  /** The agent's own log (GET /v1/agent/monitor). */
+  agentLog: AgentLog;
 }
 
 export class HttpError extends Error {

@@ -6,6 +6,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type AclSetup, applyAclSetup, registerTokens } from './acl.js';
+import { AgentLog } from './agentlog.js';
+import { attachExec, type ExecRecord, ExecTracker } from './exec.js';
 import { type Env, type SimFaults, StreamTracker } from './http.js';
 import { applyScenarios, checkScenarioNames } from './scenarios.js';
 import { seedState } from './seed.js';
@@ -18,6 +20,7 @@ export type { RecordedRequest } from './server.js';
 export type { EndpointFault, SimFaults } from './http.js';
 export type { AclSetup, TokenSpec } from './acl.js';
 export type { AclToken } from './state.js';
+export type { ExecRecord } from './exec.js';
 export type { SimState } from './state.js';
 export { DEMO_SCENARIOS, SCENARIOS, scenarioNames } from './scenarios.js';
 
@@ -68,6 +71,12 @@ export interface Simulator {
   appendLog(allocId: string, task: string, type: 'stdout' | 'stderr', text: string): void;
   /** Makes a virtual log of this many bytes without allocating it. */
   setLogSize(allocId: string, task: string, type: 'stdout' | 'stderr', bytes: number): void;
+  /** Alloc exec sessions: each one's command and outcome, how many are open, how many the client closed early. */
+  exec: { log: ExecRecord[]; open(): number; closedByClient(): number };
+  /** Writes a line to the agent's own log (GET /v1/agent/monitor). */
+  agentLog(level: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR', name: string, msg: string, fields?: Record<string, unknown>): void;
+  /** Monitors (GET /v1/agent/monitor) open now. */
+  monitors(): number;
   /** The internal state, for assertions. */
   readonly state: SimState;
   close(): Promise<void>;
@@ -86,7 +95,9 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
   const streams = new StreamTracker();
   const env: Env = {
     state, faults, streams, heartbeatMs: opts.heartbeatMs ?? 1000, aclEnabled: opts.aclTokens !== undefined || opts.acl !== undefined, giteaToken: opts.giteaToken, url: '',
+    agentLog: new AgentLog(),
   };
+  const execs = new ExecTracker();
   const requests: RecordedRequest[] = [];
   const server = createServer((req, res) => {
     handle(env, requests, req, res).catch((e: unknown) => {
@@ -96,6 +107,7 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
       } else res.destroy();
     });
   });
+  attachExec(server, env, requests, execs);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 4646, host, () => {
@@ -134,9 +146,13 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
     logBytesSent: () => state.logs.bytesSent,
     appendLog: (allocId, task, type: LogType, text) => state.logs.append(allocId, task, type, text),
     setLogSize: (allocId, task, type: LogType, bytes) => state.logs.setSize(allocId, task, type, bytes),
+    exec: { log: execs.log, open: () => execs.open, closedByClient: () => execs.closedByClient },
+    agentLog: (level, name, msg, fields) => env.agentLog.write(level, name, msg, fields),
+    monitors: () => env.agentLog.listeners,
     close() {
       closed ??= new Promise<void>((resolve) => {
         streams.closeAll();
+        for (const ws of execs.sockets) ws.terminate();
         state.close();
         server.close(() => resolve());
         server.closeAllConnections();

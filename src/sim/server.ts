@@ -28,6 +28,7 @@ import {
 import { parseGoDuration } from './ids.js';
 import { jobSpecific, jobsParse, jobsRoot, validateJobRequest } from './jobs.js';
 import { logsEndpoint } from './logs.js';
+import { agentMonitor } from './monitor.js';
 import { namespaceSpecific, namespacesList } from './namespaces.js';
 import { nodeSpecific, nodesList } from './nodes.js';
 import { fuzzySearch, prefixSearch } from './search.js';
@@ -118,6 +119,8 @@ const ROUTES: Route[] = [
   { pattern: '/v1/agent/self', handler: agentSelf, auth: 'agent', authz: agentSelfAuthz, local: true },
   // Status.Members answers from the local serf (nomad/status_endpoint.go Members)
   { pattern: '/v1/agent/members', handler: agentMembers, authz: agentMembersAuthz, local: true },
+  // the handler checks its parameters, then the token and agent:read, in AgentMonitor's order (monitor.ts)
+  { pattern: '/v1/agent/monitor', handler: agentMonitor, stream: true, auth: 'open', local: true },
   { pattern: '/v1/acl/token/self', handler: tokenSelf, auth: 'self' },
   { pattern: '/v1/acl/token', handler: tokenCreate },
   { pattern: '/v1/acl/token/', handler: tokenSpecific },
@@ -184,6 +187,11 @@ export async function handle(env: Env, requests: RecordedRequest[], req: Incomin
   const query: Record<string, string> = {};
   for (const [k, v] of url.searchParams) if (!(k in query)) query[k] = v;
   requests.push({ method: req.method ?? 'GET', path, rawUrl, query, headers: { ...req.headers }, body });
+  // command/agent/http.go wrap ~798: every request is logged at DEBUG when its handler returns
+  const started = performance.now();
+  res.once('close', () => {
+    env.agentLog.write('DEBUG', 'http', 'request complete', { method: req.method ?? 'GET', path: rawUrl, duration: `${(performance.now() - started).toFixed(3)}ms` });
+  });
   const ctx = new Ctx(env, req, res, req.method ?? 'GET', path, url.searchParams, body);
 
   const faults = env.faults;
@@ -274,8 +282,11 @@ export async function handle(env: Env, requests: RecordedRequest[], req: Incomin
       res.destroy();
       return;
     }
-    if (e instanceof HttpError) sendError(ctx, e.status, e.message);
-    else sendError(ctx, 500, e instanceof Error ? e.message : String(e));
+    const status = e instanceof HttpError ? e.status : 500;
+    const message = e instanceof Error ? e.message : String(e);
+    // ~810: a client error is logged at DEBUG, a server error at ERROR
+    env.agentLog.write(status >= 400 && status <= 499 ? 'DEBUG' : 'ERROR', 'http', 'request failed', { method: ctx.method, path: rawUrl, error: message, code: status });
+    sendError(ctx, status, message);
   }
 }
 

@@ -5,6 +5,7 @@
  * an optional field it leaves out is fine.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { DEMO_SCENARIOS, type Simulator } from '../../src/sim/index.js';
 import { call, simpleJob, splitFrames, start } from '../sim/helpers.js';
 import { checkValue, contract, endpointFor, responseDesc } from './contract.js';
@@ -59,6 +60,41 @@ function stream(path: string | ((ids: Ids) => string), split: (text: string) => 
   };
 }
 
+/** The exec websocket (echo in the task): every JSON frame until the connection drops after the exit frame. */
+function exec(command: string[]): Step {
+  return async (sim, ids) => {
+    const p = `/v1/client/allocation/${ids.alloc}/exec?task=server&tty=false&command=${encodeURIComponent(JSON.stringify(command))}`;
+    const ws = new WebSocket(sim.url.replace(/^http/, 'ws') + p, { headers: H });
+    const frames: unknown[] = [];
+    let status = 0;
+    ws.on('upgrade', (res) => (status = res.statusCode ?? 0));
+    ws.on('open', () => ws.send(JSON.stringify({ stdin: { close: true } })));
+    ws.on('message', (data) => frames.push(JSON.parse(String(data))));
+    await new Promise((resolve) => ws.on('close', resolve));
+    // a 101 upgrade is the success of a websocket
+    return { path: p.split('?')[0], status: status === 101 ? 200 : status, body: frames };
+  };
+}
+
+/** The agent monitor while a request is logged at DEBUG: the frames up to the first with data. */
+function monitor(): Step {
+  return async (sim) => {
+    const p = '/v1/agent/monitor?log_level=debug';
+    const ac = new AbortController();
+    const res = await fetch(sim.url + p, { headers: H, signal: ac.signal });
+    const reader = res.body!.getReader();
+    await call(sim, 'GET', '/v1/status/leader', undefined, H);
+    let text = '';
+    while (!splitFrames(text).some((f) => (f as { Data?: string }).Data)) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+      text += Buffer.from(chunk.value).toString('utf8');
+    }
+    ac.abort();
+    return { path: p.split('?')[0], status: res.status, body: splitFrames(text) };
+  };
+}
+
 const lines = (text: string) => text.split('\n').filter((l) => l.trim()).flatMap((l) => { try { return [JSON.parse(l)]; } catch { return []; } });
 
 const periodic = simpleJob('contract-periodic', { Type: 'batch', Periodic: { Enabled: true, Spec: '*/5 * * * *', SpecType: 'cron' } });
@@ -95,6 +131,7 @@ const STEPS: [string, Step][] = [
   ['GET /v1/allocation/:id', req('GET', (ids) => `/v1/allocation/${ids.alloc}`)],
   ['GET /v1/client/allocation/:id/stats', req('GET', (ids) => `/v1/client/allocation/${ids.alloc}/stats`)],
   ['GET /v1/client/allocation/:id/checks', req('GET', (ids) => `/v1/client/allocation/${ids.alloc}/checks`)],
+  ['GET /v1/client/allocation/:id/exec', exec(['echo', 'hello'])],
   ['GET /v1/client/fs/logs/:id', stream((ids) => `/v1/client/fs/logs/${ids.alloc}?task=server&type=stdout&origin=end&offset=2000`, splitFrames)],
   ['GET /v1/client/fs/ls/:id', req('GET', (ids) => `/v1/client/fs/ls/${ids.alloc}?path=alloc/logs`)],
   ['GET /v1/client/fs/stat/:id', req('GET', (ids) => `/v1/client/fs/stat/${ids.alloc}?path=alloc/logs/server.stdout.0`)],
@@ -178,6 +215,7 @@ const STEPS: [string, Step][] = [
   ['PUT /v1/node/:id/drain', req('PUT', (ids) => `/v1/node/${ids.node}/drain`, { DrainSpec: { Deadline: 3_600_000_000_000, IgnoreSystemJobs: false }, MarkEligible: false })],
   ['PUT /v1/var/:path*', req('PUT', '/v1/var/contract/x', { Items: { a: '1' } })],
   ['DELETE /v1/var/:path*', req('DELETE', '/v1/var/contract/x')],
+  ['GET /v1/agent/monitor', monitor()],
   ['GET /v1/event/stream', stream('/v1/event/stream?index=1&topic=Job', lines)],
 ];
 
@@ -234,8 +272,11 @@ describe(`simulator ↔ Nomad ${contract.nomadVersion} client types`, () => {
 
   it('a full Node carries the legacy Drain, as Nomad\'s encoding extension adds it (nomad/structs/extensions.go nodeExt)', async () => {
     const node = async () => (await call(sim, 'GET', `/v1/node/${ids.node}`, undefined, H)).json as { Drain?: boolean; DrainStrategy: unknown };
+    // drain again with a drainer that cannot finish while the test looks (it finishes after deploymentMs,
+    // 300 ms here: the steps since the drain step can take longer on a loaded machine)
+    sim.state.deploymentMs = 600_000;
+    await call(sim, 'PUT', `/v1/node/${ids.node}/drain`, { DrainSpec: { Deadline: 3_600_000_000_000, IgnoreSystemJobs: false }, MarkEligible: false }, H);
     const before = await node();
-    // the drain step above left this node draining
     expect(before.DrainStrategy).not.toBeNull();
     expect(before.Drain).toBe(true);
     await call(sim, 'PUT', `/v1/node/${ids.node}/drain`, { DrainSpec: null, MarkEligible: true }, H);

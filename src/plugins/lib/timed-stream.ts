@@ -29,7 +29,9 @@ export async function readStreamFor(
   onChunk: (chunk: Buffer) => void | Promise<void>,
 ): Promise<StreamEnd> {
   const timer = new AbortController();
-  const t = setTimeout(() => timer.abort(new Error('time is up')), opts.ms);
+  // the time counts from the answer: Nomad's refusal (403, unknown node) arriving late on a busy machine is
+  // still an error, not an empty follow (the request timeout bounds the wait for the answer)
+  let t: NodeJS.Timeout | undefined;
   const signal = AbortSignal.any([ctx.signal, timer.signal]);
   let body: Readable | undefined;
   const stopped = (): StreamEnd | undefined => {
@@ -39,6 +41,7 @@ export async function readStreamFor(
   try {
     // long: its own connections and one of the caller's stream slots (refused at once beyond the cap)
     body = (await ctx.nomad.stream(path, { query: opts.query, signal, long: true })).body;
+    t = setTimeout(() => timer.abort(new Error('time is up')), opts.ms);
     for await (const chunk of body) {
       await onChunk(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
       if (signal.aborted) break;
