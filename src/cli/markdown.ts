@@ -16,7 +16,7 @@ export function catalogMarkdown(tools: Tool[]): string {
       const props = Object.keys((t.inputSchema.properties as Record<string, unknown>) ?? {}).filter((p) => p !== 'namespace');
       const required = new Set((t.inputSchema.required as string[] | undefined) ?? []);
       const args = props.map((p) => (required.has(p) ? `\`${p}\`` : `${p}?`)).join(', ') || '—';
-      md += `| \`${t.name}\` | ${t.tier}${t.plugin ? ' (plugin)' : ''} | ${args} | ${t.description.replace(/\|/g, '\\|')} |\n`;
+      md += `| \`${t.name}\` | ${t.tier}${t.plugin ? ' (plugin)' : ''}${t.exec ? ', only with `--allow-exec`' : ''} | ${args} | ${t.description.replace(/\|/g, '\\|')} |\n`;
     }
     md += '\n';
   }

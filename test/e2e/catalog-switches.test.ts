@@ -36,6 +36,8 @@ const CATALOG_TOOLS = [
   // areas: services, checks, files, node stats/meta/pools, volumes
   'list_services', 'get_service', 'get_allocation_checks', 'list_allocation_files', 'read_allocation_file', 'get_node_stats', 'get_node_meta',
   'list_node_pools', 'get_node_pool', 'list_volumes', 'get_volume', 'list_csi_plugins', 'get_csi_plugin', 'diagnose_volume',
+  // exec.test.ts, monitor.test.ts
+  'exec_in_allocation', 'monitor_agent',
 ];
 
 const NODE_TOOLS = ['drain_node', 'get_node', 'get_node_meta', 'get_node_pool', 'get_node_stats', 'list_node_pools', 'list_nodes', 'set_node_eligibility'];
@@ -55,7 +57,7 @@ let full: Tool[] = [];
 
 beforeAll(async () => {
   sim = await startSimulator({ port: 0, seed: 'demo' });
-  full = await listTools(['--allow-destructive']);
+  full = await listTools(['--allow-destructive', '--allow-exec']);
 });
 
 afterAll(async () => {

@@ -62,7 +62,7 @@ function argsFor(tool: { name: string; required: string[] }): Record<string, unk
   };
   const args: Record<string, unknown> = {};
   for (const r of tool.required) args[r] = known[r];
-  if (tool.name === 'watch_events' || tool.name === 'follow_job_logs') args.seconds = 1;
+  if (tool.name === 'watch_events' || tool.name === 'follow_job_logs' || tool.name === 'monitor_agent') args.seconds = 1;
   if (tool.name === 'wait_for_deployment') Object.assign(args, { deployment_id: ids.deployment_id, timeout_s: 5 });
   if (tool.name === 'plan_job') args.content = known.content;
   if (tool.name === 'read_allocation_file') args.path = 'alloc/logs/server.stdout.0';
