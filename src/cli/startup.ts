@@ -4,6 +4,7 @@ import type { Inventory } from '../host/inventory.js';
 function switchOf(reason: string): string {
   if (reason.includes('read-only')) return '--read-only';
   if (reason.includes('--allow-destructive')) return 'no --allow-destructive';
+  if (reason.includes('--allow-exec')) return 'no --allow-exec';
   if (reason.includes('--tags')) return '--tags';
   return 'a hidden tool'; // a prompt over a hidden tool
 }

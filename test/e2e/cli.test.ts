@@ -296,7 +296,7 @@ describe('the start-up line (issue 16.8)', () => {
   it('names counts, why some are hidden, the transports and the auth mode, on one line', async () => {
     const line = await startupLineOf(['--http', '--port', '0', '--demo', '--tags', 'jobs,logs', '--auth-token', 'secret-startup-1']);
     expect(line).toMatch(
-      /^serving \d+ tools \(\d+ hidden: \d+ --tags, \d+ no --allow-destructive\), \d+ resource templates? \(\d+ hidden: --tags\), 0 prompts \(3 hidden: --tags\) over http:\/\/127\.0\.0\.1:\d+ \(Streamable HTTP \/mcp, SSE \/mcp\/sse, REST \/api\/tools, \/docs, \/metrics\) with auth: bearer token; Nomad http:\/\/127\.0\.0\.1:\d+ with no NOMAD_TOKEN$/,
+      /^serving \d+ tools \(\d+ hidden: \d+ --tags, \d+ no --allow-destructive, 1 no --allow-exec\), \d+ resource templates? \(\d+ hidden: --tags\), 0 prompts \(3 hidden: --tags\) over http:\/\/127\.0\.0\.1:\d+ \(Streamable HTTP \/mcp, SSE \/mcp\/sse, REST \/api\/tools, \/docs, \/metrics\) with auth: bearer token; Nomad http:\/\/127\.0\.0\.1:\d+ with no NOMAD_TOKEN$/,
     );
     expect(line).not.toContain('secret-startup-1');
     const stdio = await startupLineOf(['--stdio', '--demo', '--read-only']);
