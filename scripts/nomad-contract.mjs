@@ -93,6 +93,11 @@ const ENDPOINTS = {
   'DELETE /v1/var/:path*': { type: 'empty', fn: 'Variables.deleteInternal', via: 'http.StatusNoContent' },
   'GET /v1/acl/token/self': { type: 'ACLToken', fn: 'ACLTokens.Self' },
   'GET /v1/acl/policies': { type: 'ACLPolicyListStub[]', fn: 'ACLPolicies.List' },
+  // single sign-on (src/host/oauth/nomad-login.ts): the api client PUTs; Nomad's handler takes PUT or POST (command/agent/acl_endpoint.go ACLLoginRequest)
+  'POST /v1/acl/login': { type: 'ACLToken', fn: 'ACLAuth.Login' },
+  // the Nomad side of single sign-on, as the README sets it up (the simulator serves them; the product does not call them)
+  'PUT /v1/acl/auth-method': { type: 'ACLAuthMethod', fn: 'ACLAuthMethods.Create' },
+  'PUT /v1/acl/binding-rule': { type: 'ACLBindingRule', fn: 'ACLBindingRules.Create' },
   'GET /v1/status/leader': { type: 'string', fn: 'Status.Leader', via: 'var resp string' },
   'GET /v1/status/peers': { type: 'string[]', fn: 'Status.Peers', via: 'var resp []string' },
   'GET /v1/regions': { type: 'string[]', fn: 'Regions.List', via: 'var resp []string' },

@@ -4,6 +4,7 @@
  * client type for that endpoint with a compatible JSON type. A field the simulator invents fails;
  * an optional field it leaves out is fine.
  */
+import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { DEMO_SCENARIOS, type Simulator } from '../../src/sim/index.js';
@@ -103,6 +104,18 @@ const task = (image: string) => ({ Tasks: [{ Name: 't', Driver: 'docker', Config
 const canary = (image: string) => simpleJob('contract-canary', { Update: { MaxParallel: 1, Canary: 1 } }, task(image));
 const rolling = (image: string) => simpleJob('contract-rolling', { Update: { MaxParallel: 1 } }, { Count: 5, ...task(image) });
 
+/** Single sign-on on the simulator: a JWT auth method with a static key, a binding rule, a login with a JWT signed by it. */
+const sso = generateKeyPair('RS256');
+const authMethod = async () => ({
+  Name: 'contract-sso',
+  Type: 'JWT',
+  TokenLocality: 'local',
+  MaxTokenTTL: '1h',
+  Config: { JWTValidationPubKeys: [await exportSPKI((await sso).publicKey)], BoundAudiences: ['contract'], ListClaimMappings: { groups: 'groups' } },
+});
+const loginToken = async () =>
+  new SignJWT({ sub: 'contract-user', groups: ['ops'] }).setProtectedHeader({ alg: 'RS256' }).setAudience('contract').setIssuedAt().setExpirationTime('5m').sign((await sso).privateKey);
+
 /** Each contract endpoint, called in this order (some set up what later ones read). */
 const STEPS: [string, Step][] = [
   ['GET /v1/status/leader', req('GET', '/v1/status/leader')],
@@ -112,6 +125,12 @@ const STEPS: [string, Step][] = [
   ['GET /v1/agent/members', req('GET', '/v1/agent/members')],
   ['GET /v1/acl/token/self', req('GET', '/v1/acl/token/self')],
   ['GET /v1/acl/policies', req('GET', '/v1/acl/policies')],
+  ['PUT /v1/acl/auth-method', async (sim, ids) => req('PUT', '/v1/acl/auth-method', await authMethod())(sim, ids)],
+  ['PUT /v1/acl/binding-rule', async (sim, ids) => {
+    await call(sim, 'POST', '/v1/acl/policy/contract-ops', { Name: 'contract-ops', Rules: 'namespace "default" { policy = "read" }' }, H);
+    return req('PUT', '/v1/acl/binding-rule', { AuthMethod: 'contract-sso', Selector: '"ops" in list.groups', BindType: 'policy', BindName: 'contract-ops' })(sim, ids);
+  }],
+  ['POST /v1/acl/login', async (sim, ids) => req('POST', '/v1/acl/login', { AuthMethodName: 'contract-sso', LoginToken: await loginToken() })(sim, ids)],
   ['GET /v1/namespaces', req('GET', '/v1/namespaces')],
   ['GET /v1/namespace/:name', req('GET', '/v1/namespace/staging')],
   ['GET /v1/jobs', req('GET', '/v1/jobs?namespace=*')],
