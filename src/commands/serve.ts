@@ -151,8 +151,12 @@ export default class Serve extends Command {
 
     const { startupLine } = await import('../cli/startup.js');
     const nomadTokenNote = runtime.config.upstreams.nomad.token ? "the server's NOMAD_TOKEN" : 'no NOMAD_TOKEN';
+    const clusters = runtime.config.clusters;
+    // with clusters: each profile has its own token source (doctor shows them)
+    const nomadAt =
+      clusters.length > 1 ? `Nomad clusters ${clusters.map((c) => `${c.name} ${runtime.config.upstreams[c.upstream]?.url}`).join(', ')}` : `Nomad ${runtime.config.upstreams.nomad.url}`;
     if (!overHttp) {
-      this.logToStderr(startupLine(host.tools, 'stdio', `none (the local user); Nomad ${runtime.config.upstreams.nomad.url} with ${nomadTokenNote}`));
+      this.logToStderr(startupLine(host.tools, 'stdio', `none (the local user); ${clusters.length > 1 ? nomadAt : `${nomadAt} with ${nomadTokenNote}`}`));
       const { serveStdio } = await import('../host/transports/stdio.js');
       await serveStdio(host, async () => {
         await tracing?.shutdown().catch(() => {});
@@ -251,7 +255,7 @@ export default class Serve extends Command {
           : tokens.length
             ? `bearer token${tokens.length === 1 ? '' : `s (${tokens.length})`}`
             : `none${isLoopbackHost(flags.host) ? ' (loopback)' : ' (--insecure-no-auth)'}`;
-    const nomadWords = flags.auth ? `Nomad ${runtime.config.upstreams.nomad.url}` : `Nomad ${runtime.config.upstreams.nomad.url} with ${nomadTokenNote}`;
+    const nomadWords = flags.auth || clusters.length > 1 ? nomadAt : `${nomadAt} with ${nomadTokenNote}`;
     this.logToStderr(
       startupLine(
         host.tools,

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { TlsConfig, UpstreamConfig } from './config.js';
+import { suggest } from './suggest.js';
 
 /** One `clusters:` entry as written in the config file. */
 export interface ClusterFileConfig {
@@ -151,6 +152,7 @@ export function clusterProfiles(
       tls,
       label: multi ? `Nomad (${name})` : undefined,
       nomad: true,
+      cluster: name,
     };
     profiles.push({
       name,
@@ -193,5 +195,6 @@ export function profileNamed(profiles: ClusterProfile[], name: unknown): Cluster
 /** The tool error for a cluster name that is not configured. */
 export function unknownCluster(profiles: ClusterProfile[], name: unknown): string {
   const shown = typeof name === 'string' ? `"${name.length > 60 ? `${name.slice(0, 60)}…` : name}"` : JSON.stringify(name)?.slice(0, 60);
-  return `Unknown cluster ${shown}: this server knows ${profiles.map((p) => p.name).join(', ')} (default ${profiles[0]!.name}).`;
+  const near = typeof name === 'string' && name.length <= 64 ? suggest(name, profiles.map((p) => p.name)) : undefined;
+  return `Unknown cluster ${shown}: this server knows ${profiles.map((p) => p.name).join(', ')} (default ${profiles[0]!.name}).${near ? ` Did you mean ${near}?` : ''}`;
 }

@@ -34,6 +34,8 @@ export interface UpstreamConfig {
   nomad?: boolean;
   /** Name shown in messages (default: `Nomad` for Nomad, else the upstream's name). */
   label?: string;
+  /** The `clusters:` profile this upstream is (its settings are named in hints). */
+  cluster?: string;
 }
 
 /** An address without its user:password part, which moves to `basicAuth` (so it is never displayed). */

@@ -328,7 +328,7 @@ export class Upstream {
       }
       if (target.length > 200) target = `${target.slice(0, 200)}…`;
     }
-    const where = this.isNomad ? 'point NOMAD_ADDR at Nomad itself' : `point the ${this.name} upstream's URL at ${this.label} itself`;
+    const where = this.cfg.cluster ? `point clusters.${this.cfg.cluster}.address at Nomad itself` : this.isNomad ? 'point NOMAD_ADDR at Nomad itself' : `point the ${this.name} upstream's URL at ${this.label} itself`;
     return new ToolError(
       `${this.label} answered ${status} redirect to ${target} (${this.where(method, p)}): something in front of ${this.label} redirected; ${where}.`,
       'upstream',
@@ -365,7 +365,10 @@ export class Upstream {
     }
     if (caller?.aborted) return new ToolError('The request was cancelled.', 'caller');
     const code = networkCode(err);
-    const why = (code && NETWORK_CODES[code]) ?? (err instanceof Error ? err.message : String(err));
+    let why = (code && NETWORK_CODES[code]) ?? (err instanceof Error ? err.message : String(err));
+    // a clusters: profile is configured in the file, not by the NOMAD_* variables
+    const c = this.cfg.cluster;
+    if (c) why = why.replace('set NOMAD_CACERT', `set clusters.${c}.caCert`).replace('set NOMAD_TLS_SERVER_NAME', `set clusters.${c}.tlsServerName`);
     return new ToolError(`Cannot reach ${this.label} at ${this.url} (${why}) during ${this.where(method, p)}.`, 'upstream');
   }
 

@@ -100,6 +100,7 @@ describe('two clusters over stdio', () => {
     const r = await mcp.call('list_jobs', { cluster: 'north' });
     expect(r.isError).toBe(true);
     expect(r.text).toBe('Unknown cluster "north": this server knows east, west (default east).');
+    expect((await mcp.call('list_jobs', { cluster: 'wset' })).text).toBe('Unknown cluster "wset": this server knows east, west (default east). Did you mean west?');
     const typed = await mcp.call('list_jobs', { cluster: 7 });
     expect(typed.isError).toBe(true);
     expect(typed.text).toContain('Unknown cluster 7');
@@ -190,6 +191,22 @@ describe('clusters: in the config file', () => {
     expect(await load({ a: { address: 'http://x', tokenEnv: 'A', sso: true } })).toContain('clusters.a: give one token source, not tokenEnv and sso');
     expect(await load({ a: { region: 'r' } })).toContain('clusters.a.address: missing');
     expect(await load({ 'a b': { address: 'http://x' } })).toContain('a cluster name is letters, digits, - and _');
+  });
+
+  it('an sso cluster over stdio (no signed-in user) is a clear tool error, and nothing is sent to it', async () => {
+    const f = path.join(dir, 'sso-stdio.json');
+    writeFileSync(f, JSON.stringify({ clusters: { west: { address: west.url }, east: { address: east.url, sso: true } } }));
+    const before = east.requests.length;
+    const c = await connectStdio({ NOMAD_MCP_CONFIG: f });
+    try {
+      const r = await c.call('list_jobs', { cluster: 'east' });
+      expect(r.isError).toBe(true);
+      expect(r.text).toBe('Cluster east runs calls as the signed-in user (sso: true): serve with --http --auth oauth to use it.');
+      expect((await c.call('list_jobs', {})).text).toContain('west-only');
+    } finally {
+      await c.close();
+    }
+    expect(east.requests.length).toBe(before);
   });
 
   it('loads the README example: three profiles, each with its own upstream, token source, TLS, namespaces and tags', async () => {

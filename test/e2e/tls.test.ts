@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -81,6 +82,39 @@ describe('TLS to Nomad', () => {
       const r = await mcp.call('list_jobs');
       expect(r.isError).toBe(true);
       expect(r.text).toMatch(/certificate name mismatch \(set NOMAD_TLS_SERVER_NAME\)|does not match|altnames/i);
+    } finally {
+      await mcp.close();
+    }
+  });
+});
+
+describe('TLS per cluster (clusters:)', () => {
+  it('each profile connects with its own TLS settings; a profile without the CA fails alone, in words', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'nomad-mcp-tls-clusters-'));
+    const config = path.join(dir, 'nomad-mcp.config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        clusters: {
+          secure: { address: nomadTls, caCert: path.join(TLS, 'ca.pem'), clientCert: path.join(TLS, 'client.pem'), clientKey: path.join(TLS, 'client.key'), tlsServerName: 'server.global.nomad' },
+          // the same TLS front without the CA: its own pool, its own (missing) trust
+          untrusted: { address: nomadTls },
+          plain: { address: sim.url },
+        },
+      }),
+    );
+    const mcp = await connectStdio({ NOMAD_MCP_CONFIG: config });
+    try {
+      const before = clientNames.length;
+      const secure = await mcp.call('list_jobs', { cluster: 'secure' });
+      expect(secure.isError, secure.text).toBe(false);
+      expect(secure.text).toContain('"ID":"web"');
+      expect(clientNames.slice(before)).toContain('nomad-mcp client');
+      const untrusted = await mcp.call('list_jobs', { cluster: 'untrusted' });
+      expect(untrusted.isError).toBe(true);
+      expect(untrusted.text).toContain(`Cannot reach Nomad (untrusted) at ${nomadTls} (TLS: self-signed certificate`);
+      expect(untrusted.text).toContain('(set clusters.untrusted.caCert)');
+      expect((await mcp.call('list_jobs', { cluster: 'plain' })).isError).toBe(false);
     } finally {
       await mcp.close();
     }
