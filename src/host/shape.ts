@@ -28,12 +28,24 @@ function buildTree(paths: string[]): PickTree {
   return root;
 }
 
-function applyTree(v: unknown, tree: PickTree | true): unknown {
-  if (tree === true || v === null || typeof v !== 'object') return v;
-  if (Array.isArray(v)) return v.map((e) => applyTree(e, tree));
+/** A pick tree as arrays (built once): walking it on every answer allocates no key lists. `*` = every key. */
+type PickNode = true | [string, PickNode][];
+
+function compileTree(tree: PickTree | true): PickNode {
+  return tree === true ? true : Object.entries(tree).map(([k, sub]) => [k, compileTree(sub)]);
+}
+
+function applyTree(v: unknown, node: PickNode): unknown {
+  if (node === true || v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = applyTree(v[i], node);
+    return out;
+  }
   const src = v as JsonObject;
   const out: JsonObject = {};
-  for (const [k, sub] of Object.entries(tree)) {
+  for (let i = 0; i < node.length; i++) {
+    const [k, sub] = node[i];
     if (k === '*') {
       for (const key of Object.keys(src)) {
         const r = applyTree(src[key], sub);
@@ -61,7 +73,7 @@ export function getPath(v: unknown, dotted: string | string[]): unknown {
 export function compilePick(pick: ResponseSpec['pick']): ((v: unknown) => unknown) | undefined {
   if (!pick) return undefined;
   if (Array.isArray(pick)) {
-    const tree = buildTree(pick);
+    const tree = compileTree(buildTree(pick));
     return (v) => applyTree(v, tree);
   }
   const entries = Object.entries(pick).map(([alias, p]) => [alias, p.split('.')] as const);

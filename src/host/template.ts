@@ -198,6 +198,24 @@ export function nomadPath(strings: TemplateStringsArray, ...values: unknown[]): 
   return out;
 }
 
+const SIMPLE_REF = /^\{\{(\{?)\s*([A-Za-z_]\w*)\s*\}\}(\}?)$/;
+
+/**
+ * A template that is exactly one top-level name (`{{job_id}}`, `{{{path}}}`), rendered without handlebars
+ * as handlebars renders it (strict: an undeclared name throws; null and undefined render empty). Most path
+ * segments are this; a handlebars render copies and wraps every registered helper on each call.
+ */
+function simpleRef(template: string): Renderer | undefined {
+  const m = SIMPLE_REF.exec(template);
+  if (!m || m[1] !== m[3] || HELPER_NAMES.has(m[2]) || m[2] === 'this') return undefined;
+  const name = m[2];
+  return (ctx) => {
+    if (ctx === null || typeof ctx !== 'object' || !(name in ctx)) throw new Error(`"${name}" not defined in the arguments`);
+    const v = ctx[name];
+    return v === undefined || v === null ? '' : String(v);
+  };
+}
+
 type ValueRenderer = (ctx: JsonObject) => unknown;
 const OMIT = Symbol('omit');
 
@@ -253,7 +271,7 @@ function compileValue(v: unknown): ValueRenderer {
 function compilePath(path: string): (ctx: JsonObject) => string {
   const parts = path.split('/').map((seg) => {
     if (!seg.includes('{{')) return () => seg;
-    const r = compile(seg);
+    const r = simpleRef(seg) ?? compile(seg);
     const multi = seg.includes('{{{');
     return (ctx: JsonObject) => {
       const rendered = r(ctx);

@@ -647,18 +647,48 @@ class RetryableError extends Error {
   }
 }
 
-async function readCapped(body: Readable, max: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += (chunk as Buffer).length;
-    if (size > max) {
-      body.destroy();
-      throw new ToolError(`The answer is larger than ${Math.round(max / 1048576)} MiB; narrow the call (prefix, filter, per_page).`, 'caller');
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/**
+ * The whole body as text, refused beyond `max` bytes. Read with listeners rather than `for await`, which
+ * builds an async iterator and a promise per chunk on every call.
+ */
+function readCapped(body: Readable, max: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = () => {
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', onError);
+      body.off('close', onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) {
+        done();
+        body.destroy();
+        reject(new ToolError(`The answer is larger than ${Math.round(max / 1048576)} MiB; narrow the call (prefix, filter, per_page).`, 'caller'));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      done();
+      resolve(chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks, size).toString('utf8'));
+    };
+    const onError = (err: Error) => {
+      done();
+      reject(err);
+    };
+    // closed without an end: the connection went away mid-answer
+    const onClose = () => {
+      done();
+      reject(Object.assign(new Error('the answer ended before it was complete'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    };
+    body.on('data', onData);
+    body.on('end', onEnd);
+    body.on('error', onError);
+    body.on('close', onClose);
+  });
 }
 
 /** Upstreams by name, created lazily from config; they share one set of stream slots. */

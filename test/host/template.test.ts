@@ -42,6 +42,15 @@ describe('compileRequest', () => {
     expect(out.body).toEqual({ Count: 3, Target: { Group: 'frontend' }, Message: 'scaled frontend to 3', Job: { ID: 'web', Nested: [1, 2] } });
   });
 
+  it('renders a segment that is one name as handlebars does (numbers, booleans, empty), without handlebars', () => {
+    const fast = compileRequest({ method: 'GET', path: '/v1/x/{{v}}/{{{w}}}' });
+    const slow = compileRequest({ method: 'GET', path: '/v1/x/{{v}}-/{{{w}}}-' });
+    for (const v of ['web', 3, 0, true, false, 'a b', 'a/b']) {
+      expect(fast({ v, w: v }).path, String(v)).toBe(slow({ v, w: v }).path.replace(/-/g, ''));
+    }
+    expect(() => fast({ v: null, w: 'x' })).toThrow(/rendered empty/);
+  });
+
   it('fails loudly on an undeclared field (strict mode)', () => {
     const r = compileRequest({ method: 'GET', path: '/v1/job/{{jobid}}' });
     expect(() => r({ job_id: 'x' })).toThrow(/jobid/);

@@ -1,5 +1,6 @@
 import { StdioServerTransport, serveStdio as sdkServeStdio } from '@modelcontextprotocol/server/stdio';
-import { PassThrough } from 'node:stream';
+import { EventEmitter } from 'node:events';
+import type { Readable } from 'node:stream';
 import type { ToolHost } from '../server.js';
 
 /**
@@ -9,10 +10,10 @@ import type { ToolHost } from '../server.js';
  */
 export async function serveStdio(host: ToolHost, onClose: () => Promise<void>): Promise<void> {
   // The SDK aborts in-flight handlers when its input ends; a client that pipes requests then EOF must
-  // still get every answer. So the SDK reads a copy of stdin that ends only once the calls are answered.
-  const input = new PassThrough();
-  process.stdin.pipe(input, { end: false });
-  const transport = new StdioServerTransport(input, process.stdout);
+  // still get every answer. So the SDK reads stdin's chunks through an input that ends only once the calls
+  // are answered (forwarded as they come: a piped PassThrough copied every chunk through a Transform).
+  const input = new HeldInput(process.stdin);
+  const transport = new StdioServerTransport(input as unknown as Readable, process.stdout);
   const unanswered = trackRequests(transport);
   // the SDK waits for 'drain' once per answer written while stdout is full: a burst of answers legitimately
   // adds many short-lived listeners, which is not the leak Node's warning is about
@@ -36,6 +37,29 @@ export async function serveStdio(host: ToolHost, onClose: () => Promise<void>): 
   process.stdin.once('close', shutdown);
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
+}
+
+/**
+ * What the SDK's stdio transport reads (`data`, `error`, `end`, `close` events, `pause()`): stdin's chunks
+ * and errors as they come, and an end only when `end()` is called.
+ */
+class HeldInput extends EventEmitter {
+  readableEnded = false;
+  destroyed = false;
+  constructor(private readonly source: NodeJS.ReadStream) {
+    super();
+    source.on('data', (chunk) => this.emit('data', chunk));
+    source.on('error', (err) => this.emit('error', err));
+  }
+  pause(): this {
+    this.source.pause();
+    return this;
+  }
+  end(): void {
+    if (this.readableEnded) return;
+    this.readableEnded = true;
+    this.emit('end');
+  }
 }
 
 type Message = { id?: string | number; method?: string; result?: unknown; error?: unknown; params?: { requestId?: string | number } };
