@@ -16,7 +16,7 @@ import { fmt, measure, stdioClient, table } from './lib.mjs';
 if (process.argv[2] === '--load') {
   const t = performance.now();
   const r = loadCatalog([BUILTIN_TOOLS_DIR, process.argv[3]], {
-    plugins: [...builtinPlugins().keys()],
+    plugins: builtinPlugins(), // with their tiers, as serve passes them (names alone make every plugin tool a tier mismatch)
     upstreams: ['nomad', 'gitea'],
     lazyValidators: process.argv[4] === 'lazy',
   });

@@ -35,8 +35,19 @@ function peerProblem() {
   return undefined;
 }
 
+const node = (name, bin) => ({
+  name,
+  cmd: process.execPath,
+  stdio: [bin, 'serve', '--stdio', '--no-watch'],
+  http: (port) => [bin, 'serve', '--http', '--port', String(port), '--no-watch'],
+  env: { NOMAD_MCP_LOG_LEVEL: 'warn', NOMAD_MCP_MAX_CALLS_PER_CLIENT: '1000' },
+  stderr: 'inherit',
+});
+
 const servers = (sim) => {
-  const list = [{ name: 'nomad-mcp', cmd: process.execPath, stdio: [OURS, 'serve', '--stdio', '--no-watch'], http: (port) => [OURS, 'serve', '--http', '--port', String(port), '--no-watch'], env: { NOMAD_MCP_LOG_LEVEL: 'warn', NOMAD_MCP_MAX_CALLS_PER_CLIENT: '1000' }, stderr: 'inherit' }];
+  const list = [node('nomad-mcp', OURS)];
+  // BENCH_BASE=/path/to/bin/run.js: an earlier build measured in the same run (before/after figures)
+  if (process.env.BENCH_BASE) list.push(node('nomad-mcp before', process.env.BENCH_BASE));
   const problem = peerProblem();
   if (problem) console.log(`Go peer skipped: ${problem}`);
   else list.push({ name: 'Go peer', cmd: PEER, stdio: ['-transport', 'stdio'], http: (port) => ['-transport', 'streamable-http', '-port', String(port)], env: {}, stderr: 'ignore' }); // it logs every start and stop
@@ -46,6 +57,12 @@ const servers = (sim) => {
 
 function rssMb(pid) {
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+}
+
+/** utime + stime of a process, in clock ticks (1/100 s). */
+function cpuTicks(pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return Number(f[11]) + Number(f[12]);
 }
 
 /** A JSON-RPC client over a child's stdin/stdout, newline-delimited. */
@@ -177,7 +194,7 @@ function bareNode() {
 
 const sim = await startSimulator({ port: 0, seed: 'demo' });
 const list = servers(sim);
-const results = new Map(list.map((s) => [s.name, { seq: [], conc: [], http1: [], http16: [], cold: [] }]));
+const results = new Map(list.map((s) => [s.name, { seq: [], cpu: [], conc: [], http1: [], http16: [], cold: [] }]));
 
 // stdio: both servers up side by side, each run measured right after the other's
 const conns = [];
@@ -195,7 +212,9 @@ for (const s of list) {
 }
 for (let rep = 0; rep < REPS; rep++) {
   for (const c of conns) {
+    const t0 = cpuTicks(c.child.pid);
     results.get(c.s.name).seq.push(await rate(c.rpc, CALLS, 1));
+    results.get(c.s.name).cpu.push(((cpuTicks(c.child.pid) - t0) * 10_000) / CALLS);
     results.get(c.s.name).conc.push(await rate(c.rpc, CALLS, 16));
     c.calls += 2 * CALLS;
   }
@@ -242,31 +261,37 @@ for (let i = 0; i < Math.max(5, REPS); i++) {
 }
 await sim.close();
 
-const ours = results.get('nomad-mcp');
 const peer = results.get('Go peer');
 const bareMs = median(bare);
+const names = list.filter((s) => s.name !== 'Go peer').map((s) => s.name);
 const row = (measure, pick, unit, digits = 0) => {
-  const o = pick(ours);
   const p = peer && pick(peer);
-  return {
-    measure,
-    'nomad-mcp': `${fmt(o, digits)}${unit}`,
-    'Go peer': p === undefined ? '-' : `${fmt(p, digits)}${unit}`,
-    'ratio to peer': p === undefined ? '-' : `${fmt(o / p, 2)}×`,
-  };
+  const out = { measure };
+  for (const n of names) {
+    const o = pick(results.get(n));
+    out[n] = `${fmt(o, digits)}${unit}${p === undefined ? '' : ` (${fmt(o / p, 2)}×)`}`;
+  }
+  out['Go peer'] = p === undefined ? '-' : `${fmt(p, digits)}${unit}`;
+  return out;
+};
+const plain = (measure, pick) => {
+  const out = { measure };
+  for (const n of names) out[n] = pick(results.get(n));
+  out['Go peer'] = peer ? pick(peer) : '-';
+  return out;
 };
 table([
   row('get_job calls/s, sequential, stdio', (r) => median(r.seq), ''),
+  row('server CPU µs per get_job call (sequential, stdio)', (r) => median(r.cpu), ' µs'),
   row('get_job calls/s, 16 in flight, stdio', (r) => median(r.conc), ''),
   row('get_job calls/s, sequential, Streamable HTTP', (r) => median(r.http1), ''),
   row('get_job calls/s, 16 in flight, Streamable HTTP', (r) => median(r.http16), ''),
-  { measure: 'bare `node -e 0`', 'nomad-mcp': `${fmt(bareMs, 0)} ms`, 'Go peer': '', 'ratio to peer': '' },
   row('cold start: spawn → tools/list answered', (r) => median(r.cold), ' ms'),
-  { measure: 'cold start − bare node', 'nomad-mcp': `${fmt(median(ours.cold) - bareMs, 0)} ms`, 'Go peer': '', 'ratio to peer': '' },
-  row(`RSS after ${ours.calls.toLocaleString('en')} get_job calls (stdio)`, (r) => r.rss, ' MB', 1),
+  plain('cold start − bare `node -e 0`', (r) => `${fmt(median(r.cold) - bareMs, 0)} ms (bare ${fmt(bareMs, 0)} ms)`),
+  row(`RSS after ${results.get('nomad-mcp').calls.toLocaleString('en')} get_job calls (stdio)`, (r) => r.rss, ' MB', 1),
   row('list_jobs answer: text bytes', (r) => r.answers.list_jobs.text, ' B'),
   row('list_jobs answer: whole result bytes', (r) => r.answers.list_jobs.whole, ' B'),
   row('get_job answer: text bytes', (r) => r.answers.get_job.text, ' B'),
   row('get_job answer: whole result bytes', (r) => r.answers.get_job.whole, ' B'),
 ]);
-console.log(`(median of ${REPS} runs of ${CALLS} calls each; cold start median of ${Math.max(5, REPS)}; ratio = nomad-mcp ÷ peer)`);
+console.log(`(median of ${REPS} runs of ${CALLS} calls each, the servers taking turns; cold start median of ${Math.max(5, REPS)}; (n×) = ÷ the Go peer's figure)`);

@@ -337,7 +337,7 @@ function checkFile(fileDoc: DescriptorFile, ctx: FileContext, opts: CheckOpts, n
   const tools = checkTools(fileDoc.tools ?? [], 'tools', fileDoc, ctx, opts, (i) => namePos('tools', i));
   // entries that failed the schema are `undefined` here (already reported)
   const resources = (fileDoc.resources ?? []).flatMap((r, i) => (r ? (checkResource(r, i, fileDoc, ctx, opts, namePos('resources', i)) ?? []) : []));
-  const prompts = (fileDoc.prompts ?? []).flatMap((p, i) => (p ? (checkPrompt(p, i, fileDoc, ctx, namePos('prompts', i)) ?? []) : []));
+  const prompts = (fileDoc.prompts ?? []).flatMap((p, i) => (p ? (checkPrompt(p, i, fileDoc, ctx, opts, namePos('prompts', i)) ?? []) : []));
   return { tools, resources, prompts };
 }
 
@@ -386,13 +386,17 @@ function checkResource(r: ResourceDescriptor, i: number, fileDoc: DescriptorFile
   }
   let list: ResourceTemplate['list'];
   if (r.list) {
+    // a trusted (build-time checked) file compiles its list templates at the first resources/list
+    const later = opts.trusted && opts.lazy;
+    const make = <A, R>(fn: () => (a: A) => R) => (later ? lazyFn(fn) : fn());
+    const { request, uri, name, description } = r.list;
     try {
       list = {
-        render: compileRequest(r.list.request),
+        render: make(() => compileRequest(request)),
         root: r.list.root,
-        uri: compile(r.list.uri),
-        name: compile(r.list.name),
-        description: r.list.description ? compile(r.list.description) : undefined,
+        uri: make(() => compile(uri)),
+        name: make(() => compile(name)),
+        description: description ? make(() => compile(description)) : undefined,
         limit: r.list.limit ?? 200,
       };
     } catch (err) {
@@ -429,14 +433,19 @@ function checkResource(r: ResourceDescriptor, i: number, fileDoc: DescriptorFile
   };
 }
 
-function checkPrompt(p: PromptDescriptor, i: number, fileDoc: DescriptorFile, ctx: FileContext, pos: Pos): Prompt | undefined {
+function checkPrompt(p: PromptDescriptor, i: number, fileDoc: DescriptorFile, ctx: FileContext, opts: CheckOpts, pos: Pos): Prompt | undefined {
   const args = p.arguments ?? [];
   const names = args.map((a) => a.name);
   try {
-    for (const ref of templateRefs(p.template)) {
-      if (!names.includes(ref)) ctx.at(['prompts', i, 'template'], `${p.name}: template references "${ref}", which is not one of its arguments`);
+    // a trusted (build-time checked) file was checked at build: its template compiles on first use (serve
+    // answers initialize without loading handlebars)
+    const trusted = opts.trusted && opts.lazy;
+    if (!trusted) {
+      for (const ref of templateRefs(p.template)) {
+        if (!names.includes(ref)) ctx.at(['prompts', i, 'template'], `${p.name}: template references "${ref}", which is not one of its arguments`);
+      }
     }
-    const render = compile(p.template);
+    const render = trusted ? lazyFn(() => compile(p.template)) : compile(p.template);
     // the words of the template for now: which are tools (and the tags and tier they add) is settled once every
     // file's tools are known (promptUses)
     const words = [...new Set(p.template.match(WORD) ?? [])];

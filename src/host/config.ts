@@ -1,5 +1,4 @@
-import { cosmiconfig } from 'cosmiconfig';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { suggest } from './suggest.js';
 import { CLUSTER_SHAPE, type ClusterFileConfig, type ClusterProfile, clusterProfiles, implicitProfile } from './clusters.js';
@@ -175,22 +174,39 @@ function cap(name: string, n: number): number {
   return n;
 }
 
+const SEARCH_PLACES = [
+  'package.json',
+  '.nomad-mcprc',
+  '.nomad-mcprc.json',
+  '.nomad-mcprc.yaml',
+  '.nomad-mcprc.yml',
+  'nomad-mcp.config.yaml',
+  'nomad-mcp.config.yml',
+  'nomad-mcp.config.json',
+  'nomad-mcp.config.js',
+  'nomad-mcp.config.mjs',
+];
+
+/**
+ * Whether cosmiconfig could find anything in `cwd` (the search stops there): a config file, or a
+ * package.json with a `nomad-mcp` key. When not, start-up does not load cosmiconfig and its loaders.
+ */
+function mayHaveConfig(cwd: string): boolean {
+  if (SEARCH_PLACES.slice(1).some((f) => existsSync(path.join(cwd, f)))) return true;
+  const pkg = path.join(cwd, 'package.json');
+  if (!existsSync(pkg)) return false;
+  try {
+    const json = JSON.parse(readFileSync(pkg, 'utf8')) as unknown;
+    return json === null || typeof json !== 'object' || 'nomad-mcp' in json;
+  } catch {
+    return true; // cosmiconfig reports the broken file
+  }
+}
+
 async function readConfigFile(cwd: string, explicit?: string): Promise<{ config: FileConfig; file?: string }> {
-  const explorer = cosmiconfig('nomad-mcp', {
-    searchPlaces: [
-      'package.json',
-      '.nomad-mcprc',
-      '.nomad-mcprc.json',
-      '.nomad-mcprc.yaml',
-      '.nomad-mcprc.yml',
-      'nomad-mcp.config.yaml',
-      'nomad-mcp.config.yml',
-      'nomad-mcp.config.json',
-      'nomad-mcp.config.js',
-      'nomad-mcp.config.mjs',
-    ],
-    stopDir: cwd,
-  });
+  if (!explicit && !mayHaveConfig(cwd)) return { config: {} };
+  const { cosmiconfig } = await import('cosmiconfig');
+  const explorer = cosmiconfig('nomad-mcp', { searchPlaces: SEARCH_PLACES, stopDir: cwd });
   if (explicit && !existsSync(explicit)) throw new Error(`config file ${explicit} not found`);
   const found = explicit ? await explorer.load(explicit) : await explorer.search(cwd);
   if (!found || found.isEmpty) return { config: {}, file: found?.filepath };

@@ -8,8 +8,13 @@
  * not expose (ports, distinct_property, quotas, CSI and host volumes, preemption) are reported as
  * not evaluated.
  */
-import { RE2JS } from 're2js';
+import { createRequire } from 'node:module';
 import { globMatches } from '../explain-placement.js';
+
+// re2js takes tens of milliseconds to load: loaded at the first regexp constraint, not when serve starts
+const requireLazy = createRequire(import.meta.url);
+let re2: typeof import('re2js') | undefined;
+const RE2 = (): typeof import('re2js') => (re2 ??= requireLazy('re2js') as typeof import('re2js'));
 
 export interface Constraint {
   LTarget?: string;
@@ -174,7 +179,7 @@ export function constraintHolds(c: Constraint, node: FullNode): boolean | undefi
     case 'regexp': {
       if (!l.known || l.value === undefined || r.value === undefined) return false;
       try {
-        return RE2JS.compile(r.value).matcher(l.value).find();
+        return RE2().RE2JS.compile(r.value).matcher(l.value).find();
       } catch {
         return false;
       }
