@@ -123,7 +123,7 @@ describe('README and docs/writing-tools.md, outside the repository', () => {
     expect(r.out).toContain('"Status":"ready"');
   });
 
-  it('a plugin outside the repository: the plain { name, call } export loads; the nomad-mcp/plugin import does not', () => {
+  it('a plugin outside the repository: the plain { name, call } export loads; the nomad-mcp/plugin import does not', { timeout: 120_000 }, () => {
     const team = mkdtempSync(path.join(os.tmpdir(), 'nomad-mcp-plugin-'));
     mkdirSync(path.join(team, 'team-tools'));
     mkdirSync(path.join(team, 'plugins'));
