@@ -79,6 +79,12 @@ export class SimState {
   readonly evals = new GroupedMap<Evaluation>((e) => jobKey(e.Namespace, e.JobID));
   readonly deployments = new GroupedMap<Deployment>((d) => jobKey(d.Namespace, d.JobID));
   readonly variables = new Map<string, Variable>();
+  /**
+   * The variables table's index: the raft index of the last variable write or delete. Variables.List answers
+   * with it (nomad/variables_endpoint.go List ~460 "Use the index table … as we have no way of tracking the max
+   * index on deletes"), so a blocking list wakes on variable changes, not on other writes.
+   */
+  variablesIndex = 0;
   readonly scalingEvents = new Map<string, Record<string, ScalingEvent[]>>();
   /** Allocations the scheduler could not place, per job and task group. */
   readonly queued = new Map<string, Record<string, number>>();

@@ -28,6 +28,7 @@ export function putVariable(ctx: { state: Ctx['state'] }, ns: string, path: stri
     Items: Object.fromEntries(Object.entries(items).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
   };
   state.variables.set(key(ns, path), v);
+  state.variablesIndex = index;
   return v;
 }
 
@@ -35,7 +36,12 @@ export function variablesList(ctx: Ctx): unknown {
   ctx.requireMethod('GET');
   // Variables.List leaves out paths the token may not list (nomad/variables_endpoint.go ~436, ~526)
   const visible = [...ctx.state.variables.values()].filter((v) => ctx.acl.allowVariableOperation(v.Namespace, v.Path, 'list'));
-  return listItems(ctx, visible, { namespace: (v) => v.Namespace, id: (v) => v.Path, view: meta });
+  const items = listItems(ctx, visible, { namespace: (v) => v.Namespace, id: (v) => v.Path, view: meta });
+  // the variables table's index, floored at 1 (server.go setReplyQueryMeta): a blocking list waits for a variable
+  // change. Nomad's watch set covers only the prefix, so a write to a variable elsewhere answers here a little early
+  // with the same list; a client compares ModifyIndex anyway.
+  ctx.index = Math.max(1, ctx.state.variablesIndex);
+  return items;
 }
 
 function parseCas(ctx: Ctx): number | undefined {
@@ -118,6 +124,7 @@ export function variableSpecific(ctx: Ctx, path: string): unknown {
       if (conflict) return conflict;
       const index = state.bump();
       state.variables.delete(k);
+      state.variablesIndex = index;
       ctx.index = index;
       return NO_CONTENT;
     }

@@ -52,4 +52,26 @@ describe('simulator: variables', () => {
     const gone = await call(sim, 'GET', '/v1/var/nomad-mcp/configs/api');
     expect([gone.status, gone.text]).toEqual([404, 'variable not found']);
   });
+
+  it('a blocking list answers when a variable under the prefix changes, with the variables table index, not on other writes', async () => {
+    // Variables.List blocks on the prefix and answers with the variables table's index (floored at 1),
+    // which advances on every variable write and delete (nomad/variables_endpoint.go List ~460, server.go setReplyQueryMeta)
+    const first = await call(sim, 'GET', '/v1/vars?prefix=team/');
+    const index = Number(first.headers.get('x-nomad-index'));
+    expect(index).toBeGreaterThanOrEqual(1);
+    const blocked = call(sim, 'GET', `/v1/vars?prefix=team/&index=${index}&wait=20s`);
+    // a job write moves the raft index but not the variables table: the query keeps waiting
+    expect((await call(sim, 'PUT', '/v1/jobs', { Job: { ID: 'idx', Name: 'idx', Type: 'batch', Datacenters: ['dc1'], TaskGroups: [{ Name: 'g', Count: 1, Tasks: [{ Name: 't', Driver: 'exec', Config: { command: 'true' } }] }] } })).status).toBe(200);
+    const put = await call(sim, 'PUT', '/v1/var/team/a', { Items: { yaml: 'x' } });
+    const woke = await blocked;
+    expect(woke.json.map((v: { Path: string }) => v.Path)).toEqual(['team/a']);
+    expect(Number(woke.headers.get('x-nomad-index'))).toBe(put.json.ModifyIndex);
+
+    // a delete advances it too (the table index, since a deleted variable has no ModifyIndex to report)
+    const waiting = call(sim, 'GET', `/v1/vars?prefix=team/&index=${put.json.ModifyIndex}&wait=20s`);
+    expect((await call(sim, 'DELETE', '/v1/var/team/a')).status).toBe(204);
+    const gone = await waiting;
+    expect(gone.json).toEqual([]);
+    expect(Number(gone.headers.get('x-nomad-index'))).toBeGreaterThan(put.json.ModifyIndex);
+  });
 });
