@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadCatalog, type LoadResult } from '../host/catalog.js';
+import { type CatalogSource, DirectorySource, loadSources, type SourcesResult } from '../host/catalog-sources.js';
 import { type ConfigFlags, type HostConfig, loadConfig } from '../host/config.js';
 import { formatProblem } from '../host/errors.js';
 import { headerValueProblem } from '../host/header-value.js';
@@ -17,8 +17,10 @@ export interface Runtime {
   plugins: Map<string, Plugin>;
   /** Directories/files the catalog is read from, built-in first. */
   toolTargets: string[];
+  /** Where the catalog comes from: those directories, then Nomad Variables (--tools-from-nomad). */
+  sources: CatalogSource[];
   /** Load the catalog; `lazy` defers compiling input validators to first use (serve's cold start). */
-  load(opts?: { lazy?: boolean }): LoadResult;
+  load(opts?: { lazy?: boolean }): SourcesResult;
   close(): Promise<void>;
 }
 
@@ -75,14 +77,22 @@ export async function bootstrap(flags: ConfigFlags, opts: BootstrapOptions = {})
   }
   const upstreams = new UpstreamRegistry(config.upstreams, config.requestTimeoutMs, { perClient: config.maxStreamsPerClient, total: config.maxStreams });
   const toolTargets = [BUILTIN_TOOLS_DIR, ...config.toolsDirs];
+  const sources: CatalogSource[] = toolTargets.map((t) => new DirectorySource(t));
+  if (config.toolsFromNomad) {
+    const { NomadVariablesSource } = await import('../host/catalog-nomad.js');
+    const fromNomad = new NomadVariablesSource(upstreams.get('nomad'), config.toolsFromNomad, config.namespace, log);
+    await fromNomad.readOnce(Math.min(config.requestTimeoutMs, 5000));
+    sources.push(fromNomad);
+  }
   return {
     config,
     log,
     upstreams,
     plugins,
     toolTargets,
+    sources,
     load: (o) => {
-      const loaded = loadCatalog(toolTargets, { plugins, upstreams: upstreams.names(), lazyValidators: o?.lazy });
+      const loaded = loadSources(sources, { plugins, upstreams: upstreams.names(), lazyValidators: o?.lazy });
       // served at the stricter tier; `tools validate` fails on them
       for (const m of loaded.mismatches) log.warn(`${formatProblem(m)}`);
       return loaded;

@@ -5,6 +5,9 @@ import type { ConfigFlags } from '../host/config.js';
 export const sourceFlags = {
   config: Flags.string({ description: 'Config file (default: searched as nomad-mcp.config.yaml, .nomad-mcprc, package.json "nomad-mcp")' }),
   'tools-dir': Flags.string({ description: 'Extra directory (or file) of tool descriptors; repeatable. Env: NOMAD_MCP_TOOLS_DIR', multiple: true }),
+  'tools-from-nomad': Flags.string({
+    description: 'Also read descriptor files stored as Nomad Variables under this path (one per variable, YAML in item yaml), watched for changes. Env: NOMAD_MCP_TOOLS_FROM_NOMAD',
+  }),
 };
 
 /** Which tools are served: commands that list, export, check or serve the catalog. Env fallbacks live in config.ts. */
@@ -41,6 +44,7 @@ export function toConfigFlags(f: Record<string, unknown>): ConfigFlags {
     region: f.region as string | undefined,
     requestTimeout: f['request-timeout'] as number | undefined,
     toolsDir: f['tools-dir'] as string[] | undefined,
+    toolsFromNomad: f['tools-from-nomad'] as string | undefined,
     readOnly: (f['read-only'] as boolean | undefined) || undefined,
     allowDestructive: (f['allow-destructive'] as boolean | undefined) || undefined,
     allowExec: (f['allow-exec'] as boolean | undefined) || undefined,

@@ -1,5 +1,5 @@
 import type { Command } from '@oclif/core';
-import type { LoadResult } from '../host/catalog.js';
+import type { SourcesResult } from '../host/catalog-sources.js';
 import type { ConfigFlags } from '../host/config.js';
 import { formatProblem } from '../host/errors.js';
 import { type BootstrapOptions, type Runtime, bootstrap } from './bootstrap.js';
@@ -12,7 +12,7 @@ export async function loadForCommand(
   cmd: Command,
   flags: ConfigFlags,
   opts: BootstrapOptions & { lazy?: boolean; exitCode?: number; invalidMessage?: string } = {},
-): Promise<{ rt: Runtime; loaded: LoadResult }> {
+): Promise<{ rt: Runtime; loaded: SourcesResult }> {
   let rt: Runtime;
   try {
     rt = await bootstrap(flags, opts);

@@ -63,6 +63,17 @@ export default class Doctor extends Command {
       }
     }
 
+    // Descriptors from Nomad Variables: a bad one stops nothing (a running server keeps its last good version), but it is not served as it is
+    if (cfg.toolsFromNomad) {
+      const prefix = `${cfg.toolsFromNomad}/`;
+      const read = loaded.files.filter((f) => f.startsWith(prefix)).length;
+      if (!loaded.rejected.length) line('ok', 'team tools', `${read} descriptor variable(s) under ${cfg.toolsFromNomad} (namespace ${cfg.namespace})`);
+      for (const d of loaded.rejected) {
+        line('warn', 'team tools', `${d.display}: ${d.problems.length} problem(s); not served as it is (a running server keeps its last good version):`);
+        for (const p of d.problems) this.log(`    ${formatProblem(p)}`);
+      }
+    }
+
     // Every other upstream (gitea, and `upstreams:` in the config): does it answer, is its token there?
     const timeoutMs = Math.min(cfg.requestTimeoutMs, 3000);
     const others = Object.entries(cfg.upstreams).filter(([name]) => name !== 'nomad' && !name.startsWith('nomad@'));

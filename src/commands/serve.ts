@@ -1,11 +1,12 @@
 import { Command, Flags } from '@oclif/core';
 import { boolFlag, catalogFlags, nomadFlags, toConfigFlags } from '../cli/flags.js';
+import type { SourcesResult } from '../host/catalog-sources.js';
 import type { HttpOptions } from '../host/transports/http.js';
 
 export default class Serve extends Command {
   static override summary = 'Serve the Nomad tool catalog to MCP clients (stdio, or HTTP with --http)';
   static override description =
-    'Reads the YAML tool catalog (built-in tools.d/ plus --tools-dir) and serves it over stdio (default) or, with --http (or --sse), ' +
+    'Reads the YAML tool catalog (built-in tools.d/ plus --tools-dir and --tools-from-nomad) and serves it over stdio (default) or, with --http (or --sse), ' +
     'over HTTP on one port: /mcp for 2026-07-28 (stateless) and 2025-era clients (sessions), legacy SSE at /mcp/sse, REST at /api/tools, ' +
     '/healthz and /readyz. Both protocol eras are spoken on stdio too. ' +
     'Nomad is reached at NOMAD_ADDR with NOMAD_TOKEN; --demo starts an in-process Nomad simulator with sample jobs.';
@@ -14,6 +15,7 @@ export default class Serve extends Command {
     '<%= config.bin %> serve --stdio --demo',
     '<%= config.bin %> serve --http --port 8000',
     '<%= config.bin %> serve --http --stateless --state-key-file /secrets/state.key',
+    '<%= config.bin %> serve --http --stateless --tools-from-nomad nomad-mcp/tools',
     '<%= config.bin %> serve --sse --host 0.0.0.0 --auth nomad --tls-cert cert.pem --tls-key key.pem',
   ];
   static override flags = {
@@ -54,7 +56,7 @@ export default class Serve extends Command {
     metrics: boolFlag({ description: 'Serve Prometheus metrics at /metrics over HTTP (--no-metrics to turn off)', default: true, allowNo: true }),
     docs: boolFlag({ description: 'Serve /openapi.json and the /docs page over HTTP (--no-docs to turn off)', default: true, allowNo: true }),
     otel: boolFlag({ description: 'Export OpenTelemetry traces over OTLP/HTTP (endpoint from OTEL_EXPORTER_OTLP_ENDPOINT, default http://localhost:4318); on by itself when that variable is set' }),
-    watch: boolFlag({ description: 'Reload the catalog when a tools directory changes (--no-watch turns it off)', default: true, allowNo: true }),
+    watch: boolFlag({ description: 'Reload the catalog when a tools directory or a Nomad Variable of --tools-from-nomad changes (--no-watch turns it off)', default: true, allowNo: true }),
     ...nomadFlags,
     ...catalogFlags,
   };
@@ -133,9 +135,18 @@ export default class Serve extends Command {
     const tracing = flags.otel || otelEnv ? await (await import('../host/tracing.js')).Tracing.start({ serviceVersion: this.config.version }) : undefined;
     if (tracing) host.observe(tracing);
 
+    // a bad descriptor in Nomad Variables stops nothing: its last good version is served, the problem logged
+    const logRejected = (r: SourcesResult) => {
+      for (const d of r.rejected) {
+        for (const p of d.problems) runtime.log.error(formatProblem(p));
+        runtime.log.error(`${d.display}: ${d.serving === 'last-good' ? 'serving its last good version' : 'not served'} until it is fixed`);
+      }
+    };
+    logRejected(loaded);
+    let watching: { close(): void } | undefined;
     if (flags.watch) {
-      const { watchCatalog } = await import('../host/watch.js');
-      watchCatalog(runtime.toolTargets, () => {
+      const { watchSources } = await import('../host/watch.js');
+      watching = watchSources(runtime.sources, () => {
         const next = runtime.load({ lazy: true });
         if (next.problems.length) {
           for (const p of next.problems) this.logToStderr(formatProblem(p));
@@ -143,6 +154,7 @@ export default class Serve extends Command {
           host.observers.catalog('rejected');
           return;
         }
+        logRejected(next);
         host.setCatalog(next);
         host.observers.catalog('reloaded');
         runtime.log.info(`catalog reloaded: ${host.tools.visible.length} tools`);
@@ -159,6 +171,7 @@ export default class Serve extends Command {
       this.logToStderr(startupLine(host.tools, 'stdio', `none (the local user); ${clusters.length > 1 ? nomadAt : `${nomadAt} with ${nomadTokenNote}`}`));
       const { serveStdio } = await import('../host/transports/stdio.js');
       await serveStdio(host, async () => {
+        watching?.close();
         await tracing?.shutdown().catch(() => {});
         await audit?.flush();
         await runtime.close();
@@ -237,6 +250,7 @@ export default class Serve extends Command {
       if (stopping) return;
       stopping = true;
       runtime.log.info('shutting down: finishing in-flight calls');
+      watching?.close();
       await http.close(10_000);
       await tracing?.shutdown().catch(() => {});
       await audit?.flush();

@@ -262,10 +262,27 @@ const NONE: FileItems = { tools: [], resources: [], prompts: [] };
 
 type FileOpts = { plugins: Map<string, Tier | undefined>; execPlugins: Set<string>; upstreams: Set<string>; lazy: boolean };
 
-function loadFile(file: string, display: string, opts: FileOpts, problems: CatalogProblem[], mismatches: CatalogProblem[]): FileItems {
+/**
+ * One descriptor document of a catalog source: a file on disk (`file`), or a text held in memory (`text`, e.g. a
+ * Nomad Variable's `yaml` item). `display` is what its problems name (a relative path, a variable path).
+ */
+export interface CatalogDocument {
+  display: string;
+  file?: string;
+  text?: string;
+  /** Why the document has no text (a variable without a `yaml` item): reported at line 1. */
+  error?: string;
+}
+
+function loadFile(docIn: CatalogDocument, opts: FileOpts, problems: CatalogProblem[], mismatches: CatalogProblem[]): FileItems {
+  const display = docIn.display;
   let text: string;
+  if (docIn.error !== undefined) {
+    problems.push({ file: display, line: 1, col: 1, message: docIn.error });
+    return NONE;
+  }
   try {
-    text = readFileSync(file, 'utf8');
+    text = docIn.text ?? readFileSync(docIn.file ?? display, 'utf8');
   } catch (err) {
     problems.push({ file: display, line: 1, col: 1, message: `cannot read file: ${(err as Error).message}` });
     return NONE;
@@ -594,13 +611,35 @@ function checkTools(
   return tools;
 }
 
+/** The documents of the given targets (directories or files), in order; an unreadable target is a problem. */
+export function targetDocuments(targets: string[], problems: CatalogProblem[], cwd = process.cwd()): CatalogDocument[] {
+  const docs: CatalogDocument[] = [];
+  for (const target of targets) {
+    try {
+      for (const file of descriptorFiles(target)) docs.push({ file, display: path.relative(cwd, file) || file });
+    } catch (err) {
+      problems.push({ file: target, line: 1, col: 1, message: `cannot read tools directory: ${(err as NodeJS.ErrnoException).code ?? err}` });
+    }
+  }
+  return docs;
+}
+
 /**
  * Load every descriptor file of the given targets (directories or files), in order.
  * A duplicate name is a problem at the second definition naming the first.
  */
 export function loadCatalog(targets: string[], options: LoadOptions, cwd = process.cwd()): LoadResult {
-  const opts: FileOpts = { plugins: pluginTiers(options.plugins), execPlugins: execPlugins(options.plugins), upstreams: new Set(options.upstreams), lazy: options.lazyValidators ?? false };
   const problems: CatalogProblem[] = [];
+  const docs = targetDocuments(targets, problems, cwd);
+  return loadDocuments(docs, options, problems);
+}
+
+/**
+ * Load descriptor documents (files or texts), in order, after `problems` already found reading them.
+ * A duplicate name is a problem at the second definition naming the first.
+ */
+export function loadDocuments(docs: CatalogDocument[], options: LoadOptions, problems: CatalogProblem[] = []): LoadResult {
+  const opts: FileOpts = { plugins: pluginTiers(options.plugins), execPlugins: execPlugins(options.plugins), upstreams: new Set(options.upstreams), lazy: options.lazyValidators ?? false };
   const mismatches: CatalogProblem[] = [];
   const tools: Tool[] = [];
   const resources: ResourceTemplate[] = [];
@@ -618,39 +657,29 @@ export function loadCatalog(targets: string[], options: LoadOptions, cwd = proce
     seen[kind].set(item.name, item);
     into.push(item);
   };
-  for (const target of targets) {
-    let list: string[];
+  for (const doc of docs) {
+    files.push(doc.file ?? doc.display);
+    let items: FileItems;
     try {
-      list = descriptorFiles(target);
+      items = loadFile(doc, opts, problems, mismatches);
     } catch (err) {
-      problems.push({ file: target, line: 1, col: 1, message: `cannot read tools directory: ${(err as NodeJS.ErrnoException).code ?? err}` });
+      // a loader bug must surface as a problem with a position, never as a crash of validate, doctor or a reload
+      problems.push({ file: doc.display, line: 1, col: 1, message: `cannot load this file: ${(err as Error).message}` });
       continue;
     }
-    for (const file of list) {
-      files.push(file);
-      const display = path.relative(cwd, file) || file;
-      let items: FileItems;
-      try {
-        items = loadFile(file, display, opts, problems, mismatches);
-      } catch (err) {
-        // a loader bug must surface as a problem with a position, never as a crash of validate, doctor or a reload
-        problems.push({ file: display, line: 1, col: 1, message: `cannot load this file: ${(err as Error).message}` });
+    for (const r of items.resources) unique('resource', r, resources);
+    for (const p of items.prompts) unique('prompt', p, prompts);
+    for (const t of items.tools) {
+      const first = byName.get(t.name);
+      if (first) {
+        problems.push({
+          ...t.source,
+          message: `duplicate tool name "${t.name}" (first defined at ${first.source.file}:${first.source.line}:${first.source.col})`,
+        });
         continue;
       }
-      for (const r of items.resources) unique('resource', r, resources);
-      for (const p of items.prompts) unique('prompt', p, prompts);
-      for (const t of items.tools) {
-        const first = byName.get(t.name);
-        if (first) {
-          problems.push({
-            ...t.source,
-            message: `duplicate tool name "${t.name}" (first defined at ${first.source.file}:${first.source.line}:${first.source.col})`,
-          });
-          continue;
-        }
-        byName.set(t.name, t);
-        tools.push(t);
-      }
+      byName.set(t.name, t);
+      tools.push(t);
     }
   }
   for (const p of prompts) promptUses(p, byName);

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { suggest } from './suggest.js';
 import { CLUSTER_SHAPE, type ClusterFileConfig, type ClusterProfile, clusterProfiles, implicitProfile } from './clusters.js';
+import { variablesPrefix } from './variable-path.js';
 
 /** TLS settings for one upstream, named after the Nomad CLI's env vars. */
 export interface TlsConfig {
@@ -60,6 +61,8 @@ export interface HostConfig {
   region?: string;
   requestTimeoutMs: number;
   toolsDirs: string[];
+  /** Descriptor files stored as Nomad Variables under this path (one variable per file, YAML in item `yaml`). */
+  toolsFromNomad?: string;
   plugins: string[];
   readOnly: boolean;
   allowDestructive: boolean;
@@ -109,6 +112,7 @@ export interface ConfigFlags {
   region?: string;
   requestTimeout?: number;
   toolsDir?: string[];
+  toolsFromNomad?: string;
   readOnly?: boolean;
   allowDestructive?: boolean;
   allowExec?: boolean;
@@ -126,6 +130,7 @@ interface FileConfig {
   upstreams?: Record<string, UpstreamConfig>;
   requestTimeout?: number;
   toolsDirs?: string[];
+  toolsFromNomad?: string;
   plugins?: string[];
   readOnly?: boolean;
   allowDestructive?: boolean;
@@ -223,6 +228,7 @@ const FILE_SHAPE: Record<string, Kind> = {
   upstreams: { '*': UPSTREAM_SHAPE },
   requestTimeout: 'number',
   toolsDirs: 'string[]',
+  toolsFromNomad: 'string',
   plugins: 'string[]',
   readOnly: 'boolean',
   allowDestructive: 'boolean',
@@ -361,6 +367,15 @@ export async function loadConfig(
   const first = clusters[0]!;
 
   const envDirs = envList(env.NOMAD_MCP_TOOLS_DIR, path.delimiter) ?? [];
+  const fromNomad = flags.toolsFromNomad ?? nonEmpty(env.NOMAD_MCP_TOOLS_FROM_NOMAD) ?? file.toolsFromNomad;
+  let toolsFromNomad: string | undefined;
+  if (fromNomad !== undefined) {
+    try {
+      toolsFromNomad = variablesPrefix(fromNomad);
+    } catch (err) {
+      throw new Error(`--tools-from-nomad (NOMAD_MCP_TOOLS_FROM_NOMAD, toolsFromNomad:): ${(err as Error).message}`);
+    }
+  }
   return {
     upstreams,
     clusters,
@@ -372,6 +387,7 @@ export async function loadConfig(
       file.requestTimeout ??
       30_000,
     toolsDirs: [...(file.toolsDirs ?? []).map(rel), ...envDirs, ...(flags.toolsDir ?? [])],
+    toolsFromNomad,
     plugins: (file.plugins ?? []).map(pluginRef),
     readOnly: flags.readOnly || (envBool(env.NOMAD_MCP_READ_ONLY) ?? file.readOnly ?? false),
     allowDestructive:
