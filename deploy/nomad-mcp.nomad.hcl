@@ -1,11 +1,16 @@
-# nomad-mcp on the cluster it manages: N stateless replicas behind Nomad service discovery.
+# nomad-mcp on the cluster it manages: 3 stateless replicas behind Nomad's native service discovery.
 # Each client authenticates with its own Nomad ACL token (--auth nomad), so Nomad's ACLs decide what it may do.
-# Route /mcp to the service with Traefik (tags below) or any load balancer reading Nomad services;
-# no sticky sessions are needed in --stateless mode (the legacy /mcp/sse transport would need them).
+# Any replica answers any request (--stateless, a shared state key): put a load balancer with no affinity in
+# front, such as deploy/nomad-mcp-lb.nomad.hcl (nginx from a nomadService template) or Traefik reading the tags below.
+#
+# Before the first run (see README, "Running replicas on Nomad"):
+#   nomad var put nomad-mcp/state key=$(openssl rand -hex 32)        # the round-trip state key all replicas share
+#   nomad acl policy apply -namespace default -job nomad-mcp nomad-mcp-vars deploy/nomad-mcp-vars.policy.hcl
+#   nomad-mcp tools push team-x.yaml                                   # team descriptors, read from nomad-mcp/tools
 
 variable "replicas" {
   type    = number
-  default = 2
+  default = 3
 }
 
 variable "image" {
@@ -58,12 +63,32 @@ job "nomad-mcp" {
         ports   = ["http"]
         command = "npx"
         args = [
-          "--yes", "nomad-mcp", "serve", "--sse", "--stateless",
+          "--yes", "nomad-mcp", "serve", "--http", "--stateless",
           "--host", "0.0.0.0", "--port", "8000",
           "--auth", "nomad",
+          "--state-key-file", "${NOMAD_SECRETS_DIR}/state.key",
+          "--tools-from-nomad", "nomad-mcp/tools",
           "--audit-log", "/alloc/data/audit.jsonl",
           "--rate-limit", "240",
         ]
+      }
+
+      # The workload identity as NOMAD_TOKEN: the server's own token, used only to read its variables (the tools
+      # under nomad-mcp/tools); callers' requests use the callers' tokens. The policy nomad-mcp-vars, attached to
+      # this job, grants it that (deploy/nomad-mcp-vars.policy.hcl).
+      identity {
+        env = true
+      }
+
+      # The state key all replicas share, from the variable nomad-mcp/state (item key: 32 random bytes as hex).
+      # A new key restarts the task, so every replica signs with the same one.
+      template {
+        data        = <<EOT
+{{ with nomadVar "nomad-mcp/state" }}{{ .key }}{{ end }}
+EOT
+        destination = "secrets/state.key"
+        perms       = "0400"
+        change_mode = "restart"
       }
 
       env {
