@@ -143,6 +143,11 @@ export default class Serve extends Command {
       }
     };
     logRejected(loaded);
+    if (flags.watch && runtime.config.toolsFromNomad) {
+      // the first team descriptor from Nomad should not wait for the YAML parser and validators to load
+      const { warmLoader } = await import('../host/catalog.js');
+      setTimeout(warmLoader, 1000).unref();
+    }
     let watching: { close(): void } | undefined;
     if (flags.watch) {
       const { watchSources } = await import('../host/watch.js');

@@ -100,9 +100,10 @@ async function changeAndWait(what: string, change: () => Promise<unknown>): Prom
 
 beforeAll(async () => {
   sim = await startSimulator({ port: 0, seed: 'demo' });
-  replicas.push(...(await Promise.all([0, 1, 2].map(() => spawnServe(['--stateless', '--tools-from-nomad', PREFIX], { NOMAD_ADDR: sim.url })))));
+  // one after the other: three node processes starting at once on a busy 2-core machine can outlast a start timeout
+  for (let i = 0; i < 3; i++) replicas.push(await spawnServe(['--stateless', '--tools-from-nomad', PREFIX], { NOMAD_ADDR: sim.url }));
   clients.push(...(await Promise.all(replicas.map((r) => listener(r.url)))));
-}, 60_000);
+}, 120_000);
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.close()));
   await Promise.all(replicas.map((r) => r.stop()));
