@@ -135,6 +135,10 @@ describe('the catalog from Nomad Variables, on three replicas', () => {
     const doctor = await cli(['doctor', '--tools-from-nomad', PREFIX]);
     expect(doctor.stdout).toMatch(/! team tools +nomad-mcp\/tools\/team-one: 1 problem\(s\)/);
     expect(doctor.stdout).toContain(`${PREFIX}/team-one:2:5: tools.0: unknown key "requst"`);
+    // tools validate checks the configured catalog, the variables included, and fails on it
+    const validate = await cli(['tools', 'validate', '--tools-from-nomad', PREFIX]);
+    expect(validate.code).toBe(1);
+    expect(validate.stdout).toContain(`${PREFIX}/team-one:2:5: tools.0: unknown key "requst"`);
 
     // a variable without the yaml item is an error naming it, not a crash
     await putVar('no-yaml', { yml: tool('team_three') });

@@ -17,15 +17,19 @@ export default class ToolsValidate extends Command {
     const { argv, flags } = await this.parse(ToolsValidate);
     const { bootstrap } = await import('../../cli/bootstrap.js');
     const { loadCatalog } = await import('../../host/catalog.js');
+    const { loadSources } = await import('../../host/catalog-sources.js');
     const { formatProblem } = await import('../../host/errors.js');
     const { BUILTIN_TOOLS_DIR } = await import('../../host/paths.js');
     const rt = await bootstrap(toConfigFlags(flags), { logLevel: 'warn' });
     // Given paths are checked together with the built-in catalog, so duplicate names show.
-    const targets = argv.length
-      ? [...new Set([BUILTIN_TOOLS_DIR, ...(argv as string[]).map((p) => path.resolve(p))])]
-      : rt.toolTargets;
-    const r = loadCatalog(targets, { plugins: rt.plugins, upstreams: rt.upstreams.names() });
+    // Without PATH: the configured catalog, Nomad Variables (--tools-from-nomad) included; a bad variable fails here,
+    // though a server only logs it and keeps that variable's last good version.
+    const opts = { plugins: rt.plugins, upstreams: rt.upstreams.names() };
+    const r = argv.length
+      ? { ...loadCatalog([...new Set([BUILTIN_TOOLS_DIR, ...(argv as string[]).map((p) => path.resolve(p))])], opts), rejected: [] }
+      : loadSources(rt.sources, opts);
     await rt.close();
+    r.problems.push(...r.rejected.flatMap((d) => d.problems));
     for (const p of r.problems) this.log(formatProblem(p));
     // an entry claiming a weaker tier than its plugin or requests: serve enforces the stricter one and warns,
     // but the catalog is wrong (clients read the claim), so validation fails
