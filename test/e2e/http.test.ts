@@ -134,7 +134,7 @@ describe('serve --sse with a bearer token', () => {
     expect(((await notFound.json()) as { isError: boolean }).isError).toBe(true);
   });
 
-  it('answers a burst of 500 concurrent calls on one session', async () => {
+  it('answers a burst of 500 concurrent calls on one session', { timeout: 120_000 }, async () => {
     const client = await streamableClient(srv.url, TOKEN);
     const jobs = ['web', 'batch-report', 'win-app'];
     const rs = (await Promise.all(Array.from({ length: 500 }, (_, i) => client.callTool({ name: 'get_job', arguments: { job_id: jobs[i % 3] } })))) as CallToolResult[];
