@@ -13,6 +13,13 @@ variable "replicas" {
   default = 3
 }
 
+# The load balancer's addresses (IPs or CIDRs, comma-separated): the replicas then read each caller's address from
+# X-Forwarded-For, so per-address limits (unverified tokens) apply per caller, not to the whole team at once.
+variable "trusted_proxies" {
+  type    = string
+  default = ""
+}
+
 variable "image" {
   type    = string
   default = "node:20-alpine"
@@ -94,6 +101,7 @@ EOT
       env {
         # The local agent's HTTP API; with TLS also set NOMAD_CACERT (e.g. from a template block).
         NOMAD_ADDR = "http://${attr.unique.network.ip-address}:4646"
+        NOMAD_MCP_TRUSTED_PROXIES = var.trusted_proxies
         # a smaller V8 young generation keeps RSS near 100 MB instead of ~160 MB under load
         NODE_OPTIONS = "--max-semi-space-size=2"
       }
