@@ -8,6 +8,7 @@ import { CatalogError, type CatalogProblem } from './errors.js';
 import { BUILTIN_CACHE_FILE, DESCRIPTOR_SCHEMA_FILE, DESCRIPTOR_VALIDATOR_FILE } from './paths.js';
 import { ajvRegExp, schemaPatternProblems } from './safe-regex.js';
 import { compile, compileRequest, requestTemplates, templateRefs } from './template.js';
+import { COMMON_PARAMS, expandCommon } from './common-params.js';
 import { annotationsFor, declaredTier, declaredWords, isStricter, methodTier, stricter, strictest, tierAdvice } from './tiers.js';
 import { UriTemplate } from '@modelcontextprotocol/server';
 import type { DescriptorFile, JsonSchema, Prompt, PromptDescriptor, ResourceDescriptor, ResourceTemplate, Tier, Tool, ToolDescriptor } from './types.js';
@@ -538,7 +539,12 @@ function checkTools(
     if (d.request && (d.request.optional || d.request.tolerate || d.request.label)) {
       here(['request'], 'optional, tolerate and label apply to entries of requests: (a part that may be missing), not to a single request');
     }
-    const input: JsonSchema = d.input ?? { type: 'object', properties: {}, additionalProperties: false };
+    // `name: common` properties take the host's shared definition (common-params.ts)
+    const expanded = expandCommon(d.input ?? { type: 'object', properties: {}, additionalProperties: false });
+    for (const name of expanded.unknown) {
+      here(['input', 'properties', name], `"${name}: common" names no shared argument; the shared ones are ${Object.keys(COMMON_PARAMS).join(', ')}`);
+    }
+    const input: JsonSchema = expanded.input;
     const params = Object.keys((input.properties as Record<string, unknown>) ?? {});
     let validateInput: ValidateFunction | undefined;
     try {

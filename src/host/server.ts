@@ -2,6 +2,10 @@ import { INVALID_PARAMS, INVALID_REQUEST, Server, type CacheHint, type InputRequ
 import type { CallToolResult, GetPromptResult, Resource, Tool as McpTool } from '@modelcontextprotocol/server';
 import { clientCapabilities, confirmation, createStateCodec, randomStateKey } from './round-trip.js';
 import { getPath } from './shape.js';
+import { commonParamsText } from './common-params.js';
+import { toMcpTool } from './listing.js';
+
+export { toMcpTool };
 import { suggest } from './suggest.js';
 import type { HostConfig } from './config.js';
 import { type CallResult, Executor, type ExecutorDeps } from './executor.js';
@@ -130,25 +134,11 @@ function authOf(ctx: ServerContext): AuthExtra | undefined {
   return ctx.http?.authInfo?.extra as AuthExtra | undefined;
 }
 
-/**
- * The MCP definition of a tool, as tools/list sends it. With several clusters, a Nomad tool gets the
- * `cluster` argument here (the executor takes it out before validating the tool's own arguments).
- */
-export function toMcpTool(t: Tool, cluster?: Record<string, unknown>): McpTool {
-  const schema = t.inputSchema as McpTool['inputSchema'];
-  const def: McpTool = {
-    name: t.name,
-    description: t.description,
-    inputSchema: cluster && t.upstream === 'nomad' ? ({ ...schema, properties: { ...schema.properties, cluster } } as McpTool['inputSchema']) : schema,
-    annotations: t.annotations,
-  };
-  if (t.title) def.title = t.title;
-  return def;
-}
-
 const INSTRUCTIONS =
   'Tools for a HashiCorp Nomad cluster. Start with list_jobs or get_job_status; read logs with get_job_logs; ' +
-  'explain a pending job with get_job_evaluations. Omitted namespace arguments use the server default.';
+  'explain a pending job with explain_placement_failure; find_problems surveys the cluster. ' +
+  'List answers are text tables (one line per item); structuredContent has every field. ' +
+  commonParamsText();
 
 /**
  * The generic MCP host: a swappable inventory, an executor, and one low-level SDK `Server`

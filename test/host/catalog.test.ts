@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/host/catalog.js';
+import { COMMON_PARAMS } from '../../src/host/common-params.js';
 import { formatProblem } from '../../src/host/errors.js';
 import { BUILTIN_TOOLS_DIR } from '../../src/host/paths.js';
 import { builtinPlugins } from '../../src/plugins/index.js';
@@ -34,6 +35,23 @@ describe('loadCatalog', () => {
     const r = loadCatalog([dir], opts, dir);
     expect(r.problems).toEqual([]);
     expect(r.tools.map((t) => [t.name, t.tier, t.source.file, t.source.line])).toEqual([['list_things', 'read', 'a.yaml', 2]]);
+  });
+
+  it('fills `name: common` arguments from the host and validates with their full schema', () => {
+    const dir = dirWith({
+      'c.yaml': `tools:\n  - name: list_things\n    description: List the things.\n    annotations: { readOnlyHint: true }\n    input: { type: object, properties: { namespace: common, per_page: common } }\n    request: { method: GET, path: /v1/things, query: { per_page: "{{per_page}}" } }\n`,
+    });
+    const r = loadCatalog([dir], opts, dir);
+    expect(r.problems).toEqual([]);
+    expect(r.tools[0].inputSchema.properties).toEqual({ namespace: COMMON_PARAMS.namespace.schema, per_page: COMMON_PARAMS.per_page.schema });
+    expect(r.tools[0].validate({ per_page: 0 })).toBe(false);
+  });
+
+  it('refuses `common` for an argument the host does not define, naming the shared ones', () => {
+    const p = problems({
+      'c.yaml': `tools:\n  - name: list_things\n    description: List the things.\n    annotations: { readOnlyHint: true }\n    input: { type: object, properties: { colour: common } }\n    request: { method: GET, path: /v1/things }\n`,
+    });
+    expect(p).toEqual([expect.stringMatching(/^c\.yaml:5:\d+: list_things: "colour: common" names no shared argument; the shared ones are namespace, region, /)]);
   });
 
   it('reports YAML syntax errors as file:line:col with the offending line and a caret', () => {
@@ -137,14 +155,22 @@ describe('the built-in catalog', () => {
     expect(r.tools.length).toBeGreaterThanOrEqual(21);
   });
 
-  it('has snake_case names, tags, explicit read-only hints and descriptions for every argument', () => {
+  it('has snake_case names, tags, explicit read-only hints, one-sentence descriptions and short argument descriptions', () => {
     for (const t of r.tools) {
       expect(t.name).toMatch(/^[a-z][a-z0-9_]*$/);
       expect(t.tags.length, t.name).toBeGreaterThan(0);
       expect(typeof t.annotations.readOnlyHint, t.name).toBe('boolean');
       if (!t.annotations.readOnlyHint) expect(typeof t.annotations.destructiveHint, t.name).toBe('boolean');
+      // the tool list is paid for in every conversation (issue 15): a sentence saying when to use the tool,
+      // and a few words on an argument only where its name does not say it
+      expect(t.description.length, t.name).toBeLessThanOrEqual(120);
       const props = (t.inputSchema.properties ?? {}) as Record<string, { description?: string }>;
-      for (const [k, v] of Object.entries(props)) expect(v.description, `${t.name}.${k}`).toBeTruthy();
+      for (const [k, v] of Object.entries(props)) expect(v.description?.length ?? 0, `${t.name}.${k}`).toBeLessThanOrEqual(80);
+      // the paging and scoping arguments are explained once, in the server's instructions (IDs may say more)
+      for (const k of ['namespace', 'region', 'filter', 'per_page', 'next_token']) {
+        if (props[k] && k !== 'namespace') expect(props[k], `${t.name}.${k} should be written "${k}: common"`).toEqual(COMMON_PARAMS[k].schema);
+        if (props[k]) expect(props[k].description, `${t.name}.${k} repeats the shared argument's explanation`).toBeUndefined();
+      }
       expect(t.inputSchema.anyOf, t.name).toBeUndefined();
       expect(t.inputSchema.oneOf, t.name).toBeUndefined();
     }

@@ -18,7 +18,7 @@ export default class ToolsExport extends Command {
     const { flags } = await this.parse(ToolsExport);
     const { loadForCommand } = await import('../../cli/load.js');
     const { buildInventory } = await import('../../host/inventory.js');
-    const { toMcpTool } = await import('../../host/server.js');
+    const { compactSchema, toMcpTool } = await import('../../host/listing.js');
     const { rt, loaded } = await loadForCommand(this, toConfigFlags(flags), { logLevel: 'warn' });
     await rt.close();
     const tools = buildInventory(loaded.tools, rt.config).visible;
@@ -32,8 +32,8 @@ export default class ToolsExport extends Command {
       } else process.stdout.write(md);
       return;
     }
-    if (flags.format === 'anthropic') out = tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.inputSchema }));
-    else if (flags.format === 'openai') out = tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.inputSchema } }));
+    if (flags.format === 'anthropic') out = tools.map((t) => ({ name: t.name, description: t.description, input_schema: compactSchema(t.inputSchema) }));
+    else if (flags.format === 'openai') out = tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: compactSchema(t.inputSchema) } }));
     else out = { tools: tools.map((t) => toMcpTool(t)) };
     const text = `${JSON.stringify(out, null, 2)}\n`;
     if (flags.out) {
