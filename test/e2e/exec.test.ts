@@ -8,6 +8,9 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { type CallToolResult, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { BIN, connectStdio, ROOT } from './harness.js';
@@ -123,8 +126,9 @@ describe('exec_in_allocation without --allow-exec', () => {
 describe('exec_in_allocation with --allow-exec', () => {
   let yes = false;
   let mcp: Confirming;
+  const audit = path.join(mkdtempSync(path.join(tmpdir(), 'exec-audit-')), 'audit.jsonl');
   beforeAll(async () => {
-    mcp = await confirming(['--allow-exec'], { NOMAD_ADDR: sim.url, NOMAD_TOKEN: MGMT }, () => yes);
+    mcp = await confirming(['--allow-exec', '--audit-log', audit], { NOMAD_ADDR: sim.url, NOMAD_TOKEN: MGMT }, () => yes);
   });
   afterAll(async () => {
     await mcp?.close();
@@ -193,6 +197,19 @@ describe('exec_in_allocation with --allow-exec', () => {
     r = await mcp.call({ alloc_id: stopped.ID, task: Object.keys(stopped.TaskStates)[0], command: ['ls'] });
     expect(r.isError).toBe(true);
     expect(r.text).toContain(`exec not possible, client status of allocation ${stopped.ID} is ${stopped.ClientStatus}`);
+  });
+
+  it('the audit line names the call and its outcome, never the output or the command in clear', async () => {
+    yes = true;
+    const r = await mcp.call({ alloc_id: allocId, task: 'app', command: ['echo', 'audit-canary-output'] });
+    expect(r.text).toContain('audit-canary-output');
+    const execs = () =>
+      readFileSync(audit, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.tool === 'exec_in_allocation');
+    // the audit file is written asynchronously: wait for the line of this call
+    await until('the audit line of the run', () => execs().some((l) => l.outcome === 'ok'));
+    expect(execs().some((l) => l.outcome === 'denied')).toBe(true); // the declined confirmation
+    expect(readFileSync(audit, 'utf8')).not.toContain('audit-canary-output');
+    expect(readFileSync(audit, 'utf8')).not.toContain('listen = 8080');
   });
 
   it('a timeout closes the socket and says so', async () => {
