@@ -1,4 +1,5 @@
-import type { Agent, Dispatcher, Pool, WebSocket } from 'undici';
+import type { Dispatcher, Pool } from 'undici';
+import type { WebSocket } from 'ws';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -71,8 +72,6 @@ interface Shared {
   pool?: Pool;
   /** Long requests (`CallOptions.long`): streams and blocking queries. */
   longPool?: Pool;
-  /** Websockets (alloc exec): an agent carrying the upstream's TLS settings. */
-  wsAgent?: Agent;
   /** Shared by every upstream of a registry, so the total cap holds for all of them. */
   slots: ConcurrencyLimiter;
   /** The registry's observer (metrics, traces), set after the upstreams may exist. */
@@ -595,9 +594,13 @@ export class Upstream {
 
   /**
    * A websocket to the upstream (Nomad's alloc exec, api/allocations_exec.go): URL, query and token as for
-   * a request (ws/wss from the configured scheme, the token header on the upgrade, TLS settings through an
-   * undici Agent), the namespace guard checked first, and one of the caller's stream slots held until the
-   * socket closes. Resolves with the socket as created (not yet open).
+   * a request (ws/wss from the configured scheme, the token header on the upgrade, the upstream's TLS
+   * settings), the namespace guard checked first, and one of the caller's stream slots held until the socket
+   * closes. Resolves with the socket as created (not yet open).
+   *
+   * The `ws` client, not undici's: Nomad drops the connection right after the exit frame (no close frame,
+   * command/agent/alloc_endpoint.go ~760), and `ws` delivers every frame already received before it reports
+   * the close, where undici's WebSocket could report the close first and lose the exit frame of a long output.
    */
   async websocket(p: string, opts: Pick<CallOptions, 'query' | 'signal' | 'token'> = {}): Promise<WebSocket> {
     if (opts.token === undefined && this.view.tokenSource) opts = { ...opts, token: await this.view.tokenSource.current() };
@@ -606,14 +609,16 @@ export class Upstream {
     if (opts.signal?.aborted) throw new ToolError('The request was cancelled.', 'caller');
     const release = this.streamSlot();
     try {
-      const { Agent, WebSocket } = await import('undici');
+      const { WebSocket } = await import('ws');
       const origin = new URL(this.url!);
-      this.shared.wsAgent ??= new Agent({ connect: origin.protocol === 'https:' ? (tlsOptions(this.cfg.tls) as Agent.Options['connect']) : undefined });
       const url = new URL(this.buildPath(p, opts.query), origin);
       url.protocol = origin.protocol === 'https:' ? 'wss:' : 'ws:';
       const { accept: _accept, ...headers } = this.buildHeaders(opts, false);
-      const socket = new WebSocket(url, { headers, dispatcher: this.shared.wsAgent });
-      socket.addEventListener('close', () => release(), { once: true });
+      const tls = origin.protocol === 'https:' ? tlsOptions(this.cfg.tls) : undefined;
+      const socket = new WebSocket(url, { headers, handshakeTimeout: this.timeoutMs, maxPayload: 16 * 1024 * 1024, ...tls });
+      // an unanswered upgrade or a dropped connection ends in 'close' (1006); the error itself needs a listener
+      socket.on('error', () => {});
+      socket.once('close', () => release());
       return socket;
     } catch (err) {
       release();
@@ -633,11 +638,9 @@ export class Upstream {
 
   async close(): Promise<void> {
     const pools = [this.shared.pool, this.shared.longPool];
-    const agent = this.shared.wsAgent;
     this.shared.pool = undefined;
     this.shared.longPool = undefined;
-    this.shared.wsAgent = undefined;
-    await Promise.all([...pools.map((pool) => pool?.close().catch(() => pool.destroy())), agent?.close().catch(() => agent.destroy())]);
+    await Promise.all(pools.map((pool) => pool?.close().catch(() => pool.destroy())));
   }
 }
 

@@ -80,7 +80,6 @@ export async function runExec(ctx: ToolContext, req: ExecRequest): Promise<ExecO
     query: { task: req.task, command: JSON.stringify(req.command), tty: false },
     signal: ctx.signal,
   });
-  socket.binaryType = 'arraybuffer';
   return new Promise<ExecOutcome>((resolve, reject) => {
     let settled = false;
     const finish = (fn: () => void) => {
@@ -96,15 +95,14 @@ export async function runExec(ctx: ToolContext, req: ExecRequest): Promise<ExecO
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     if (ctx.signal.aborted) onAbort();
 
-    socket.addEventListener('open', () => {
+    socket.on('open', () => {
       // no input: the command's stdin is closed at once, as `nomad alloc exec` does at EOF (api/allocations_exec.go ~166)
       socket.send(JSON.stringify({ stdin: { close: true } }));
     });
-    socket.addEventListener('message', (ev) => {
+    socket.on('message', (data: Buffer) => {
       let frame: OutFrame;
       try {
-        const data = ev.data as string | ArrayBuffer;
-        frame = JSON.parse(typeof data === 'string' ? data : Buffer.from(data).toString('utf8')) as OutFrame;
+        frame = JSON.parse(data.toString('utf8')) as OutFrame;
       } catch {
         finish(() => reject(new ToolError('Nomad sent an exec frame that is not JSON.', 'upstream')));
         return;
@@ -116,8 +114,8 @@ export async function runExec(ctx: ToolContext, req: ExecRequest): Promise<ExecO
         finish(() => resolve({ ended: 'exited', exitCode, stdout, stderr }));
       }
     });
-    socket.addEventListener('close', (ev) => {
-      const e = ev as unknown as { code: number; reason: string };
+    socket.on('close', (code: number, why: Buffer) => {
+      const e = { code, reason: why.toString('utf8') };
       if (e.reason) finish(() => reject(ctx.nomad.closeError(e.code, e.reason, req.path)));
       else {
         finish(() =>
