@@ -223,9 +223,9 @@ export class ToolHost {
     const before = this.listing ? JSON.stringify(this.listing) : undefined;
     this.inventory = buildInventory(tools, this.config, { resources: this.resources, prompts: this.prompts });
     const clusters = this.config.clusters;
-    // the cluster argument exists only with several clusters: one cluster's tools/list is unchanged
+    // the cluster argument exists only with several clusters: one cluster's tools/list is unchanged (its default is said once, in the instructions)
     const cluster = this.executor.multiCluster
-      ? { type: 'string', enum: clusters.map((c) => c.name), description: `Cluster (default ${clusters[0]!.name}).` }
+      ? { type: 'string', enum: clusters.map((c) => c.name) }
       : undefined;
     this.listing = { tools: this.inventory.visible.map((t) => toMcpTool(t, cluster)) };
     if (before === undefined || before === JSON.stringify(this.listing)) return;
@@ -470,7 +470,9 @@ export class ToolHost {
       { name: SERVER_NAME, version: this.version },
       {
         capabilities: { tools: { listChanged: true }, resources: { listChanged: true }, prompts: { listChanged: true } },
-        instructions: INSTRUCTIONS,
+        instructions: this.executor.multiCluster
+          ? `${INSTRUCTIONS} Nomad tools take cluster (${this.config.clusters.map((c) => c.name).join(', ')}); omitted, ${this.config.clusters[0]!.name}.`
+          : INSTRUCTIONS,
         cacheHints: CACHE_HINTS,
         // a forged, altered, expired or other-identity state is refused (-32602) before the handler runs
         requestState: { verify: (state, ctx) => this.stateCodec.verify(state, ctx) },

@@ -72,7 +72,9 @@ describe('two clusters over stdio', () => {
   it('offers the cluster argument on Nomad tools only, with the profile names', async () => {
     const { tools } = await mcp.client.listTools();
     const listJobs = tools.find((t) => t.name === 'list_jobs')!;
-    expect(listJobs.inputSchema.properties?.cluster).toEqual({ type: 'string', enum: ['east', 'west'], description: 'Cluster (default east).' });
+    expect(listJobs.inputSchema.properties?.cluster).toEqual({ type: 'string', enum: ['east', 'west'] });
+    // the default is said once, in the server's instructions
+    expect(mcp.client.getInstructions()).toContain('Nomad tools take cluster (east, west); omitted, east.');
     // a Gitea tool is not a Nomad tool
     const gitea = tools.find((t) => t.name === 'list_repositories')!;
     expect(gitea.inputSchema.properties?.cluster).toBeUndefined();
