@@ -17,6 +17,8 @@ export const selectionFlags = {
   'allow-destructive': boolFlag({ description: 'List irreversible tools (purge, delete, drain). Env: NOMAD_MCP_ALLOW_DESTRUCTIVE', default: false }),
   'allow-exec': boolFlag({ description: 'Serve exec_in_allocation: run commands inside allocations (each call confirmed). Env: NOMAD_MCP_ALLOW_EXEC', default: false }),
   tags: Flags.string({ description: 'Only tools with one of these tags (comma-separated). Env: NOMAD_MCP_TOOLSETS' }),
+  tools: Flags.string({ description: 'Only these tools, by name (comma-separated). Env: NOMAD_MCP_TOOLS' }),
+  'exclude-tools': Flags.string({ description: 'Not these tools, by name (comma-separated). Env: NOMAD_MCP_EXCLUDE_TOOLS' }),
 };
 
 /** What a call may do: commands that call tools (serve, tools call). */
@@ -50,6 +52,8 @@ export function toConfigFlags(f: Record<string, unknown>): ConfigFlags {
     allowExec: (f['allow-exec'] as boolean | undefined) || undefined,
     allowVariableValues: (f['allow-variable-values'] as boolean | undefined) || undefined,
     tags: list(f.tags as string | undefined),
+    tools: list(f.tools as string | undefined),
+    excludeTools: list(f['exclude-tools'] as string | undefined),
     namespaces: list(f.namespaces as string | undefined),
     publicHosts: f['public-host'] as string[] | undefined,
     trustedProxies: f['trusted-proxy'] as string[] | undefined,

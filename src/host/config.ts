@@ -71,6 +71,10 @@ export interface HostConfig {
   /** get_variable shows values (secrets) only when this is set. */
   allowVariableValues: boolean;
   tags: string[];
+  /** `--tools`: only these tools, by name (empty = no such filter). */
+  onlyTools: string[];
+  /** `--exclude-tools`: never these tools, by name. */
+  excludeTools: string[];
   allowedNamespaces: string[];
   maxResultBytes: number;
   maxLogBytes: number;
@@ -118,6 +122,8 @@ export interface ConfigFlags {
   allowExec?: boolean;
   allowVariableValues?: boolean;
   tags?: string[];
+  tools?: string[];
+  excludeTools?: string[];
   namespaces?: string[];
   publicHosts?: string[];
   trustedProxies?: string[];
@@ -137,6 +143,8 @@ interface FileConfig {
   allowExec?: boolean;
   allowVariableValues?: boolean;
   tags?: string[];
+  tools?: string[];
+  excludeTools?: string[];
   namespaces?: string[];
   maxResultBytes?: number;
   maxLogBytes?: number;
@@ -235,6 +243,8 @@ const FILE_SHAPE: Record<string, Kind> = {
   allowExec: 'boolean',
   allowVariableValues: 'boolean',
   tags: 'string[]',
+  tools: 'string[]',
+  excludeTools: 'string[]',
   namespaces: 'string[]',
   maxResultBytes: 'number',
   maxLogBytes: 'number',
@@ -396,6 +406,8 @@ export async function loadConfig(
     allowVariableValues:
       flags.allowVariableValues || (envBool(env.NOMAD_MCP_ALLOW_VARIABLE_VALUES) ?? file.allowVariableValues ?? false),
     tags: flags.tags ?? envList(env.NOMAD_MCP_TOOLSETS) ?? file.tags ?? [],
+    onlyTools: flags.tools ?? envList(env.NOMAD_MCP_TOOLS) ?? file.tools ?? [],
+    excludeTools: flags.excludeTools ?? envList(env.NOMAD_MCP_EXCLUDE_TOOLS) ?? file.excludeTools ?? [],
     allowedNamespaces: first.allowedNamespaces,
     maxResultBytes: envInt('NOMAD_MCP_MAX_RESULT_BYTES', env.NOMAD_MCP_MAX_RESULT_BYTES) ?? file.maxResultBytes ?? 24_000,
     maxLogBytes: envInt('NOMAD_MCP_MAX_LOG_BYTES', env.NOMAD_MCP_MAX_LOG_BYTES) ?? file.maxLogBytes ?? 64 * 1024,

@@ -22,7 +22,7 @@ export interface Section<T> {
   hidden: Map<string, string>;
 }
 
-type Switches = Pick<HostConfig, 'readOnly' | 'allowDestructive' | 'tags'> & { allowExec?: boolean };
+type Switches = Pick<HostConfig, 'readOnly' | 'allowDestructive' | 'tags'> & { allowExec?: boolean; onlyTools?: string[]; excludeTools?: string[] };
 type Kind = 'tool' | 'resource template' | 'prompt';
 
 /** Why an entry is not served under the switches, or undefined. */
@@ -39,6 +39,11 @@ export function hideReason(item: { name: string; tier: Tier; tags: string[]; exe
   }
   if (config.tags.length && !item.tags.some((t) => config.tags.includes(t))) {
     return `${what} (tags: ${item.tags.join(', ') || 'none'}) is outside the enabled toolsets (--tags / NOMAD_MCP_TOOLSETS: ${config.tags.join(', ')}).`;
+  }
+  // by name, for tools only (a prompt is hidden when a tool it names is)
+  if (kind === 'tool' && config.excludeTools?.includes(item.name)) return `${what} is excluded on this server (--exclude-tools / NOMAD_MCP_EXCLUDE_TOOLS).`;
+  if (kind === 'tool' && config.onlyTools?.length && !config.onlyTools.includes(item.name)) {
+    return `${what} is not among the tools this server serves (--tools / NOMAD_MCP_TOOLS: ${config.onlyTools.join(', ')}).`;
   }
   return undefined;
 }
