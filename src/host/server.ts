@@ -137,7 +137,7 @@ function authOf(ctx: ServerContext): AuthExtra | undefined {
 const INSTRUCTIONS =
   'Tools for a HashiCorp Nomad cluster. Start with list_jobs or get_job_status; read logs with get_job_logs; ' +
   'explain a pending job with explain_placement_failure; find_problems surveys the cluster. ' +
-  'List answers are text tables (one line per item); structuredContent has every field. ' +
+  'List answers put one item per line. ' +
   commonParamsText();
 
 /**
