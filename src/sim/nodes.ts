@@ -172,10 +172,12 @@ function drain(ctx: Ctx, node: Node): JsonObject {
     node.Events.push({ Message: 'Node drain strategy set', Subsystem: 'Drain', Details: null, Timestamp: rfc3339(), CreateIndex: index });
     evalIDs = migrateAway(state, node, index);
     const id = node.ID;
-    // The drainer finishes once the allocations have moved.
+    const strategy = node.DrainStrategy;
+    // The drainer finishes once the allocations have moved: this drain, not one set again since (a new
+    // drain replaces the old one and its deadline)
     state.later(state.deploymentMs, () => {
       const n = state.nodes.get(id);
-      if (!n || !n.DrainStrategy) return;
+      if (!n || !n.DrainStrategy || n.DrainStrategy !== strategy) return;
       const i = state.bump();
       n.DrainStrategy = null;
       n.LastDrain = { ...(n.LastDrain ?? {}), Status: 'complete', UpdatedAt: rfc3339() };
