@@ -46,6 +46,10 @@ async function importPlugin(spec: string): Promise<Plugin> {
 export interface BootstrapOptions {
   /** Start the in-process simulator with sample jobs and point Nomad (and Gitea) at it. */
   demo?: boolean;
+  /** With demo: keep the cluster in this file between runs (loaded at start, saved at close). */
+  demoState?: string;
+  /** With demo: start from the seed, ignoring the kept cluster. */
+  demoReset?: boolean;
   logLevel?: Parameters<typeof createLogger>[0];
 }
 
@@ -57,12 +61,13 @@ export async function bootstrap(flags: ConfigFlags, opts: BootstrapOptions = {})
   if (opts.demo) {
     const { startSimulator, DEMO_SCENARIOS } = await import('../sim/index.js');
     // The demo cluster has problems worth diagnosing (a restart loop, an OOM kill, a down node…).
-    const sim = await startSimulator({ port: 0, seed: 'demo', scenarios: DEMO_SCENARIOS });
+    const sim = await startSimulator({ port: 0, seed: 'demo', scenarios: DEMO_SCENARIOS, stateFile: opts.demoState, resetState: opts.demoReset });
     closers.push(() => sim.close());
     config.upstreams.nomad.url = sim.url;
     config.upstreams.nomad.token = undefined;
     config.upstreams.gitea.url ??= sim.url;
-    log.info(`demo mode: Nomad simulator with sample jobs and seeded problems at ${sim.url}`);
+    const kept = opts.demoState ? `; cluster ${sim.restored ? 'loaded from' : 'new, kept in'} ${opts.demoState} (--demo-reset starts afresh)` : '';
+    log.info(`demo mode: Nomad simulator with sample jobs and seeded problems at ${sim.url}${kept}`);
   }
   // A token no HTTP header can carry fails every call; say so once at start, without the token.
   for (const [name, u] of Object.entries(config.upstreams)) {

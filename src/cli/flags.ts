@@ -1,4 +1,5 @@
 import { Flags } from '@oclif/core';
+import { demoStateFile } from './demo-state.js';
 import type { ConfigFlags } from '../host/config.js';
 
 /** Where the catalog comes from: every command that reads it (tools validate has only these). */
@@ -67,4 +68,19 @@ export function toConfigFlags(f: Record<string, unknown>): ConfigFlags {
 export function boolFlag(o: { description: string; default?: boolean; allowNo?: boolean; exclusive?: string[] }) {
   const d = o.default ?? false;
   return Flags.boolean({ ...o, default: d, description: `${o.description} [default: ${d}]` });
+}
+
+/** The in-process simulator, and where its cluster is kept between runs (each Inspector --cli call is a new process). */
+export const demoFlags = {
+  demo: boolFlag({ description: 'Run against an in-process Nomad simulator with sample jobs and problems; its cluster is kept between runs (--demo-state)' }),
+  'demo-state': Flags.string({
+    description: 'With --demo: the file the demo cluster is kept in between runs. Env: NOMAD_MCP_DEMO_STATE (default $XDG_CACHE_HOME/nomad-mcp/demo.json, or ~/.cache/…)',
+  }),
+  'demo-reset': boolFlag({ description: 'With --demo: start from a fresh demo cluster (the kept one is replaced when this run ends)' }),
+};
+
+/** demoFlags' values → bootstrap options (the state file only when --demo is on). */
+export function demoOptions(f: { demo?: boolean; 'demo-state'?: string; 'demo-reset'?: boolean }): { demo?: boolean; demoState?: string; demoReset?: boolean } {
+  if (!f.demo) return {};
+  return { demo: true, demoState: demoStateFile(f['demo-state']), demoReset: f['demo-reset'] };
 }

@@ -1,5 +1,5 @@
 import { Command, Flags } from '@oclif/core';
-import { boolFlag, nomadFlags, selectionFlags, toConfigFlags } from '../cli/flags.js';
+import { demoFlags, demoOptions, nomadFlags, selectionFlags, toConfigFlags } from '../cli/flags.js';
 import type { UpstreamConfig } from '../host/config.js';
 import type { ClusterProfile } from '../host/clusters.js';
 import type { Upstream } from '../host/upstream.js';
@@ -9,14 +9,14 @@ type Status = 'ok' | 'warn' | 'fail';
 export default class Doctor extends Command {
   static override summary = 'Check the configuration, the Nomad connection and the catalog, and explain what is wrong';
   static override examples = ['<%= config.bin %> doctor', 'NOMAD_ADDR=https://nomad:4646 <%= config.bin %> doctor --read-only'];
-  static override flags = { ...nomadFlags, ...selectionFlags, demo: boolFlag({ description: 'Check against the in-process simulator', default: false }) };
+  static override flags = { ...nomadFlags, ...selectionFlags, ...demoFlags };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Doctor);
     const { bootstrap } = await import('../cli/bootstrap.js');
     const { buildInventory } = await import('../host/inventory.js');
     const { formatProblem } = await import('../host/errors.js');
-    const rt = await bootstrap(toConfigFlags(flags), { demo: flags.demo, logLevel: 'warn' });
+    const rt = await bootstrap(toConfigFlags(flags), { ...demoOptions(flags), logLevel: 'warn' });
     const cfg = rt.config;
     let unusable: boolean; // Nomad itself
     let catalogUnusable = false;

@@ -1,5 +1,5 @@
 import { Command, Flags } from '@oclif/core';
-import { boolFlag, catalogFlags, nomadFlags, toConfigFlags } from '../cli/flags.js';
+import { boolFlag, catalogFlags, demoFlags, demoOptions, nomadFlags, toConfigFlags } from '../cli/flags.js';
 import type { SourcesResult } from '../host/catalog-sources.js';
 import type { HttpOptions } from '../host/transports/http.js';
 
@@ -26,7 +26,7 @@ export default class Serve extends Command {
       default: false,
     }),
     sse: boolFlag({ description: 'Serve over HTTP (Streamable HTTP + legacy SSE + REST); the older name of --http', exclusive: ['stdio'], default: false }),
-    demo: boolFlag({ description: 'Run against an in-process Nomad simulator with sample jobs', default: false }),
+    ...demoFlags,
     host: Flags.string({ description: 'HTTP bind address', default: '127.0.0.1' }),
     port: Flags.integer({ description: 'HTTP port (0 picks a free one)', default: 8000, min: 0, max: 65535 }),
     stateless: boolFlag({ description: '2025-era clients are served per request too (no session), for replicas behind a load balancer with no affinity', default: false }),
@@ -108,7 +108,7 @@ export default class Serve extends Command {
     }
     const { loadForCommand } = await import('../cli/load.js');
     const { rt: runtime, loaded } = await loadForCommand(this, toConfigFlags(flags), {
-      demo: flags.demo,
+      ...demoOptions(flags),
       lazy: true,
       exitCode: 2,
       invalidMessage: 'nomad-mcp: the tool catalog is invalid ({n} problem(s)); not starting.',

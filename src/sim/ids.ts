@@ -6,7 +6,8 @@ export const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 /** Produces 36-character UUIDs, deterministic per generator so runs are reproducible. */
 export class IdGenerator {
-  private counter = 0;
+  /** How many ids were drawn: saved with a demo cluster, so a reloaded one never repeats an id. */
+  counter = 0;
   constructor(private readonly seed: string) {}
 
   uuid(): string {

@@ -10,6 +10,7 @@ import { AgentLog } from './agentlog.js';
 import { attachExec, type ExecRecord, ExecTracker } from './exec.js';
 import { type Env, type SimFaults, StreamTracker } from './http.js';
 import { applyScenarios, checkScenarioNames } from './scenarios.js';
+import { loadCluster, readClusterFile, saveCluster, writeClusterFile } from './persist.js';
 import { seedState } from './seed.js';
 import { handle, type RecordedRequest } from './server.js';
 import { SimState } from './state.js';
@@ -53,6 +54,13 @@ export interface SimOptions {
   extraJobs?: number;
   /** Problem scenarios applied after the seed, in order (see scenarios.ts); an unknown name rejects. */
   scenarios?: string[];
+  /**
+   * Keep the cluster in this file between runs (persist.ts): loaded instead of the seed and scenarios
+   * when it exists, saved settled at close. A damaged file rejects with a message naming it.
+   */
+  stateFile?: string;
+  /** With stateFile: ignore the saved cluster and start from the seed (it is overwritten at close). */
+  resetState?: boolean;
 }
 
 export interface Simulator {
@@ -77,6 +85,8 @@ export interface Simulator {
   agentLog(level: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR', name: string, msg: string, fields?: Record<string, unknown>): void;
   /** Monitors (GET /v1/agent/monitor) open now. */
   monitors(): number;
+  /** The cluster was loaded from `stateFile` (not seeded). */
+  restored: boolean;
   /** The internal state, for assertions. */
   readonly state: SimState;
   close(): Promise<void>;
@@ -86,6 +96,7 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
   const host = opts.host ?? '127.0.0.1';
   // Checked before listening, so a bad name never leaves a server behind.
   if (opts.scenarios) checkScenarioNames(opts.scenarios);
+  const saved = opts.stateFile && !opts.resetState ? readClusterFile(opts.stateFile) : undefined;
   const state = new SimState();
   if (opts.deploymentMs !== undefined) state.deploymentMs = opts.deploymentMs;
   if (opts.evalDelayMs !== undefined) state.evalDelayMs = opts.evalDelayMs;
@@ -121,8 +132,11 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
   // the seed's evaluations are processed at once: the cluster starts settled
   const evalDelay = state.evalDelayMs;
   state.evalDelayMs = 0;
-  seedState(state, opts.seed ?? 'empty', url, opts.extraJobs ?? 0);
-  if (opts.scenarios) applyScenarios(state, opts.scenarios);
+  if (saved) loadCluster(state, saved, url);
+  else {
+    seedState(state, opts.seed ?? 'empty', url, opts.extraJobs ?? 0);
+    if (opts.scenarios) applyScenarios(state, opts.scenarios);
+  }
   state.evalDelayMs = evalDelay;
   if (opts.aclTokens) registerTokens(state, opts.aclTokens);
   let created: AclToken[];
@@ -141,6 +155,7 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
     requests,
     faults,
     createdTokens: created,
+    restored: saved !== undefined,
     state,
     openStreams: () => streams.open,
     logBytesSent: () => state.logs.bytesSent,
@@ -151,6 +166,14 @@ export async function startSimulator(opts: SimOptions = {}): Promise<Simulator> 
     monitors: () => env.agentLog.listeners,
     close() {
       closed ??= new Promise<void>((resolve) => {
+        if (opts.stateFile) {
+          try {
+            state.settle();
+            writeClusterFile(opts.stateFile, saveCluster(state, url));
+          } catch (e) {
+            process.stderr.write(`nomad simulator: the cluster could not be saved to ${opts.stateFile}: ${(e as Error).message}\n`);
+          }
+        }
         streams.closeAll();
         for (const ws of execs.sockets) ws.terminate();
         state.close();

@@ -33,6 +33,8 @@ export interface LogFile {
   events: EventEmitter;
 }
 
+export type SavedLogFile = Omit<LogFile, 'events' | 'tail'> & { tail: string };
+
 function key(allocId: string, task: string, type: string): string {
   return `${allocId}/${task}/${type}`;
 }
@@ -96,6 +98,19 @@ export class LogStore {
       this.files.set(key(allocId, task, type), {
         allocId, task, type, job, flavour, virtualBytes: n * LINE_LEN, baseTimeMs, tail: Buffer.alloc(0), events,
       });
+    }
+  }
+
+  /** Every file without its listeners, as JSON (the tail as base64), for a saved demo cluster. */
+  save(): SavedLogFile[] {
+    return [...this.files.values()].map(({ events: _events, tail, ...f }) => ({ ...f, tail: tail.toString('base64') }));
+  }
+
+  load(saved: SavedLogFile[]): void {
+    for (const f of saved) {
+      const events = new EventEmitter();
+      events.setMaxListeners(0);
+      this.files.set(key(f.allocId, f.task, f.type), { ...f, tail: Buffer.from(f.tail, 'base64'), events });
     }
   }
 

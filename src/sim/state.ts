@@ -118,7 +118,8 @@ export class SimState {
   evalDelayMs = 30;
 
   private readonly emitter = new EventEmitter();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Pending work (`later`) with when it is due, so `settle` can run it ahead of time. */
+  private readonly timers = new Map<NodeJS.Timeout, { due: number; fn: () => void }>();
   private closed = false;
 
   constructor(seed = 'nomad-sim') {
@@ -163,12 +164,28 @@ export class SimState {
       if (!this.closed) fn();
     }, ms);
     t.unref();
-    this.timers.add(t);
+    this.timers.set(t, { due: Date.now() + ms, fn });
+  }
+
+  /**
+   * Runs the pending work now, earliest first, including what it schedules in turn: the state a
+   * little later, with evaluations processed and deployments finished (a demo cluster saved between
+   * processes is saved settled, as if the time between two commands had passed). Bounded.
+   */
+  settle(maxSteps = 10_000): void {
+    for (let step = 0; step < maxSteps && this.timers.size > 0 && !this.closed; step++) {
+      let first: [NodeJS.Timeout, { due: number; fn: () => void }] | undefined;
+      for (const e of this.timers) if (!first || e[1].due < first[1].due) first = e;
+      const [t, { fn }] = first!;
+      clearTimeout(t);
+      this.timers.delete(t);
+      fn();
+    }
   }
 
   close(): void {
     this.closed = true;
-    for (const t of this.timers) clearTimeout(t);
+    for (const t of this.timers.keys()) clearTimeout(t);
     this.timers.clear();
     this.emitter.removeAllListeners();
   }

@@ -1,5 +1,5 @@
 import { Args, Command, Flags } from '@oclif/core';
-import { boolFlag, catalogFlags, nomadFlags, toConfigFlags } from '../../cli/flags.js';
+import { boolFlag, catalogFlags, demoFlags, demoOptions, nomadFlags, toConfigFlags } from '../../cli/flags.js';
 
 /** `key=value`: the value is JSON when it parses (numbers, booleans, objects), else a string. */
 function parseArg(kv: string): [string, unknown] {
@@ -28,7 +28,7 @@ export default class ToolsCall extends Command {
     args: Flags.string({ description: 'Arguments as a JSON object' }),
     arg: Flags.string({ description: 'One argument as key=value (repeatable)', multiple: true }),
     json: boolFlag({ description: 'Print the whole result as JSON (text, isError, structured)', default: false }),
-    demo: boolFlag({ description: 'Call against an in-process Nomad simulator with sample jobs', default: false }),
+    ...demoFlags,
   };
 
   async run(): Promise<void> {
@@ -45,7 +45,7 @@ export default class ToolsCall extends Command {
     }
     const { loadForCommand } = await import('../../cli/load.js');
     const { ToolHost } = await import('../../host/server.js');
-    const { rt, loaded } = await loadForCommand(this, toConfigFlags(flags), { demo: flags.demo, logLevel: 'warn', exitCode: 2 });
+    const { rt, loaded } = await loadForCommand(this, toConfigFlags(flags), { ...demoOptions(flags), logLevel: 'warn', exitCode: 2 });
     const host = new ToolHost({ config: rt.config, upstreams: rt.upstreams, plugins: rt.plugins, log: rt.log, tools: loaded.tools });
     const ac = new AbortController();
     process.once('SIGINT', () => ac.abort());
