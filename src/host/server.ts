@@ -2,6 +2,7 @@ import { INVALID_PARAMS, INVALID_REQUEST, Server, type CacheHint, type InputRequ
 import type { CallToolResult, GetPromptResult, Resource, Tool as McpTool } from '@modelcontextprotocol/server';
 import { clientCapabilities, confirmation, createStateCodec, randomStateKey } from './round-trip.js';
 import { getPath } from './shape.js';
+import { type Completion, Completer, EMPTY_COMPLETION, completionKind } from './completion.js';
 import { commonParamsText } from './common-params.js';
 import { toMcpTool } from './listing.js';
 
@@ -164,6 +165,7 @@ export class ToolHost {
   private readonly calls: ConcurrencyLimiter;
   /** Metrics and traces (see observe.ts); empty unless the server was started with them. */
   readonly observers = new Observers();
+  private readonly completer = new Completer();
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
 
@@ -443,6 +445,48 @@ export class ToolHost {
     throw protocolError(RESOURCE_NOT_FOUND, `Resource not found: ${uri} matches no resource template (see resources/templates/list${hint}).`);
   }
 
+  /**
+   * Values for a served prompt's argument or a served resource template's variable (completion.ts).
+   * An unknown prompt or template is an InvalidParams error; an argument that names nothing Nomad lists,
+   * or a Nomad that refuses or fails, completes to nothing.
+   */
+  async complete(
+    ref: { type: string; name?: string; uri?: string },
+    argument: string,
+    value: string,
+    context: Record<string, string>,
+    who: { identity: string; token?: string | TokenSource; clusterToken?: HostCallOptions['clusterToken']; signal?: AbortSignal },
+  ): Promise<Completion> {
+    let names: string[];
+    if (ref.type === 'ref/prompt') {
+      const p = this.inventory.prompts.visible.find((x) => x.name === ref.name);
+      if (!p) throw protocolError(INVALID_PARAMS, `Unknown prompt: ${ref.name}`);
+      names = p.arguments.map((a) => a.name);
+    } else if (ref.type === 'ref/resource') {
+      const r = this.inventory.resources.visible.find((x) => this.templateUri(x) === ref.uri);
+      if (!r) throw protocolError(INVALID_PARAMS, `Unknown resource template: ${ref.uri} (see resources/templates/list)`);
+      names = [...r.uriTemplate.matchAll(/\{([a-z_][a-z0-9_]*)\}/gi)].map((m) => m[1]!);
+    } else throw protocolError(INVALID_PARAMS, `Invalid completion reference type: ${ref.type}`);
+    const kind = names.includes(argument) ? completionKind(argument) : undefined;
+    if (!kind) return EMPTY_COMPLETION;
+    const cluster = this.executor.multiCluster ? profileNamed(this.config.clusters, context.cluster) : this.config.clusters[0];
+    if (!cluster) return EMPTY_COMPLETION;
+    try {
+      return await this.completer.complete({
+        kind,
+        prefix: value,
+        context,
+        allowedNamespaces: cluster.allowedNamespaces,
+        identity: `${who.identity}\u0000${cluster.name}`,
+        view: () => this.executor.listingView('nomad', this.executor.multiCluster ? cluster.name : undefined, { token: who.token, clusterToken: who.clusterToken, signal: who.signal }),
+        signal: who.signal,
+      });
+    } catch (err) {
+      this.log.debug(`completion/complete ${kind}: ${(err as Error).message}`);
+      return EMPTY_COMPLETION;
+    }
+  }
+
   /** Render a prompt; missing required arguments are an InvalidParams error naming them. */
   getPrompt(name: string, args: Record<string, string> = {}): GetPromptResult {
     const { all, hidden } = this.inventory.prompts;
@@ -469,7 +513,7 @@ export class ToolHost {
     const server = new Server(
       { name: SERVER_NAME, version: this.version },
       {
-        capabilities: { tools: { listChanged: true }, resources: { listChanged: true }, prompts: { listChanged: true } },
+        capabilities: { tools: { listChanged: true }, resources: { listChanged: true }, prompts: { listChanged: true }, completions: {} },
         instructions: this.executor.multiCluster
           ? `${INSTRUCTIONS} Nomad tools take cluster (${this.config.clusters.map((c) => c.name).join(', ')}); omitted, ${this.config.clusters[0]!.name}.`
           : INSTRUCTIONS,
@@ -500,6 +544,17 @@ export class ToolHost {
       prompts: this.inventory.prompts.visible.map((p) => ({ name: p.name, ...(p.title ? { title: p.title } : {}), description: p.description, arguments: p.arguments })),
     }));
     server.setRequestHandler('prompts/get', async (req) => this.getPrompt(req.params.name, req.params.arguments));
+    server.setRequestHandler('completion/complete', async (req, ctx) => {
+      const auth = authOf(ctx);
+      const context = req.params.context?.arguments ?? {};
+      const completion = await this.complete(req.params.ref, req.params.argument.name, req.params.argument.value, context, {
+        identity: auth?.limitKey ?? auth?.client ?? transport,
+        token: auth?.nomadToken,
+        clusterToken: auth?.nomadTokenFor,
+        signal: ctx.mcpReq.signal,
+      });
+      return { completion: { ...completion } };
+    });
     server.setRequestHandler('tools/call', async (req, ctx) => {
       const token = ctx.mcpReq._meta?.progressToken;
       let lastProgress = 0;
