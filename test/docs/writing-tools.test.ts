@@ -107,7 +107,7 @@ function cli(args: string[], cwd: string) {
 }
 
 describe('README and docs/writing-tools.md, outside the repository', () => {
-  it('README "Writing a tool": the example validates and the command shown after it runs', () => {
+  it('README "Writing a tool": the example validates and the command shown after it runs', { timeout: 120_000 }, () => {
     const readme = readFileSync(path.join(PACKAGE_ROOT, 'README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('## Writing a tool'));
     const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1];
@@ -121,6 +121,13 @@ describe('README and docs/writing-tools.md, outside the repository', () => {
     const r = cli(call, project);
     expect(r.code, r.out + r.err).toBe(0);
     expect(r.out).toContain('"Status":"ready"');
+    // the export shown next includes the team's tool (issue 16.9)
+    const exportArgs = /^npx nomad-mcp (tools export [^#\n]*?)\s*(#.*)?$/m.exec(section)![1].split(/\s+/);
+    const e = cli(exportArgs, project);
+    expect(e.code, e.out + e.err).toBe(0);
+    const exported = JSON.parse(readFileSync(path.join(project, 'claude_nomad_tool.json'), 'utf8')) as { name: string }[];
+    expect(exported.map((t) => t.name)).toContain('list_ready_nodes');
+    expect(exported.map((t) => t.name)).toContain('list_jobs');
   });
 
   it('a plugin outside the repository: the plain { name, call } export loads; the nomad-mcp/plugin import does not', { timeout: 120_000 }, () => {
