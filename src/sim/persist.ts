@@ -7,6 +7,9 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { AllocFile } from './allocfs.js';
+import type { NodePool } from './nodepools.js';
+import type { CsiPlugin, CsiVolume, HostVolume } from './volumes.js';
 import type { SavedLogFile } from './logstore.js';
 import { jobKey, type SimState } from './state.js';
 import type {
@@ -14,7 +17,7 @@ import type {
 } from './types.js';
 
 /** Bumped when the layout changes: an older file is then ignored (the cluster starts from the seed). */
-const FORMAT = 1;
+const FORMAT = 2;
 
 export interface SavedCluster {
   format: number;
@@ -33,6 +36,12 @@ export interface SavedCluster {
   scalingEvents: [string, Record<string, ScalingEvent[]>][];
   queued: [string, Record<string, number>][];
   allocChecks: [string, Record<string, JsonObject>][];
+  allocFiles: [string, [string, AllocFile][]][];
+  nodeMetaDynamic: [string, Record<string, string>][];
+  nodePools: [string, NodePool][];
+  csiPlugins: [string, CsiPlugin][];
+  csiVolumes: [string, CsiVolume][];
+  hostVolumes: [string, HostVolume][];
   giteaRepos: GiteaRepo[];
   logs: SavedLogFile[];
 }
@@ -56,6 +65,12 @@ export function saveCluster(state: SimState, url: string): SavedCluster {
     scalingEvents: keyed(state.scalingEvents),
     queued: keyed(state.queued),
     allocChecks: keyed(state.allocChecks),
+    allocFiles: [...state.allocFiles.entries()].map(([k, m]) => [k, [...m.entries()]]),
+    nodeMetaDynamic: keyed(state.nodeMetaDynamic),
+    nodePools: keyed(state.nodePools),
+    csiPlugins: keyed(state.csiPlugins),
+    csiVolumes: keyed(state.csiVolumes),
+    hostVolumes: keyed(state.hostVolumes),
     giteaRepos: state.giteaRepos,
     logs: state.logs.save(),
   };
@@ -77,6 +92,12 @@ export function loadCluster(state: SimState, saved: SavedCluster, url: string): 
   for (const [k, v] of saved.scalingEvents) state.scalingEvents.set(k, v);
   for (const [k, v] of saved.queued) state.queued.set(k, v);
   for (const [k, v] of saved.allocChecks) state.allocChecks.set(k, v);
+  for (const [k, v] of saved.allocFiles) state.allocFiles.set(k, new Map(v));
+  for (const [k, v] of saved.nodeMetaDynamic) state.nodeMetaDynamic.set(k, v);
+  for (const [k, v] of saved.nodePools) state.nodePools.set(k, v);
+  for (const [k, v] of saved.csiPlugins) state.csiPlugins.set(k, v);
+  for (const [k, v] of saved.csiVolumes) state.csiVolumes.set(k, v);
+  for (const [k, v] of saved.hostVolumes) state.hostVolumes.set(k, v);
   state.giteaRepos.push(...(JSON.parse(JSON.stringify(saved.giteaRepos).split(saved.url).join(url)) as GiteaRepo[]));
   state.logs.load(saved.logs);
 }

@@ -67,7 +67,7 @@ describe('--demo keeps its cluster between processes (issue 16.4)', () => {
 
   it('a damaged state file is named, with the way out', async () => {
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'nomad-mcp-demo-')), 'demo.json');
-    writeFileSync(file, '{"format":1,');
+    writeFileSync(file, '{"format":2,');
     const r = await call(['list_jobs', '--demo', '--demo-state', file]);
     expect(r.code).toBe(2);
     expect(r.err).toContain(`the demo state ${file} is not valid JSON`);
