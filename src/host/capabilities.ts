@@ -67,8 +67,19 @@ const TABLE: [MethodClass, string, string][] = [
   ['read', 'agent/self', 'agent:read'], // agent_endpoint.go: AllowAgentRead
   ['read', 'agent/members', 'node:read'], // agent_endpoint.go Members: AllowNodeRead
   ['read', 'agent/monitor', 'agent:read'], // nomad/client_agent_endpoint.go monitor ~154: AllowAgentRead
+  ['read', 'operator/raft/configuration', 'management'], // Operator.RaftGetConfiguration: IsManagement (operator_endpoint.go ~58)
   ['read', 'operator/**', 'operator:read'],
   ['write', 'operator/**', 'operator:write'],
+  ['read', 'scaling/policies', 'list-scaling-policies'], // scaling_endpoint.go ListPolicies (or list-jobs + read-job)
+  ['read', 'scaling/policy/*', 'read-scaling-policy'], // GetPolicy (or list-jobs + read-job)
+  ['read', 'acl/token/self', 'known-token'], // ACL.ResolveToken / WhoAmI: only an unknown or expired token is refused
+  ['read', 'acl/token/*', 'own-token'], // acl_endpoint.go GetToken: management, or the token's own accessor
+  ['read', 'acl/policy/*', 'held-policy'], // GetPolicy: management, or a token holding the policy
+  ['read', 'acl/role/*', 'held-role'], // GetRoleByID: management, or a token holding the role
+  ['read', 'acl/roles', 'known-token'], // ListRoles: a client token sees its own roles
+  ['read', 'acl/policies', 'known-token'], // ListPolicies: a client token sees its own policies
+  ['read', 'acl/auth-methods', 'known-token'], // ListAuthMethods checks no token
+  ['any', 'acl/**', 'management'], // ListTokens, GetAuthMethod, ListBindingRules, GetBindingRule, every ACL write
   ['read', 'vars', 'variables list'],
   ['read', 'var/**', 'variables read'],
   ['write', 'var/**', 'variables write'],
@@ -78,11 +89,20 @@ const TABLE: [MethodClass, string, string][] = [
   ['read', 'event/stream', 'read-job'],
 ];
 
+/** Conditions that are not a policy capability, said as a sentence. */
+const CONDITIONS: Record<string, string> = {
+  management: 'the endpoint needs a management token',
+  'known-token': 'Nomad does not know the token (or it expired)',
+  'own-token': 'only a management token, or the token itself, may read a token',
+  'held-policy': 'only a management token, or a token holding the policy, may read it',
+  'held-role': 'only a management token, or a token holding the role, may read it',
+};
+
 const RULES: Rule[] = TABLE.map(([method, pattern, capability]) => ({
   method,
   segments: pattern.split('/'),
   capability,
-  namespaced: !capability.includes(':'),
+  namespaced: !capability.includes(':') && !Object.hasOwn(CONDITIONS, capability),
 }));
 
 function methodClass(method: string): MethodClass {
@@ -128,6 +148,7 @@ export function capabilityFor(method: string, path: string, namespace?: string):
 export function deniedReason(method: string, path: string, namespace?: string): string | undefined {
   const need = capabilityFor(method, path, namespace);
   if (!need) return undefined;
+  if (Object.hasOwn(CONDITIONS, need.capability)) return CONDITIONS[need.capability];
   if (need.namespace === '*') return `the token lacks ${need.capability} in every namespace ("*" needs it in each)`;
   return need.namespace !== undefined ? `the token lacks ${need.capability} in namespace "${need.namespace}"` : `the token lacks ${need.capability}`;
 }

@@ -598,8 +598,10 @@ function checkTools(
     };
     const responseTemplate = responseSide('template');
     const errorIf = responseSide('errorIf');
-    for (const a of d.destructiveWhen ?? []) {
-      if (!params.includes(a)) here(['destructiveWhen'], `destructiveWhen names "${a}", which the input schema does not declare`);
+    for (const key of ['destructiveWhen', 'confirmWhen'] as const) {
+      for (const a of d[key] ?? []) {
+        if (!params.includes(a)) here([key], `${key} names "${a}", which the input schema does not declare`);
+      }
     }
     if (problems.length > before || !validateInput) return;
     const pos = namePos(i);

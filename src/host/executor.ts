@@ -267,7 +267,7 @@ export class Executor {
     const upstream = this.upstreamFor(tool.upstream, tool, namespace, args, opts, target);
     const send = async (r: RenderedRequest) => {
       try {
-        return await upstream.request(r.method, r.path, { query: r.query, headers: r.headers, body: r.body, signal: opts.signal });
+        return await upstream.request(r.method, r.path, { query: r.query, headers: r.headers, body: r.body, signal: opts.signal, accept: r.accept });
       } catch (err) {
         if (r.allow404 && err instanceof ToolError && err.status === 404) return { data: null, status: 404, headers: {} } as const;
         throw err;

@@ -102,12 +102,30 @@ function escalation(tool: Tool, args: unknown): string | undefined {
   return tool.descriptor.destructiveWhen?.find((k) => a[k] === true);
 }
 
+/** The argument (from `confirmWhen`) that makes this call change the cluster, if any: the user is asked first. */
+function confirmable(tool: Tool, args: unknown): string | undefined {
+  const a = (args ?? {}) as Record<string, unknown>;
+  return tool.descriptor.confirmWhen?.find((k) => a[k] === true);
+}
+
+const TARGET_KEYS = ['job_id', 'node_id', 'alloc_id', 'task', 'command', 'deployment_id', 'path', 'name', 'namespace'];
+
+/** The question a confirmation asks: what runs on what, and for a `confirmWhen` call the changes it makes. */
+function question(tool: Tool, args: Record<string, unknown>): string {
+  if (tool.tier === 'destructive' || escalation(tool, args)) return `Run ${tool.name} (${target(args)})? ${tool.description} This cannot be undone.`;
+  const details = Object.entries(args)
+    .filter(([k, v]) => !TARGET_KEYS.includes(k) && v !== null && typeof v === 'object')
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(', ');
+  const shown = details.length > 500 ? `${details.slice(0, 500)}…` : details;
+  return `Run ${tool.name} (${target(args)})${shown ? ` with ${shown}` : ''}? ${tool.description}`;
+}
+
 /** The arguments that name what a call acts on, for a confirmation question. */
 function target(args: Record<string, unknown>): string {
-  const keys = ['job_id', 'node_id', 'alloc_id', 'task', 'command', 'deployment_id', 'path', 'name', 'namespace'];
   // an argv is shown as JSON, so the user sees exactly which words would run
   const shown = (v: unknown) => (Array.isArray(v) ? JSON.stringify(v).slice(0, 300) : String(v));
-  const parts = keys.filter((k) => args[k] !== undefined).map((k) => `${k}=${shown(args[k])}`);
+  const parts = TARGET_KEYS.filter((k) => args[k] !== undefined).map((k) => `${k}=${shown(args[k])}`);
   return parts.length ? parts.join(', ') : JSON.stringify(args).slice(0, 200);
 }
 
@@ -313,7 +331,7 @@ export class ToolHost {
       if (arg && !this.config.allowDestructive) {
         return { text: `${name} with ${arg}=true is irreversible; start the server with --allow-destructive to allow it.`, isError: true, category: 'caller', refused: 'destructive' };
       }
-      if ((tool.tier === 'destructive' || arg) && opts.confirm) {
+      if ((tool.tier === 'destructive' || arg || confirmable(tool, args)) && opts.confirm) {
         const answer = await opts.confirm(tool, (args ?? {}) as Record<string, unknown>);
         if (answer === false) return { text: `${name} was not run: the user did not confirm it.`, isError: true, category: 'caller', refused: 'declined' };
         if (answer !== true) return { text: `${name} waits for the user's confirmation.`, isError: false, inputRequired: answer };
@@ -572,7 +590,7 @@ export class ToolHost {
       // answer is "input required" and the client retries; on a 2025 session the SDK asks with elicitation/create.
       const confirm = clientCapabilities(ctx, server.getClientCapabilities())?.elicitation
         ? (tool: Tool, args: Record<string, unknown>) =>
-            confirmation(this.stateCodec, ctx, tool, args, `Run ${tool.name} (${target(args)})? ${tool.description} This cannot be undone.`)
+            confirmation(this.stateCodec, ctx, tool, args, question(tool, args))
         : undefined;
       const r = await this.call(req.params.name, req.params.arguments, {
         signal: ctx.mcpReq.signal,

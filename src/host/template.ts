@@ -315,6 +315,7 @@ export function compileRequest(spec: RequestSpec): (args: JsonObject) => Rendere
         headers: headers(args),
         body: b === OMIT ? undefined : b,
         allow404: spec.allow404,
+        ...(spec.accept ? { accept: spec.accept } : {}),
       };
     } catch (err) {
       if (err instanceof ToolError) throw err;

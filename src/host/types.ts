@@ -24,6 +24,8 @@ export interface RequestSpec {
   tolerate?: number[];
   /** What the part is called in that line (default: its key). */
   label?: string;
+  /** Error statuses whose body is the answer (e.g. [429] for /v1/operator/autopilot/health). */
+  accept?: number[];
 }
 
 /** `response:` of a tool: how the upstream answer is shaped for a model. */
@@ -73,6 +75,8 @@ export interface ToolDescriptor {
   tier?: Tier;
   /** Arguments that make a call irreversible when true (purge): refused without --allow-destructive. */
   destructiveWhen?: string[];
+  /** Arguments that make a call change the cluster when true (edit_job's apply): the user is asked first, like a destructive call. */
+  confirmWhen?: string[];
   annotations?: ToolAnnotations;
   input?: JsonSchema;
   upstream?: string;
@@ -210,4 +214,5 @@ export interface RenderedRequest {
   headers: Record<string, string>;
   body?: unknown;
   allow404?: boolean;
+  accept?: number[];
 }

@@ -33,6 +33,8 @@ export interface CallOptions {
    * the caller's (or the server's) cap of streams it fails at once with a ToolError.
    */
   long?: boolean;
+  /** Error statuses whose body is the answer (Nomad's autopilot health answers 429 when a server is unhealthy). */
+  accept?: readonly number[];
 }
 
 /** Caps on long requests (see `CallOptions.long`), for all upstreams together. */
@@ -347,9 +349,13 @@ export class Upstream {
       const ns = query?.namespace ?? this.view.defaultQuery.namespace;
       const reason = deniedReason(method, p, typeof ns === 'string' ? ns : undefined);
       const message = reason
-        ? `${this.label} ${status}: Permission denied (${where}): ${reason}; get_token_self shows what the token grants.`
-        : `${this.label} ${status}: ${text} (${where}) The token is unknown or lacks a policy for this; get_token_self shows what it grants.`;
+        ? `${this.label} ${status}: Permission denied (${where}): ${reason}; get_token_self shows the token's policies and roles, get_acl_policy a policy's rules.`
+        : `${this.label} ${status}: ${text} (${where}) The token is unknown or lacks a policy for this; get_token_self shows its policies and roles, get_acl_policy a policy's rules.`;
       return new ToolError(message, 'caller', status, reason ?? 'permission denied');
+    }
+    // Nomad OSS answers Enterprise endpoints (quotas, sentinel, recommendations) 501 (command/agent/http_ce.go entOnly)
+    if (this.isNomad && status === 501 && text === 'Nomad Enterprise only endpoint') {
+      return new ToolError(`${this.label} ${status}: ${text} (${where}): this is a Nomad Enterprise feature, and this cluster runs Nomad Community Edition.`, 'caller', status, 'a Nomad Enterprise feature (this cluster runs Community Edition)');
     }
     if (this.isNomad && status === 500 && text.startsWith('Unknown allocation')) {
       return new ToolError(`${this.label} ${status}: ${text} (${where}): allocation not found or not permitted (Nomad answers the same when the token may not read it).`, 'caller', status, 'allocation not found or not permitted');
@@ -487,7 +493,7 @@ export class Upstream {
     }
     const headers = flatHeaders(res.headers);
     if (res.statusCode >= 300 && res.statusCode < 400) throw this.redirectError(res.statusCode, headers, method, p);
-    if (res.statusCode >= 400) {
+    if (res.statusCode >= 400 && !opts.accept?.includes(res.statusCode)) {
       const te = this.failure(res.statusCode, text, method, p, opts.query);
       if (RETRYABLE_STATUS.has(res.statusCode)) throw new RetryableError(te);
       throw te;

@@ -6,6 +6,7 @@ import allocationStatus from './allocation-status.js';
 import createJob from './create-job.js';
 import diagnoseVolume from './diagnose-volume.js';
 import execInAllocation from './exec-in-allocation.js';
+import editJob from './edit-job.js';
 import explainPlacement from './explain-placement.js';
 import clusterCapacity from './cluster-capacity.js';
 import compareVersions from './compare-versions.js';
@@ -62,6 +63,7 @@ const ALL = [
   diagnoseVolume,
   execInAllocation,
   monitorAgent,
+  editJob,
 ] as unknown as Plugin[];
 
 /** A fresh map of every built-in plugin (name → plugin). */

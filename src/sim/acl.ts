@@ -305,12 +305,16 @@ export function policySpecific(ctx: Ctx, name: string): unknown {
   }
 }
 
-/** GET /v1/acl/tokens (ACL.ListTokens, management only): stubs without secrets. */
+/**
+ * GET /v1/acl/tokens (ACL.ListTokens, management only, nomad/acl_endpoint.go ~857): stubs without
+ * secrets; `prefix` is an accessor ID prefix (ACLTokenByAccessorIDPrefix ~890).
+ */
 export function tokensList(ctx: Ctx): unknown {
   ctx.requireMethod('GET');
   requireAcls(ctx);
   needManagement(ctx);
-  return [...ctx.state.aclTokens.values()].map((t) => {
+  const prefix = ctx.q('prefix');
+  return [...ctx.state.aclTokens.values()].filter((t) => t.AccessorID.startsWith(prefix)).map((t) => {
     const { SecretID: _secret, ...stub } = tokenView(t) as AclToken;
     return stub;
   });
@@ -360,12 +364,16 @@ export function tokenSpecific(ctx: Ctx, accessor: string): unknown {
   }
 }
 
-/** GET /v1/acl/roles (ACL.ListRoles): all for management, else the token's own roles. */
+/**
+ * GET /v1/acl/roles (ACL.ListRoles, nomad/acl_endpoint.go ~1455): all for management, else the token's
+ * own roles; `prefix` is a role ID prefix (GetACLRoleByIDPrefix ~1526).
+ */
 export function rolesList(ctx: Ctx): unknown {
   ctx.requireMethod('GET');
   requireAcls(ctx);
   const own = new Set((ctx.token?.Roles ?? []).map((r) => r.ID));
-  return [...ctx.state.aclRoles.values()].filter((r) => ctx.acl.isManagement() || own.has(r.ID));
+  const prefix = ctx.q('prefix');
+  return [...ctx.state.aclRoles.values()].filter((r) => r.ID.startsWith(prefix) && (ctx.acl.isManagement() || own.has(r.ID)));
 }
 
 /** PUT/POST /v1/acl/role: creates a role (ACL.UpsertRoles, management only). */

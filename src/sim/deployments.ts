@@ -116,6 +116,76 @@ function promote(ctx: Ctx, id: string): JsonObject {
   return updateResponse(ctx, d, ev?.ID ?? '', ev?.CreateIndex ?? 0, state.index);
 }
 
+/**
+ * PUT/POST /v1/deployment/unblock/:id (command/agent/deployment_endpoint.go deploymentUnblock ~129):
+ * DeploymentID in the body, equal to the path's (400); Deployment.Unblock (nomad/deployment_endpoint.go
+ * ~296) answers 500 `deployment not found`, `can't unblock terminal deployment` (structs/errors.go ~45),
+ * and otherwise calls the deployment watcher, which on Nomad OSS does nothing and returns no error
+ * (nomad/deploymentwatcher/multiregion_ce.go UnblockDeployment: "In single-region deployments, the
+ * blocked state is unused"): 200 with a zero DeploymentUpdateResponse, Index 0.
+ */
+function unblock(ctx: Ctx, id: string): JsonObject {
+  bodyFor(ctx, id);
+  const d = find(ctx, id);
+  if (terminal(d)) throw rpcError("can't unblock terminal deployment");
+  ctx.index = 0;
+  return { EvalID: '', EvalCreateIndex: 0, DeploymentModifyIndex: 0, RevertedJobVersion: null, Index: 0 };
+}
+
+/**
+ * PUT/POST /v1/deployment/allocation-health/:id (deploymentSetAllocHealth ~154; Deployment.SetAllocHealth
+ * nomad/deployment_endpoint.go ~405): 500 `must specify at least one healthy/unhealthy allocation ID`,
+ * `deployment not found`, `can't set health of allocations for a terminal deployment`; then the state
+ * store (nomad/state/state_store.go UpdateDeploymentAllocHealth ~5154) refuses `unknown alloc "x"` and
+ * `alloc "x" is not part of deployment "d"`. Unhealthy allocations fail the deployment with
+ * "Failed due to unhealthy allocations" (deploymentwatcher/deployment_watcher.go SetAllocHealth ~170,
+ * rolling back when the group auto-reverts); the watcher's evaluation is in the answer.
+ */
+function setAllocHealth(ctx: Ctx, id: string): JsonObject {
+  const body = bodyFor(ctx, id);
+  const strings = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
+  const healthy = strings(body.HealthyAllocationIDs);
+  const unhealthy = strings(body.UnhealthyAllocationIDs);
+  if (healthy.length + unhealthy.length === 0) throw rpcError('must specify at least one healthy/unhealthy allocation ID');
+  const d = find(ctx, id);
+  if (terminal(d)) throw rpcError("can't set health of allocations for a terminal deployment");
+  const state = ctx.state;
+  for (const aid of [...healthy, ...unhealthy]) {
+    const a = state.allocs.get(aid);
+    if (!a) throw rpcError(`unknown alloc "${aid}"`);
+    if (a.DeploymentID !== id) throw rpcError(`alloc "${aid}" is not part of deployment "${id}"`);
+  }
+  const index = state.bump();
+  const now = new Date().toISOString();
+  const mark = (aid: string, ok: boolean) => {
+    const a = state.allocs.get(aid)!;
+    a.DeploymentStatus = { Healthy: ok, Timestamp: now, Canary: a.DeploymentStatus?.Canary ?? false, ModifyIndex: index };
+    a.ModifyIndex = index;
+  };
+  healthy.forEach((aid) => mark(aid, true));
+  unhealthy.forEach((aid) => mark(aid, false));
+  let reverted: number | null = null;
+  if (unhealthy.length) {
+    d.Status = 'failed';
+    d.StatusDescription = 'Failed due to unhealthy allocations';
+    const groups = new Set(unhealthy.map((aid) => state.allocs.get(aid)!.TaskGroup));
+    if ([...groups].some((g) => d.TaskGroups[g]?.AutoRevert)) {
+      const stable = state.versions(d.Namespace, d.JobID).filter((v) => v.Stable && v.Version < d.JobVersion).pop();
+      if (stable) {
+        reverted = stable.Version;
+        d.StatusDescription += ` - rolling back to job version ${stable.Version}`;
+        upsertJob(state, structuredClone(stable));
+      }
+    }
+  }
+  d.ModifyIndex = index;
+  d.ModifyTime = nowNanos();
+  state.publish([deploymentEvent('DeploymentStatusUpdate', d)]);
+  const job = state.job(d.Namespace, d.JobID);
+  const ev = job ? evaluateJob(state, job, 'deployment-watcher', index) : undefined;
+  return updateResponse(ctx, d, ev?.ID ?? '', index, index, reverted);
+}
+
 /** /v1/deployment/<id> and /v1/deployment/<action>/<id> */
 export function deploymentSpecific(ctx: Ctx, rest: string): unknown {
   const action = /^(allocations|fail|pause|promote|allocation-health|unblock)\/(.*)$/.exec(rest);
@@ -132,27 +202,9 @@ export function deploymentSpecific(ctx: Ctx, rest: string): unknown {
       case 'promote':
         return promote(ctx, id);
       case 'unblock':
-        ctx.requireWrite();
-        throw rpcError(terminal(find(ctx, id)) ? "can't unblock terminal deployment" : "can't unblock running deployment");
-      default: {
-        ctx.requireWrite();
-        const body = ctx.json();
-        find(ctx, id);
-        const healthy = Array.isArray(body.HealthyAllocationIDs) ? body.HealthyAllocationIDs : [];
-        const unhealthy = Array.isArray(body.UnhealthyAllocationIDs) ? body.UnhealthyAllocationIDs : [];
-        if (healthy.length + unhealthy.length === 0) throw rpcError('must specify at least one healthy/unhealthy allocation ID');
-        const d = find(ctx, id);
-        const index = ctx.state.bump();
-        for (const aid of healthy as string[]) {
-          const a = ctx.state.allocs.get(aid);
-          if (a) a.DeploymentStatus = { Healthy: true, Timestamp: new Date().toISOString(), Canary: a.DeploymentStatus?.Canary ?? false, ModifyIndex: index };
-        }
-        for (const aid of unhealthy as string[]) {
-          const a = ctx.state.allocs.get(aid);
-          if (a) a.DeploymentStatus = { Healthy: false, Timestamp: new Date().toISOString(), Canary: a.DeploymentStatus?.Canary ?? false, ModifyIndex: index };
-        }
-        return updateResponse(ctx, d, '', 0, index);
-      }
+        return unblock(ctx, id);
+      default:
+        return setAllocHealth(ctx, id);
     }
   }
   ctx.requireMethod('GET');

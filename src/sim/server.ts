@@ -31,6 +31,8 @@ import { logsEndpoint } from './logs.js';
 import { agentMonitor } from './monitor.js';
 import { namespaceSpecific, namespacesList } from './namespaces.js';
 import { nodeSpecific, nodesList } from './nodes.js';
+import { autopilotHealth, enterpriseOnly, raftRequest, schedulerConfiguration } from './operator.js';
+import { scalingPoliciesList, scalingPolicySpecific } from './scaling.js';
 import { fuzzySearch, prefixSearch } from './search.js';
 import { agentMembers, agentSelf, regions, statusLeader, statusPeers } from './status.js';
 import { variableSpecific, variablesList } from './variables.js';
@@ -139,6 +141,18 @@ const ROUTES: Route[] = [
   { pattern: '/v1/acl/binding-rule/', handler: bindingRuleSpecific },
   // ACL.Login needs no token (nomad/acl_endpoint.go Login ~2917)
   { pattern: '/v1/acl/login', handler: login, auth: 'open' },
+  // Operator reads (nomad/operator_endpoint.go): raft configuration needs management, the others operator:read
+  { pattern: '/v1/operator/raft/', handler: raftRequest },
+  { pattern: '/v1/operator/autopilot/health', handler: autopilotHealth },
+  { pattern: '/v1/operator/scheduler/configuration', handler: schedulerConfiguration },
+  // Enterprise endpoints on Nomad OSS: 501 before any token check (command/agent/http_ce.go ~18–21)
+  { pattern: '/v1/quotas', handler: enterpriseOnly, auth: 'open', local: true },
+  { pattern: '/v1/quota', handler: enterpriseOnly, auth: 'open', local: true },
+  { pattern: '/v1/quota/', handler: enterpriseOnly, auth: 'open', local: true },
+  { pattern: '/v1/quota-usages', handler: enterpriseOnly, auth: 'open', local: true },
+  // Scaling.ListPolicies / GetPolicy check their capabilities in the handler (nomad/scaling_endpoint.go)
+  { pattern: '/v1/scaling/policies', handler: scalingPoliciesList },
+  { pattern: '/v1/scaling/policy/', handler: scalingPolicySpecific },
   // Event.Stream is served in-region without leader forwarding (nomad/event_endpoint.go stream)
   { pattern: '/v1/event/stream', handler: eventStream, stream: true, local: true },
   { pattern: '/v1/search', handler: prefixSearch, postRead: true },

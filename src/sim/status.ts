@@ -1,5 +1,6 @@
 /** Cluster identity: /v1/status/leader, /v1/status/peers, /v1/agent/self, /v1/agent/members, /v1/regions. */
 import type { Ctx } from './http.js';
+import { peerMembers, raftPeers } from './operator.js';
 
 const LEADER = '127.0.0.1:4647';
 
@@ -15,7 +16,7 @@ export function statusLeader(ctx: Ctx): unknown {
 /** GET /v1/status/peers: the raft configuration, which a stale read still has without a leader (~69). */
 export function statusPeers(ctx: Ctx): unknown {
   ctx.requireMethod('GET');
-  return [LEADER];
+  return raftPeers(ctx.state).map((p) => p.address);
 }
 
 export function regions(ctx: Ctx): unknown {
@@ -70,5 +71,11 @@ export function agentSelf(ctx: Ctx): unknown {
 
 export function agentMembers(ctx: Ctx): unknown {
   ctx.requireMethod('GET');
-  return { ServerName: 'nomad-sim', ServerRegion: ctx.state.region, ServerDC: ctx.state.datacenter, Members: [member(ctx)] };
+  // the other raft servers that serf still knows (alive or failed: serf keeps failed members until reaped)
+  const others = peerMembers(ctx.state).map((p) => {
+    const [addr, port] = p.address.split(':');
+    const m = member(ctx);
+    return { ...m, Name: p.name, Addr: addr, Status: p.serf, Tags: { ...m.Tags, rpc_addr: addr, port, id: p.id, bootstrap: '0' } };
+  });
+  return { ServerName: 'nomad-sim', ServerRegion: ctx.state.region, ServerDC: ctx.state.datacenter, Members: [member(ctx), ...others] };
 }

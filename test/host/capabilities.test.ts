@@ -30,6 +30,19 @@ describe('capabilityFor', () => {
     expect(capabilityFor(method, path, ns)).toEqual(want);
   });
 
+  it('ACL, operator and scaling endpoints: management-only reads say so (nomad/acl_endpoint.go, operator_endpoint.go)', () => {
+    expect(capabilityFor('GET', '/v1/acl/tokens')).toEqual({ capability: 'management' });
+    expect(capabilityFor('GET', '/v1/operator/raft/configuration')).toEqual({ capability: 'management' });
+    expect(capabilityFor('GET', '/v1/operator/autopilot/health')).toEqual({ capability: 'operator:read' });
+    expect(capabilityFor('GET', '/v1/scaling/policies', 'web')).toEqual({ capability: 'list-scaling-policies', namespace: 'web' });
+    expect(deniedReason('GET', '/v1/acl/tokens')).toBe('the endpoint needs a management token');
+    expect(deniedReason('GET', '/v1/acl/binding-rules')).toBe('the endpoint needs a management token');
+    expect(deniedReason('GET', '/v1/acl/token/3f1c')).toBe('only a management token, or the token itself, may read a token');
+    expect(deniedReason('GET', '/v1/acl/policy/ops')).toBe('only a management token, or a token holding the policy, may read it');
+    expect(deniedReason('GET', '/v1/acl/role/9a2e')).toBe('only a management token, or a token holding the role, may read it');
+    expect(deniedReason('GET', '/v1/acl/token/self')).toBe('Nomad does not know the token (or it expired)');
+  });
+
   it('knows nothing of endpoints outside the table, and of open ones', () => {
     expect(capabilityFor('GET', '/v1/status/leader')).toBeUndefined();
     expect(capabilityFor('GET', '/v1/regions')).toBeUndefined();
