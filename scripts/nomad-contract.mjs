@@ -78,6 +78,8 @@ const ENDPOINTS = {
   'PUT /v1/deployment/promote/:id': { type: 'DeploymentUpdateResponse', fn: 'Deployments.PromoteGroups' },
   'PUT /v1/deployment/fail/:id': { type: 'DeploymentUpdateResponse', fn: 'Deployments.Fail' },
   'PUT /v1/deployment/pause/:id': { type: 'DeploymentUpdateResponse', fn: 'Deployments.Pause' },
+  'PUT /v1/deployment/unblock/:id': { type: 'DeploymentUpdateResponse', fn: 'Deployments.Unblock' },
+  'PUT /v1/deployment/allocation-health/:id': { type: 'DeploymentUpdateResponse', fn: 'Deployments.SetAllocHealth' },
   // NodeIndexSort is []*NodeListStub (nodes.go)
   'GET /v1/nodes': { type: 'NodeListStub[]', fn: 'Nodes.List', via: 'var resp NodeIndexSort' },
   'GET /v1/node/:id': { type: 'Node', fn: 'Nodes.Info' },
@@ -98,6 +100,24 @@ const ENDPOINTS = {
   // the Nomad side of single sign-on, as the README sets it up (the simulator serves them; the product does not call them)
   'PUT /v1/acl/auth-method': { type: 'ACLAuthMethod', fn: 'ACLAuthMethods.Create' },
   'PUT /v1/acl/binding-rule': { type: 'ACLBindingRule', fn: 'ACLBindingRules.Create' },
+  'GET /v1/acl/policy/:name': { type: 'ACLPolicy', fn: 'ACLPolicies.Info' },
+  'GET /v1/acl/tokens': { type: 'ACLTokenListStub[]', fn: 'ACLTokens.List' },
+  'GET /v1/acl/token/:id': { type: 'ACLToken', fn: 'ACLTokens.Info' },
+  'GET /v1/acl/roles': { type: 'ACLRoleListStub[]', fn: 'ACLRoles.List' },
+  'GET /v1/acl/role/:id': { type: 'ACLRole', fn: 'ACLRoles.Get' },
+  'GET /v1/acl/auth-methods': { type: 'ACLAuthMethodListStub[]', fn: 'ACLAuthMethods.List' },
+  'GET /v1/acl/auth-method/:name': { type: 'ACLAuthMethod', fn: 'ACLAuthMethods.Get' },
+  'GET /v1/acl/binding-rules': { type: 'ACLBindingRuleListStub[]', fn: 'ACLBindingRules.List' },
+  'GET /v1/acl/binding-rule/:id': { type: 'ACLBindingRule', fn: 'ACLBindingRules.Get' },
+  // the Go client reads a 429 (unhealthy) as an error; Nomad sends the same report with it (operator_endpoint.go ~246)
+  'GET /v1/operator/autopilot/health': { type: 'OperatorHealthReply', fn: 'Operator.AutopilotServerHealth' },
+  'GET /v1/operator/raft/configuration': { type: 'RaftConfiguration', fn: 'Operator.RaftGetConfiguration' },
+  'GET /v1/operator/scheduler/configuration': { type: 'SchedulerConfigurationResponse', fn: 'Operator.SchedulerGetConfiguration' },
+  // Enterprise only: Nomad CE answers 501 (command/agent/http_ce.go)
+  'GET /v1/quotas': { type: 'QuotaSpec[]', fn: 'Quotas.List' },
+  'GET /v1/quota/:name': { type: 'QuotaSpec', fn: 'Quotas.Info' },
+  'GET /v1/scaling/policies': { type: 'ScalingPolicyListStub[]', fn: 'Scaling.ListPolicies' },
+  'GET /v1/scaling/policy/:id': { type: 'ScalingPolicy', fn: 'Scaling.GetPolicy' },
   'GET /v1/status/leader': { type: 'string', fn: 'Status.Leader', via: 'var resp string' },
   'GET /v1/status/peers': { type: 'string[]', fn: 'Status.Peers', via: 'var resp []string' },
   'GET /v1/regions': { type: 'string[]', fn: 'Regions.List', via: 'var resp []string' },

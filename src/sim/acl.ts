@@ -314,10 +314,12 @@ export function tokensList(ctx: Ctx): unknown {
   requireAcls(ctx);
   needManagement(ctx);
   const prefix = ctx.q('prefix');
-  return [...ctx.state.aclTokens.values()].filter((t) => t.AccessorID.startsWith(prefix)).map((t) => {
-    const { SecretID: _secret, ...stub } = tokenView(t) as AclToken;
-    return stub;
-  });
+  // ACLToken.Stub: no SecretID and no ExpirationTTL (nomad/structs/structs.go ~13645)
+  return [...ctx.state.aclTokens.values()].filter((t) => t.AccessorID.startsWith(prefix)).map((t) => ({
+    AccessorID: t.AccessorID, Name: t.Name, Type: t.Type, Policies: t.Policies, Roles: t.Roles, Global: t.Global,
+    Hash: hash(t.Name, t.Type, t.Policies, t.Roles, t.Global), CreateTime: t.CreateTime, ExpirationTime: t.ExpirationTime,
+    CreateIndex: t.CreateIndex, ModifyIndex: t.ModifyIndex,
+  }));
 }
 
 /** PUT/POST /v1/acl/token: creates a token (ACL.UpsertTokens, management only); Nomad makes the secret. */
