@@ -102,10 +102,10 @@ function escalation(tool: Tool, args: unknown): string | undefined {
   return tool.descriptor.destructiveWhen?.find((k) => a[k] === true);
 }
 
-/** The argument (from `confirmWhen`) that makes this call change the cluster, if any: the user is asked first. */
+/** The argument (from `confirmWhen`) that makes this call change the cluster, if given (anything but false/null): the user is asked first. */
 function confirmable(tool: Tool, args: unknown): string | undefined {
   const a = (args ?? {}) as Record<string, unknown>;
-  return tool.descriptor.confirmWhen?.find((k) => a[k] === true);
+  return tool.descriptor.confirmWhen?.find((k) => a[k] !== undefined && a[k] !== null && a[k] !== false);
 }
 
 const TARGET_KEYS = ['job_id', 'node_id', 'alloc_id', 'task', 'command', 'deployment_id', 'path', 'name', 'namespace'];

@@ -75,7 +75,7 @@ export interface ToolDescriptor {
   tier?: Tier;
   /** Arguments that make a call irreversible when true (purge): refused without --allow-destructive. */
   destructiveWhen?: string[];
-  /** Arguments that make a call change the cluster when true (edit_job's apply): the user is asked first, like a destructive call. */
+  /** Arguments that make a call change the cluster when given (edit_job's apply_at): the user is asked first, like a destructive call. */
   confirmWhen?: string[];
   annotations?: ToolAnnotations;
   input?: JsonSchema;

@@ -59,7 +59,7 @@ describe('plan first', () => {
     expect(r.text).toContain('group web count: 2 → 4');
     expect(r.text).toContain('job diff: Edited');
     expect(r.text).toMatch(/web: 2 place/);
-    expect(r.text).toContain(`apply=true and job_modify_index=${before.JobModifyIndex}`);
+    expect(r.text).toContain(`call edit_job again with the same changes and apply_at=${before.JobModifyIndex}`);
     expect(r.structured).toMatchObject({ registered: false, job_modify_index: before.JobModifyIndex, edits: ['group web count: 2 → 4'] });
     expect(registers()).toBe(n);
     expect((await job()).JobModifyIndex).toBe(before.JobModifyIndex);
@@ -78,9 +78,11 @@ describe('plan first', () => {
     expect(missing.text).toContain('No job "nope" in namespace "default"');
     const empty = await mcp.call('edit_job', { job_id: 'shop', changes: { group: 'web' } });
     expect(empty.text).toContain('changes is empty');
-    const noIndex = await mcp.call('edit_job', { job_id: 'shop', changes: { group: 'web', count: 3 }, apply: true });
-    expect(noIndex.isError).toBe(true);
-    expect(noIndex.text).toContain('apply=true needs job_modify_index');
+    const bad = await mcp.call('edit_job', { job_id: 'shop', changes: { group: 'web', count: -1, cpu: 'lots', replicas: 3, env: { A: 1 } } });
+    expect(bad.isError).toBe(true);
+    expect(bad.text).toBe(
+      'Invalid changes: "count" must be a whole number of at least 0; "cpu" must be a whole number of at least 1; unknown change "replicas" (known: group, task, image, count, cpu, memory, env, meta); "env" must be an object of text values (null removes a key).',
+    );
   });
 });
 
@@ -90,7 +92,7 @@ describe('apply', () => {
     const changes = { task: 'app', image: 'nginx:1.28', env: { MODE: 'canary', DEBUG: '1' }, cpu: 150, memory: 256, meta: { owner: 'platform' } };
     const plan = await mcp.call('edit_job', { job_id: 'shop', changes });
     expect(plan.text).toContain('group web task app image: nginx:1.27 → nginx:1.28');
-    const r = await mcp.call('edit_job', { job_id: 'shop', changes, apply: true, job_modify_index: before.JobModifyIndex });
+    const r = await mcp.call('edit_job', { job_id: 'shop', changes, apply_at: before.JobModifyIndex });
     expect(r.isError, r.text).toBe(false);
     expect(r.text).toContain('group web task app env MODE: prod → canary');
     expect(r.text).toContain('group web task app memory: 128 → 256 MB');
@@ -116,7 +118,7 @@ describe('apply', () => {
     spec.TaskGroups[1].Count = 3;
     await register(spec);
     const n = registers();
-    const r = await mcp.call('edit_job', { job_id: 'shop', changes: { group: 'web', count: 5 }, apply: true, job_modify_index: planned.JobModifyIndex });
+    const r = await mcp.call('edit_job', { job_id: 'shop', changes: { group: 'web', count: 5 }, apply_at: planned.JobModifyIndex });
     expect(r.isError).toBe(true);
     expect(r.text).toContain(`Job shop changed since the plan (JobModifyIndex ${planned.JobModifyIndex} then,`);
     expect(r.text).toContain('nothing was registered');
@@ -126,7 +128,7 @@ describe('apply', () => {
 });
 
 describe('confirmation (2026-07-28, elicitation)', () => {
-  it('apply asks the user with the changes in the question; a no registers nothing, a yes registers', async () => {
+  it('apply_at asks the user with the changes in the question; a no registers nothing, a yes registers', async () => {
     const questions: string[] = [];
     let yes = false;
     const client = new ModernClient({ name: 'e2e-edit', version: '1' }, { capabilities: { elicitation: {} }, versionNegotiation: { mode: { pin: MODERN } } });
@@ -144,7 +146,7 @@ describe('confirmation (2026-07-28, elicitation)', () => {
       expect(questions).toEqual([]);
       const index = (plan.structuredContent as { job_modify_index: number }).job_modify_index;
       const n = registers();
-      const args = { job_id: 'shop', changes: { group: 'worker', count: 2 }, apply: true, job_modify_index: index };
+      const args = { job_id: 'shop', changes: { group: 'worker', count: 2 }, apply_at: index };
       const no = await client.callTool({ name: 'edit_job', arguments: args });
       expect(no.isError).toBe(true);
       expect(text(no)).toContain('was not run: the user did not confirm it');

@@ -35,6 +35,32 @@ interface EditGroup {
 
 const TASK_CHANGES = ['image', 'env', 'cpu', 'memory'] as const;
 
+const KINDS: Record<keyof JobChanges, 'name' | 'count' | 'size' | 'map'> = {
+  group: 'name', task: 'name', image: 'name', count: 'count', cpu: 'size', memory: 'size', env: 'map', meta: 'map',
+};
+
+/**
+ * The `changes` argument checked key by key (the listed schema only says it is an object, to keep the
+ * tool list short): known keys, names and images non-empty text, counts whole numbers from 0, cpu and
+ * memory from 1, env and meta objects of text or null. One sentence per problem, all at once.
+ */
+export function parseChanges(input: Record<string, unknown>): JobChanges {
+  const problems: string[] = [];
+  for (const [k, v] of Object.entries(input)) {
+    const kind = KINDS[k as keyof JobChanges];
+    if (!Object.hasOwn(KINDS, k)) problems.push(`unknown change "${k}" (known: ${Object.keys(KINDS).join(', ')})`);
+    else if (kind === 'name' && (typeof v !== 'string' || v === '')) problems.push(`"${k}" must be non-empty text`);
+    else if ((kind === 'count' || kind === 'size') && (!Number.isInteger(v) || (v as number) < (kind === 'count' ? 0 : 1))) {
+      problems.push(`"${k}" must be a whole number of at least ${kind === 'count' ? 0 : 1}`);
+    } else if (kind === 'map') {
+      const ok = v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => x === null || typeof x === 'string');
+      if (!ok) problems.push(`"${k}" must be an object of text values (null removes a key)`);
+    }
+  }
+  if (problems.length) throw new ToolError(`Invalid changes: ${problems.join('; ')}.`, 'caller');
+  return input as JobChanges;
+}
+
 function names(list: { Name: string }[]): string {
   return list.map((x) => x.Name).join(', ');
 }
