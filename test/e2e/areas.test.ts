@@ -101,7 +101,7 @@ describe('allocation files', () => {
     const up = await mcp.call('list_allocation_files', { alloc_id: billing().ID, path: 'app/../../etc' });
     expect(up.isError).toBe(true);
     expect(up.text).toContain('argument "path" must match pattern');
-    expect(up.text).toContain('(Directory relative to the allocation, e.g. web/local; ".." is refused)');
+    expect(up.text).toContain('(Directory in the allocation, e.g. web/local; no "..")');
     const read = await mcp.call('read_allocation_file', { alloc_id: billing().ID, path: '../../../etc/passwd' });
     expect(read.isError).toBe(true);
     expect(read.text).toBe('The path "../../../etc/passwd" has a ".." segment; give a path inside the allocation directory, e.g. <task>/local/config.env (list_allocation_files shows the tree).');
