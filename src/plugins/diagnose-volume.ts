@@ -36,7 +36,9 @@ export default definePlugin<Args>({
       lines.push(`${name} cannot be claimed${vol.Schedulable === false ? ' (Nomad marks it unschedulable)' : ''}:`);
       for (const p of problems) lines.push(`- ${p.check}: ${p.detail}.`);
     } else {
-      lines.push(`${name}: nothing found that stops a claim (plugin healthy, a claim free${(vol.Topologies ?? []).length ? ', topology reachable' : ''}).`);
+      // without the plugin, the topology was not checked: never claim more than what ran
+      const ran = pluginUnread ? ' among the checks that ran' : ` (plugin healthy, a claim free${(vol.Topologies ?? []).length ? ', topology reachable' : ''})`;
+      lines.push(`${name}: nothing found that stops a claim${ran}.`);
     }
     if (pluginUnread) lines.push(`Not checked: the plugin's controllers, node plugins and topology (${pluginUnread}; needs plugin:read); the volume's own plugin counts were used.`);
     const next = problems.some((p) => ['plugin', 'controller', 'node plugins'].includes(p.check))

@@ -12,10 +12,12 @@ import { connectStdio, type Connected } from './harness.js';
 
 const ADMIN = 'areas-management-token';
 const JOBS_ONLY = 'areas-jobs-only-token';
+const NS_READ = 'areas-namespace-read-token';
 
 let sim: Simulator;
 let mcp: Connected;
 let limited: Connected;
+let nsRead: Connected;
 
 beforeAll(async () => {
   sim = await startSimulator({
@@ -24,18 +26,23 @@ beforeAll(async () => {
     acl: {
       // jobs and nodes, but no CSI, read-fs or node pool capability; no list-jobs either, which
       // CSIVolume.List also accepts (nomad/csi_endpoint.go ~71)
-      policies: { 'jobs-only': 'namespace "default" { capabilities = ["read-job"] }\nnode { policy = "read" }' },
-      tokens: [{ name: 'jobs-only', secret: JOBS_ONLY, policies: ['jobs-only'] }],
+      policies: {
+        'jobs-only': 'namespace "default" { capabilities = ["read-job"] }\nnode { policy = "read" }',
+        // csi-read-volume (policy read) but no plugin rule
+        'ns-read': 'namespace "default" { policy = "read" }',
+      },
+      tokens: [{ name: 'jobs-only', secret: JOBS_ONLY, policies: ['jobs-only'] }, { name: 'ns-read', secret: NS_READ, policies: ['ns-read'] }],
     },
   });
-  [mcp, limited] = await Promise.all([
+  [mcp, limited, nsRead] = await Promise.all([
     connectStdio({ NOMAD_ADDR: sim.url, NOMAD_TOKEN: ADMIN }),
     connectStdio({ NOMAD_ADDR: sim.url, NOMAD_TOKEN: JOBS_ONLY }),
+    connectStdio({ NOMAD_ADDR: sim.url, NOMAD_TOKEN: NS_READ }),
   ]);
 });
 
 afterAll(async () => {
-  await Promise.all([mcp?.close(), limited?.close()]);
+  await Promise.all([mcp?.close(), limited?.close(), nsRead?.close()]);
   await sim?.close();
 });
 
@@ -226,6 +233,20 @@ describe('volumes and CSI plugins', () => {
     expect(archive.text).toContain('topology.ebs.csi.aws.com/zone=us-east-1c');
     const fine = await mcp.call('diagnose_volume', { id: 'uploads' });
     expect(fine.structured).toMatchObject({ claimable: true, problems: [] });
+    expect(fine.text).toBe('CSI volume uploads (namespace default, plugin aws-ebs0, multi-node-multi-writer): nothing found that stops a claim (plugin healthy, a claim free, topology reachable).');
+  });
+
+  it('diagnose_volume without plugin read: judged on the volume\'s own counts, the plugin checks said not checked', async () => {
+    const r = await nsRead.call('diagnose_volume', { id: 'pg-data' });
+    expect(r.isError, r.text).toBe(false);
+    expect(r.structured).toMatchObject({
+      claimable: false, problems: [{ check: 'node plugins' }],
+      not_checked: [{ check: 'plugin', reason: 'the token lacks plugin:read', capability: 'plugin:read' }],
+    });
+    expect(r.text).toContain("Not checked: the plugin's controllers, node plugins and topology (the token lacks plugin:read; needs plugin:read)");
+    const fine = await nsRead.call('diagnose_volume', { id: 'uploads' });
+    expect(fine.structured).toMatchObject({ claimable: null, problems: [] });
+    expect(fine.text).toMatch(/^CSI volume uploads .*: nothing found that stops a claim among the checks that ran\.\nNot checked: /);
   });
 
   it('find_problems reports the unschedulable volume with diagnose_volume as the next tool', async () => {
