@@ -6,7 +6,8 @@
  *
  * The suite runs after `npm run build` (`npm test`), so the test packs with --ignore-scripts: running
  * `prepack` here would rewrite dist/ under the other test files running at the same time. That `prepack`
- * builds is checked on package.json. npm may take the dependencies from its cache or the registry.
+ * builds is checked on package.json. The project installs offline (tests use no network beyond loopback):
+ * its lockfile is the repository's runtime entries, whose tarballs `npm ci` has already put in npm's cache.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -40,8 +41,26 @@ describe('npm pack → install in an empty project → npx nomad-mcp (issue 16.2
 
     const project = path.join(tmp, 'project');
     execFileSync('mkdir', ['-p', project]);
-    writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'empty', version: '1.0.0', private: true }));
-    npm(['install', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', path.join(tmp, packed[0].filename)], project);
+    const tarball = `file:../${packed[0].filename}`;
+    const manifest = { name: 'empty', version: '1.0.0', private: true, dependencies: { 'nomad-mcp': tarball } };
+    writeFileSync(path.join(project, 'package.json'), JSON.stringify(manifest));
+    // the lockfile: nomad-mcp from the tarball, and the repository's lock entries that are not dev-only
+    const repoLock = JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean; link?: boolean }> };
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string>; bin: object; engines: object };
+    const packages: Record<string, unknown> = {
+      '': manifest,
+      'node_modules/nomad-mcp': { version: pkg.version, resolved: tarball, dependencies: pkg.dependencies, bin: pkg.bin, engines: pkg.engines },
+    };
+    // npm 11 leaves `resolved` out of lock entries: written here, npm finds each tarball in its cache by integrity
+    // and needs no package metadata from the registry
+    for (const [where, entry] of Object.entries(repoLock.packages)) {
+      if (!where || entry.dev || entry.link) continue;
+      const name = where.slice(where.lastIndexOf('node_modules/') + 'node_modules/'.length);
+      const version = (entry as { version: string }).version;
+      packages[where] = { resolved: `https://registry.npmjs.org/${name}/-/${name.split('/').pop()}-${version}.tgz`, ...entry };
+    }
+    writeFileSync(path.join(project, 'package-lock.json'), JSON.stringify({ name: 'empty', version: '1.0.0', lockfileVersion: 3, requires: true, packages }));
+    npm(['ci', '--offline', '--omit=dev', '--no-audit', '--no-fund'], project);
     const installed = readdirSync(path.join(project, 'node_modules'));
     expect(installed).toContain('nomad-mcp');
     // no compiler, no test runner: only what runs
