@@ -187,7 +187,12 @@ async function session(env: Env, ctx: Ctx, ws: WebSocket, tracker: ExecTracker, 
   // exit code 0 is left out (proto ExitResult exit_code omitempty)
   await send({ exited: true, result: code ? { exit_code: code } : {} });
   env.agentLog.write('INFO', 'client', 'task exec session ended', { exec_id: execId }, alloc.NodeID);
-  ws.terminate();
+  // Nomad drops the connection with no close frame. End the socket (FIN after the frames) rather than destroy
+  // it: a destroyed socket can answer with a reset, and a reset can discard frames the client has not read yet.
+  const socket = (ws as unknown as { _socket?: { end(): void } })._socket;
+  if (socket) socket.end();
+  else ws.terminate();
+  setTimeout(() => ws.terminate(), 5_000).unref();
 }
 
 /** Sends output in reads of at most 1024 bytes; a task log is read a piece at a time. */

@@ -131,7 +131,9 @@ describe('without --allow-destructive', () => {
       expect((await fetch(`${sim.url}/v1/job/web`)).status).toBe(200);
       // the tool claiming read-only is served as the write it is
       const peek = (await mcp.client.listTools()).tools.find((t) => t.name === 'team_peek');
-      expect(peek?.annotations?.readOnlyHint).toBe(false);
+      // (tools/list leaves out annotations at MCP's defaults: an absent readOnlyHint means false)
+      expect(peek).toBeDefined();
+      expect(peek!.annotations?.readOnlyHint ?? false).toBe(false);
     } finally {
       await mcp.close();
     }
