@@ -349,7 +349,7 @@ export class Upstream {
       const ns = query?.namespace ?? this.view.defaultQuery.namespace;
       const reason = deniedReason(method, p, typeof ns === 'string' ? ns : undefined);
       const message = reason
-        ? `${this.label} ${status}: Permission denied (${where}): ${reason}; get_token_self shows the token's policies and roles, get_acl_policy a policy's rules.`
+        ? `${this.label} ${status}: ${text} (${where}): ${reason}; get_token_self shows the token's policies and roles, get_acl_policy a policy's rules.`
         : `${this.label} ${status}: ${text} (${where}) The token is unknown or lacks a policy for this; get_token_self shows its policies and roles, get_acl_policy a policy's rules.`;
       return new ToolError(message, 'caller', status, reason ?? 'permission denied');
     }

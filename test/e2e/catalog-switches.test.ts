@@ -38,6 +38,11 @@ const CATALOG_TOOLS = [
   'list_node_pools', 'get_node_pool', 'list_volumes', 'get_volume', 'list_csi_plugins', 'get_csi_plugin', 'diagnose_volume',
   // exec.test.ts, monitor.test.ts
   'exec_in_allocation', 'monitor_agent',
+  // acl-reads.test.ts, operator.test.ts, deployment-writes.test.ts, job-edit.test.ts
+  'list_acl_tokens', 'get_acl_token', 'list_acl_roles', 'get_acl_role', 'get_acl_policy', 'list_auth_methods', 'get_auth_method',
+  'list_binding_rules', 'get_binding_rule', 'get_autopilot_health', 'get_raft_configuration', 'get_scheduler_configuration',
+  'list_quotas', 'get_quota', 'list_regions', 'list_scaling_policies', 'get_scaling_policy', 'unblock_deployment',
+  'set_deployment_alloc_health', 'edit_job',
 ];
 
 const NODE_TOOLS = ['drain_node', 'get_node', 'get_node_meta', 'get_node_pool', 'get_node_stats', 'list_node_pools', 'list_nodes', 'set_node_eligibility'];
