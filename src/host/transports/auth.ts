@@ -33,7 +33,7 @@ export function tokenMatches(presented: string, tokens: string[]): boolean {
   return ok;
 }
 
-function bearer(req: IncomingMessage): string | undefined {
+export function bearer(req: IncomingMessage): string | undefined {
   const h = req.headers.authorization;
   const m = typeof h === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(h) : null;
   return m?.[1];

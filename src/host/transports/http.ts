@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { AclEnforcement } from '../nomad-acl.js';
 import type { Upstream } from '../upstream.js';
 import type { AuthExtra, ToolHost } from '../server.js';
-import { type AuthMode, type OriginPolicy, authenticate, corsOrigin, originPolicy, originProblem, seesDetails } from './auth.js';
+import { type AuthMode, type OriginPolicy, authenticate, bearer, tokenMatches, corsOrigin, originPolicy, originProblem, seesDetails } from './auth.js';
 import { type Identity, TokenVerifier } from '../identity.js';
 import { type Refusal, SessionTable } from './sessions.js';
 import { handleRest } from './rest.js';
@@ -18,8 +18,8 @@ import type { Metrics } from '../metrics.js';
 import { openApiDocument } from '../openapi.js';
 import { RouteLabels } from '../route-label.js';
 import { serveDocs, serveIndex } from './web.js';
+import { sendJson } from './send-json.js';
 import { TrustedProxies, clientAddress } from './client-address.js';
-import { timingSafeEqual, createHash } from 'node:crypto';
 
 export interface HttpOptions {
   host: string;
@@ -96,25 +96,6 @@ function trimSlashes(p: string): string {
   return p.slice(0, end);
 }
 
-/** The bearer token of a request, if any. */
-function bearerOf(req: IncomingMessage): string | undefined {
-  const h = req.headers.authorization;
-  return typeof h === 'string' && h.slice(0, 7).toLowerCase() === 'bearer ' ? h.slice(7).trim() : undefined;
-}
-
-/** Constant-time comparison of a presented secret with the expected one. */
-function sameSecret(given: string | undefined, expected: string): boolean {
-  if (given === undefined) return false;
-  const d = (x: string) => createHash('sha256').update(x).digest();
-  return timingSafeEqual(d(given), d(expected));
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.headersSent) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
 
 class BodyError extends Error {
   constructor(readonly status: number, message: string) {
@@ -432,12 +413,15 @@ export async function serveHttp(host: ToolHost, opts: HttpOptions): Promise<Http
       return;
     }
     if (isMetrics && opts.metricsToken !== undefined) {
-      if (!sameSecret(bearerOf(req), opts.metricsToken)) return sendJson(res, 401, { error: 'missing or wrong bearer token for /metrics (--metrics-token)' }, { 'www-authenticate': 'Bearer realm="nomad-mcp metrics"' });
+      const presented = bearer(req);
+      if (presented === undefined || !tokenMatches(presented, [opts.metricsToken])) return sendJson(res, 401, { error: 'missing or wrong bearer token for /metrics (--metrics-token)' }, { 'www-authenticate': 'Bearer realm="nomad-mcp metrics"' });
       return sendMetrics(res);
     }
     const a = await authenticate(req, opts.auth, verifier);
-    if (!a.ok && a.status === 429) metrics?.refused('token-checks');
-    if (!a.ok && a.status === 429) return sendJson(res, 429, { error: a.message }, { 'retry-after': String(a.retryAfter ?? 60) });
+    if (!a.ok && a.status === 429) {
+      metrics?.refused('token-checks');
+      return sendJson(res, 429, { error: a.message }, { 'retry-after': String(a.retryAfter ?? 60) });
+    }
     if (!a.ok) return sendJson(res, a.status, { error: a.message }, a.status === 503 ? {} : { 'www-authenticate': a.wwwAuthenticate ?? 'Bearer realm="nomad-mcp"' });
     req.auth = a.auth;
     if (acl?.state === 'disabled' && opts.acl && !opts.acl.allowDisabled) {

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sendJson as send } from './send-json.js';
 
 /**
  * The pages around the API: `/` (what is served where), `/docs` (Swagger UI over /openapi.json, every file
@@ -99,10 +100,4 @@ export function serveIndex(req: IncomingMessage, res: ServerResponse, e: Endpoin
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
 }
