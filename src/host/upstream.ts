@@ -379,10 +379,15 @@ export class Upstream {
 
   /** One JSON request. Non-2xx answers and transport failures throw a ToolError with a readable message. */
   async request<T = unknown>(method: HttpMethod, p: string, opts: CallOptions = {}): Promise<UpstreamResponse<T>> {
+    return this.observed(method, p, () => this.requestWithSource<T>(method, p, opts));
+  }
+
+  /** Runs one request under the registry's observer (metrics, traces): its status, or none when it failed without one. */
+  private async observed<R extends { status: number }>(method: HttpMethod, p: string, run: () => Promise<R>): Promise<R> {
     const done = this.shared.observing?.observer?.request?.({ upstream: this.name, method, path: p });
-    if (!done) return this.requestWithSource<T>(method, p, opts);
+    if (!done) return run();
     try {
-      const r = await this.requestWithSource<T>(method, p, opts);
+      const r = await run();
       done(r.status);
       return r;
     } catch (err) {
@@ -536,16 +541,7 @@ export class Upstream {
    */
   async stream(p: string, opts: CallOptions = {}): Promise<StreamResponse> {
     // observed until the answer's headers: a stream's length is the caller's, not Nomad's latency
-    const done = this.shared.observing?.observer?.request?.({ upstream: this.name, method: 'GET', path: p });
-    if (!done) return this.openStream(p, opts);
-    try {
-      const r = await this.openStream(p, opts);
-      done(r.status);
-      return r;
-    } catch (err) {
-      done(err instanceof ToolError ? err.status : undefined);
-      throw err;
-    }
+    return this.observed('GET', p, () => this.openStream(p, opts));
   }
 
   private async openStream(p: string, opts: CallOptions): Promise<StreamResponse> {
