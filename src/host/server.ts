@@ -290,6 +290,11 @@ export class ToolHost {
     this.upstreams.observe(this.observers);
   }
 
+  /** What observers see of a call's name: a served tool's, a resource template's, or "(unknown)", never caller text. */
+  private observedName(name: string): string {
+    return name.startsWith('resource:') || this.inventory.byName.has(name) ? name : '(unknown)';
+  }
+
   /** Long upstream requests (log follows, event streams, blocking waits) open now. */
   get openStreams(): number {
     return this.upstreams.openStreams;
@@ -375,9 +380,7 @@ export class ToolHost {
       const ms = Math.round((performance.now() - started) * 100) / 100;
       return { r, end: { outcome, refused: r.refused, category: r.isError ? r.category : undefined, ms } };
     };
-    // observers see a bounded name: a served tool's, a resource template's, or "(unknown)", never caller text
-    const label = name.startsWith('resource:') || this.inventory.byName.has(name) ? name : '(unknown)';
-    const { r, end } = this.observers.size ? await this.observers.around({ name: label, transport: opts.caller?.transport ?? 'internal' }, exec) : await exec();
+    const { r, end } = this.observers.size ? await this.observers.around({ name: this.observedName(name), transport: opts.caller?.transport ?? 'internal' }, exec) : await exec();
     this.audit?.write({
       time: new Date().toISOString(),
       transport: opts.caller?.transport ?? 'internal',
