@@ -2,7 +2,7 @@
 // nomad-mcp side by side with the Go peer (kocierik/mcp-nomad, the @kocierik/mcp-nomad-linux-x64 dev dependency)
 // against one in-process simulator: get_job calls/s (sequential over stdio, 16 in flight over stdio, over
 // Streamable HTTP with 1 and 16 in flight), cold start (spawn → tools/list answered) beside a bare `node -e 0`,
-// RSS after 10,000 calls, and the answer bytes of list_jobs and get_job. The machine is shared, so every
+// RSS after 10,000 calls, the tools/list bytes per tool, and the answer bytes of list_jobs and get_job. The machine is shared, so every
 // throughput figure is the median of BENCH_REPS runs (default 3), each server measured right after the other,
 // and the table prints the ratio to the peer measured in the same run.
 // Both servers are driven by the same thin JSON-RPC client (newline-delimited over stdio, plain POSTs with a
@@ -208,6 +208,8 @@ for (const s of list) {
     return { text: Buffer.byteLength(r.content.map((c) => c.text ?? '').join('')), whole: Buffer.byteLength(JSON.stringify(r)) };
   };
   const answers = { list_jobs: await text('list_jobs', {}), get_job: await text('get_job', { job_id: 'web' }) };
+  const listed = await rpc.request('tools/list', {});
+  answers.tools = { count: listed.tools.length, bytes: Buffer.byteLength(JSON.stringify(listed.tools)) };
   conns.push({ s, child, rpc, answers, calls: 302 });
 }
 for (let rep = 0; rep < REPS; rep++) {
@@ -289,6 +291,8 @@ table([
   row('cold start: spawn → tools/list answered', (r) => median(r.cold), ' ms'),
   plain('cold start − bare `node -e 0`', (r) => `${fmt(median(r.cold) - bareMs, 0)} ms (bare ${fmt(bareMs, 0)} ms)`),
   row(`RSS after ${results.get('nomad-mcp').calls.toLocaleString('en')} get_job calls (stdio)`, (r) => r.rss, ' MB', 1),
+  row('tools/list bytes per tool (the tools array)', (r) => r.answers.tools.bytes / r.answers.tools.count, ' B'),
+  plain('tools/list: tools, bytes', (r) => `${r.answers.tools.count} tools, ${r.answers.tools.bytes.toLocaleString('en')} B`),
   row('list_jobs answer: text bytes', (r) => r.answers.list_jobs.text, ' B'),
   row('list_jobs answer: whole result bytes', (r) => r.answers.list_jobs.whole, ' B'),
   row('get_job answer: text bytes', (r) => r.answers.get_job.text, ' B'),
