@@ -17,7 +17,11 @@ export const selectionFlags = {
   'read-only': boolFlag({ description: 'List and allow only read tools. Env: NOMAD_MCP_READ_ONLY', default: false }),
   'allow-destructive': boolFlag({ description: 'List irreversible tools (purge, delete, drain). Env: NOMAD_MCP_ALLOW_DESTRUCTIVE', default: false }),
   'allow-exec': boolFlag({ description: 'Serve exec_in_allocation: run commands inside allocations (each call confirmed). Env: NOMAD_MCP_ALLOW_EXEC', default: false }),
-  tags: Flags.string({ description: 'Only tools with one of these tags (comma-separated). Env: NOMAD_MCP_TOOLSETS' }),
+  toolsets: Flags.string({
+    description: 'Only tools of these toolsets (catalog tags, comma-separated); "dynamic": list the core tools and let the model enable toolsets (list_toolsets, enable_toolset). Env: NOMAD_MCP_TOOLSETS',
+    exclusive: ['tags'],
+  }),
+  tags: Flags.string({ description: 'The older name of --toolsets. Env: NOMAD_MCP_TOOLSETS' }),
   tools: Flags.string({ description: 'Only these tools, by name (comma-separated). Env: NOMAD_MCP_TOOLS' }),
   'exclude-tools': Flags.string({ description: 'Not these tools, by name (comma-separated). Env: NOMAD_MCP_EXCLUDE_TOOLS' }),
 };
@@ -53,6 +57,7 @@ export function toConfigFlags(f: Record<string, unknown>): ConfigFlags {
     allowExec: (f['allow-exec'] as boolean | undefined) || undefined,
     allowVariableValues: (f['allow-variable-values'] as boolean | undefined) || undefined,
     tags: list(f.tags as string | undefined),
+    toolsets: list(f.toolsets as string | undefined),
     tools: list(f.tools as string | undefined),
     excludeTools: list(f['exclude-tools'] as string | undefined),
     namespaces: list(f.namespaces as string | undefined),

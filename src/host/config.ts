@@ -71,6 +71,12 @@ export interface HostConfig {
   /** get_variable shows values (secrets) only when this is set. */
   allowVariableValues: boolean;
   tags: string[];
+  /**
+   * `--toolsets dynamic`: tools/list starts with the core toolset and the discovery tools, and each caller
+   * enables toolsets (see toolsets.ts); `tags` is then empty and the other toolsets named are enabled at start.
+   */
+  dynamicToolsets?: boolean;
+  initialToolsets?: string[];
   /** `--tools`: only these tools, by name (empty = no such filter). */
   onlyTools: string[];
   /** `--exclude-tools`: never these tools, by name. */
@@ -122,6 +128,8 @@ export interface ConfigFlags {
   allowExec?: boolean;
   allowVariableValues?: boolean;
   tags?: string[];
+  /** `--toolsets` (the name of record; `--tags` is the older one). */
+  toolsets?: string[];
   tools?: string[];
   excludeTools?: string[];
   namespaces?: string[];
@@ -143,6 +151,7 @@ interface FileConfig {
   allowExec?: boolean;
   allowVariableValues?: boolean;
   tags?: string[];
+  toolsets?: string[];
   tools?: string[];
   excludeTools?: string[];
   namespaces?: string[];
@@ -243,6 +252,7 @@ const FILE_SHAPE: Record<string, Kind> = {
   allowExec: 'boolean',
   allowVariableValues: 'boolean',
   tags: 'string[]',
+  toolsets: 'string[]',
   tools: 'string[]',
   excludeTools: 'string[]',
   namespaces: 'string[]',
@@ -256,6 +266,12 @@ const FILE_SHAPE: Record<string, Kind> = {
   oauth: { issuer: 'string', audience: 'string', jwksUri: 'string', requiredScopes: 'string[]', nomadAuthMethod: 'string' },
   clusters: { '*': CLUSTER_SHAPE },
 };
+
+/** `--toolsets a,b` filters by tag; with `dynamic` among them, nothing is filtered and the others start enabled. */
+function toolsetsOf(names: string[]): Pick<HostConfig, 'tags' | 'dynamicToolsets' | 'initialToolsets'> {
+  if (!names.includes('dynamic')) return { tags: names };
+  return { tags: [], dynamicToolsets: true, initialToolsets: names.filter((n) => n !== 'dynamic') };
+}
 
 /** A config file is checked like a descriptor: a typo'd key or a wrong type is an error naming it, not ignored. */
 function checkFileConfig(value: unknown, file: string): void {
@@ -405,7 +421,7 @@ export async function loadConfig(
     allowExec: flags.allowExec || (envBool(env.NOMAD_MCP_ALLOW_EXEC) ?? file.allowExec ?? false),
     allowVariableValues:
       flags.allowVariableValues || (envBool(env.NOMAD_MCP_ALLOW_VARIABLE_VALUES) ?? file.allowVariableValues ?? false),
-    tags: flags.tags ?? envList(env.NOMAD_MCP_TOOLSETS) ?? file.tags ?? [],
+    ...toolsetsOf(flags.toolsets ?? flags.tags ?? envList(env.NOMAD_MCP_TOOLSETS) ?? file.toolsets ?? file.tags ?? []),
     onlyTools: flags.tools ?? envList(env.NOMAD_MCP_TOOLS) ?? file.tools ?? [],
     excludeTools: flags.excludeTools ?? envList(env.NOMAD_MCP_EXCLUDE_TOOLS) ?? file.excludeTools ?? [],
     allowedNamespaces: first.allowedNamespaces,

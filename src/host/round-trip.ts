@@ -64,7 +64,7 @@ export function randomStateKey(): Uint8Array {
 }
 
 /** Who a request comes from, for binding: the verified identity the transport attached, or the local user. */
-function principal(ctx: ServerContext): string {
+export function principal(ctx: ServerContext): string {
   const extra = ctx.http?.authInfo?.extra as { client?: string } | undefined;
   return extra?.client ?? (ctx.http ? 'anonymous' : 'local');
 }

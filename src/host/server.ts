@@ -1,10 +1,11 @@
 import { INVALID_PARAMS, INVALID_REQUEST, Server, type CacheHint, type InputRequiredResult, type ServerContext } from '@modelcontextprotocol/server';
 import type { CallToolResult, GetPromptResult, Resource, Tool as McpTool } from '@modelcontextprotocol/server';
-import { clientCapabilities, confirmation, createStateCodec, randomStateKey } from './round-trip.js';
+import { clientCapabilities, confirmation, createStateCodec, principal, randomStateKey } from './round-trip.js';
 import { getPath } from './shape.js';
 import { type Completion, Completer, EMPTY_COMPLETION, completionKind } from './completion.js';
 import { commonParamsText } from './common-params.js';
 import { toMcpTool } from './listing.js';
+import { DynamicToolsets, HANDLE_META_KEY, type Listed, type ToolsetSession, isDiscoveryTool } from './toolsets.js';
 
 export { toMcpTool };
 import { suggest } from './suggest.js';
@@ -57,6 +58,9 @@ export const CACHE_HINTS: Record<'server/discover' | 'tools/list' | 'prompts/lis
   'resources/templates/list': { ttlMs: 300_000, cacheScope: 'public' },
   'resources/list': { ttlMs: 10_000, cacheScope: 'private' },
 };
+
+/** With dynamic toolsets, tools/list depends on the caller's enabled toolsets: private, and not kept. */
+const DYNAMIC_CACHE_HINTS: typeof CACHE_HINTS = { ...CACHE_HINTS, 'tools/list': { ttlMs: 0, cacheScope: 'private' } };
 
 /** Who is calling, for audit lines and rate limits. Never holds a secret. */
 export interface Caller {
@@ -159,6 +163,10 @@ const INSTRUCTIONS =
   'List answers put one item per line. ' +
   commonParamsText();
 
+const DYNAMIC_INSTRUCTIONS =
+  ' Only the core tools are listed at first: list_toolsets shows the toolsets, enable_toolset adds one to the list; ' +
+  'any tool the server serves can be called without enabling its toolset.';
+
 /**
  * The generic MCP host: a swappable inventory, an executor, and one low-level SDK `Server`
  * per client connection (the list is dynamic, so the high-level McpServer does not fit).
@@ -169,6 +177,11 @@ export class ToolHost {
   private readonly executor: Executor;
   private inventory!: Inventory;
   private listing!: { tools: McpTool[] };
+  /** The served tools with their tools/list definitions (dynamic toolsets list a part of them). */
+  private listed: Listed[] = [];
+  /** `--toolsets dynamic`: the discovery tools and each caller's enabled toolsets. */
+  private readonly dynamic?: DynamicToolsets;
+  private readonly toolsetListeners = new Set<(principal: string) => void>();
   private readonly servers = new Set<Server>();
   private readonly changeListeners = new Set<(what: ListChange) => void>();
   private readonly stateCodec: ReturnType<typeof createStateCodec>;
@@ -197,7 +210,9 @@ export class ToolHost {
     const deps: ExecutorDeps = { config: opts.config, upstreams: opts.upstreams, plugins: opts.plugins, log: opts.log };
     this.executor = new Executor(deps);
     this.upstreams = opts.upstreams;
-    this.stateCodec = createStateCodec(opts.stateKey ?? randomStateKey());
+    const stateKey = opts.stateKey ?? randomStateKey();
+    this.stateCodec = createStateCodec(stateKey);
+    if (opts.config.dynamicToolsets) this.dynamic = new DynamicToolsets({ initial: opts.config.initialToolsets ?? [], key: stateKey });
     this.setCatalog({ tools: opts.tools, resources: opts.resources ?? [], prompts: opts.prompts ?? [] });
   }
 
@@ -220,6 +235,15 @@ export class ToolHost {
     }
     if (resourcesChanged) this.announce('resources');
     if (promptsChanged) this.announce('prompts');
+  }
+
+  /**
+   * Be told when a per-request caller (2026-07-28 over HTTP) enabled a toolset: the transport announces
+   * tools/list_changed on that identity's subscriptions/listen streams.
+   */
+  onToolsetsEnabled(fn: (principal: string) => void): () => void {
+    this.toolsetListeners.add(fn);
+    return () => this.toolsetListeners.delete(fn);
   }
 
   /** Be told when a served list changes (a transport announcing it on 2026-07-28 subscriptions). */
@@ -248,6 +272,7 @@ export class ToolHost {
       ? { type: 'string', enum: clusters.map((c) => c.name) }
       : undefined;
     this.listing = { tools: this.inventory.visible.map((t) => toMcpTool(t, cluster)) };
+    this.listed = this.inventory.visible.map((tool, i) => ({ tool, def: this.listing.tools[i]! }));
     if (before === undefined || before === JSON.stringify(this.listing)) return;
     for (const s of this.servers) s.sendToolListChanged().catch(() => {});
     this.announce('tools');
@@ -526,6 +551,39 @@ export class ToolHost {
   }
 
   /**
+   * Answer a discovery tool (dynamic toolsets), rate-limited and audited like a call. When enable_toolset
+   * grew the caller's list, tools/list_changed goes out before the answer: on a connection, related to the
+   * call (the same stream, so it arrives first); 2026-07-28 over HTTP, on the identity's listen streams.
+   */
+  private async discover(
+    name: string,
+    args: unknown,
+    ctx: ServerContext,
+    c: { transport: string; session?: ToolsetSession; meta?: Record<string, unknown> },
+  ): Promise<CallToolResult> {
+    const dynamic = this.dynamic!;
+    const inv = this.inventory;
+    let changed = false;
+    const r = await this.guarded(name, args, { caller: callerOf(c.transport, ctx) }, undefined, async () => {
+      const out = await dynamic.call(name, args, { inv, listed: this.listed, session: c.session, ctx, metaHandle: c.meta?.[HANDLE_META_KEY] });
+      changed = out.changed;
+      return out.result;
+    });
+    if (changed) {
+      if (c.transport === 'http') {
+        const who = principal(ctx);
+        for (const fn of this.toolsetListeners) fn(who);
+      } else {
+        await ctx.mcpReq.notify({ method: 'notifications/tools/list_changed' }).catch((err) => this.log.debug(`list_changed: ${(err as Error).message}`));
+      }
+    }
+    const result: CallToolResult = { content: [{ type: 'text', text: r.text }] };
+    if (r.structured && !r.isError) result.structuredContent = r.structured;
+    if (r.isError) result.isError = true;
+    return result;
+  }
+
+  /**
    * A new SDK Server for one client connection (stdio, one 2025 session, a legacy SSE stream) or one
    * request (2026-07-28 and `--stateless`: `track: false`, as the request's end closes it). The same
    * factory serves every protocol revision.
@@ -535,15 +593,22 @@ export class ToolHost {
       { name: SERVER_NAME, version: this.version },
       {
         capabilities: { tools: { listChanged: true }, resources: { listChanged: true }, prompts: { listChanged: true }, completions: {} },
-        instructions: this.executor.multiCluster
-          ? `${INSTRUCTIONS} Nomad tools take cluster (${this.config.clusters.map((c) => c.name).join(', ')}); omitted, ${this.config.clusters[0]!.name}.`
-          : INSTRUCTIONS,
-        cacheHints: CACHE_HINTS,
+        instructions:
+          (this.executor.multiCluster
+            ? `${INSTRUCTIONS} Nomad tools take cluster (${this.config.clusters.map((c) => c.name).join(', ')}); omitted, ${this.config.clusters[0]!.name}.`
+            : INSTRUCTIONS) + (this.dynamic ? DYNAMIC_INSTRUCTIONS : ''),
+        cacheHints: this.dynamic ? DYNAMIC_CACHE_HINTS : CACHE_HINTS,
         // a forged, altered, expired or other-identity state is refused (-32602) before the handler runs
         requestState: { verify: (state, ctx) => this.stateCodec.verify(state, ctx) },
       },
     );
-    server.setRequestHandler('tools/list', async () => this.listing);
+    // dynamic toolsets: a stateful connection keeps its own enabled set; per-request serving reads the handle
+    const session: ToolsetSession | undefined = this.dynamic && opts.track !== false ? this.dynamic.session() : undefined;
+    server.setRequestHandler('tools/list', async (req, ctx) => {
+      if (!this.dynamic) return this.listing;
+      const { set } = await this.dynamic.enabled(session, ctx, req.params?._meta?.[HANDLE_META_KEY]);
+      return { tools: this.dynamic.listing(this.inventory, this.listed, set) };
+    });
     server.setRequestHandler('resources/templates/list', async () => ({
       resourceTemplates: this.inventory.resources.visible.map((r) => ({ uriTemplate: this.templateUri(r), name: r.name, ...(r.title ? { title: r.title } : {}), description: r.description, mimeType: r.mimeType })),
     }));
@@ -577,6 +642,7 @@ export class ToolHost {
       return { completion: { ...completion } };
     });
     server.setRequestHandler('tools/call', async (req, ctx) => {
+      if (this.dynamic && isDiscoveryTool(req.params.name)) return this.discover(req.params.name, req.params.arguments, ctx, { transport, session, meta: req.params._meta });
       const token = ctx.mcpReq._meta?.progressToken;
       let lastProgress = 0;
       const progress =

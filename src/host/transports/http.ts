@@ -20,6 +20,7 @@ import { RouteLabels } from '../route-label.js';
 import { serveDocs, serveIndex } from './web.js';
 import { sendJson } from './send-json.js';
 import { TrustedProxies, clientAddress } from './client-address.js';
+import { IdentityEventBus } from './listen-bus.js';
 
 export interface HttpOptions {
   host: string;
@@ -227,12 +228,18 @@ export async function serveHttp(host: ToolHost, opts: HttpOptions): Promise<Http
 
   // 2026-07-28: every request self-contained, served by a fresh server from the one factory (any replica
   // can answer it); with --stateless, 2025-era requests are served per request too (no session).
+  const bus = new IdentityEventBus((err) => host.log.debug(`http: listen: ${err.message}`));
   const modern = createMcpHandler((ctx) => host.createServer(ctx.era === 'modern' ? 'http' : 'streamable-http', { track: false }), {
     legacy: opts.stateless ? 'stateless' : 'reject',
     maxRequestBodySize: maxBody,
+    bus,
     onerror: (err) => host.log.debug(`http: ${err.message}`),
   });
-  const serveModern = toNodeHandler(modern, { maxRequestBodySize: maxBody, onerror: (err) => host.log.error(`http: ${err.message}`) });
+  const modernNode = toNodeHandler(modern, { maxRequestBodySize: maxBody, onerror: (err) => host.log.error(`http: ${err.message}`) });
+  // each modern request runs as its caller, so a listen stream it opens is that identity's (listen-bus.ts)
+  const serveModern = (req: AuthedRequest, res: ServerResponse, body: unknown) => bus.as(identityOf(req).principal, () => modernNode(req, res, body));
+  // a toolset enabled over 2026-07-28 (dynamic toolsets) changed that caller's list only
+  const offToolsets = host.onToolsetsEnabled((who) => bus.publishTo(who, { kind: 'tools_list_changed' }));
   const unsubscribe = host.onListChanged((what) => {
     if (what === 'tools') metrics?.setRouteWords(RouteLabels.wordsOf(host.requestPaths()));
     if (what === 'tools') modern.notify.toolsChanged();
@@ -482,6 +489,7 @@ export async function serveHttp(host: ToolHost, opts: HttpOptions): Promise<Http
       closing = true;
       clearInterval(sweeper);
       unsubscribe();
+      offToolsets();
       server.close();
       server.closeIdleConnections();
       await host.idle(graceMs);
