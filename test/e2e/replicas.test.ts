@@ -13,6 +13,8 @@ import { modernOverHttp, rawModern } from './protocol-clients.js';
 /**
  * Three `serve --http --stateless` replicas against one simulator, behind a round-robin proxy with no
  * affinity (each request goes to the next replica), all with one state key file: what a team runs on Nomad.
+ * They run with dynamic toolsets (`--toolsets dynamic`): a call reaches any tool the filters allow, so the
+ * calls below need no enabling; the last test enables a toolset on one replica and uses it on the others.
  */
 const ALICE = 'alice-token-0123456789abcdef';
 const BOB = 'bob-token-0123456789abcdef';
@@ -68,7 +70,7 @@ beforeAll(async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'nomad-mcp-replicas-'));
   const keyFile = path.join(dir, 'state.key');
   writeFileSync(keyFile, `${KEY.toString('hex')}\n`);
-  const args = ['--stateless', '--state-key-file', keyFile, '--allow-destructive', '--auth-token', ALICE, '--auth-token', BOB];
+  const args = ['--stateless', '--state-key-file', keyFile, '--allow-destructive', '--auth-token', ALICE, '--auth-token', BOB, '--toolsets', 'dynamic'];
   replicas.push(...(await Promise.all([0, 1, 2].map(() => spawnServe(args, { NOMAD_ADDR: sim.url })))));
   await startProxy();
 }, 60_000);
@@ -161,5 +163,22 @@ describe('three stateless replicas behind a round-robin proxy', () => {
     const ok = await rawModern(proxyUrl, 'tools/call', { ...args, inputResponses: yes, requestState: state }, alice);
     expect(ok.body.result?.isError, JSON.stringify(ok.body)).toBeFalsy();
     expect(purges()).toBe(before + 1);
+  }, 60_000);
+
+  it('dynamic toolsets: a toolset enabled on one replica is called through another and listed by the third (the handle travels)', async () => {
+    const alice = { authorization: `Bearer ${ALICE}` };
+    const from = hops.length;
+    const enabled = await rawModern(proxyUrl, 'tools/call', { name: 'enable_toolset', arguments: { toolset: 'deployments' } }, alice);
+    const s = enabled.body.result.structuredContent as { handle: string; tools: { name: string }[] };
+    expect(s.tools.map((t) => t.name)).toContain('list_deployments');
+    // the model calls a tool from the answer at once: the next request, on the next replica
+    const called = await rawModern(proxyUrl, 'tools/call', { name: 'list_deployments', arguments: {} }, alice);
+    expect(called.body.result.isError, JSON.stringify(called.body)).toBeFalsy();
+    // a client that sends the handle back gets the toolset listed by yet another replica; without it, not
+    const listed = await rawModern(proxyUrl, 'tools/list', { _meta: { 'nomad-mcp/toolsets': s.handle } }, alice);
+    expect(listed.body.result.tools.map((t: { name: string }) => t.name)).toContain('list_deployments');
+    expect(hops.slice(from).map((h) => h.replica).sort()).toEqual([0, 1, 2]);
+    const bare = await rawModern(proxyUrl, 'tools/list', {}, alice);
+    expect(bare.body.result.tools.map((t: { name: string }) => t.name)).not.toContain('list_deployments');
   }, 60_000);
 });

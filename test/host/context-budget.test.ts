@@ -13,6 +13,7 @@ import { toMcpTool } from '../../src/host/listing.js';
 import { BUILTIN_TOOLS_DIR } from '../../src/host/paths.js';
 import type { Tool } from '../../src/host/types.js';
 import { builtinPlugins } from '../../src/plugins/index.js';
+import { CORE_TOOLSET, DISCOVERY_TOOLS } from '../../src/host/toolsets.js';
 
 export const PER_TOOL = 500;
 export const AVERAGE = 300;
@@ -47,6 +48,14 @@ describe('context budget of the tool list', () => {
 
   it(`no tool definition passes ${PER_TOOL} B, and the list averages at most ${AVERAGE} B a tool`, () => {
     expect(budgetProblems(all), 'shorten these definitions (see docs/writing-tools.md, "Context budget")').toEqual([]);
+  });
+
+  it('--toolsets dynamic: the discovery tools and the core toolset fit in 12 KB, each discovery tool in the per-tool budget', () => {
+    const core = all.filter((t) => t.tags.includes(CORE_TOOLSET)).map((t) => toMcpTool(t));
+    const total = Buffer.byteLength(JSON.stringify({ tools: [...DISCOVERY_TOOLS, ...core] }));
+    expect(core.length, 'tag a few tools "core"').toBeGreaterThan(3);
+    expect(total, `dynamic tools/list: ${DISCOVERY_TOOLS.length + core.length} tools`).toBeLessThanOrEqual(12 * 1024);
+    for (const d of DISCOVERY_TOOLS) expect(Buffer.byteLength(JSON.stringify(d)), d.name).toBeLessThanOrEqual(PER_TOOL);
   });
 
   it('names the tool and the overage when a definition is too fat', () => {

@@ -6,11 +6,19 @@ import { loadCatalog } from '../../src/host/catalog.js';
 import { BUILTIN_TOOLS_DIR } from '../../src/host/paths.js';
 import { toMcpTool } from '../../src/host/server.js';
 import { builtinPlugins } from '../../src/plugins/index.js';
+import { DISCOVERY_TOOLS } from '../../src/host/toolsets.js';
 
 const { tools } = loadCatalog([BUILTIN_TOOLS_DIR], { plugins: builtinPlugins(), upstreams: ['nomad', 'gitea'] });
 
 describe('tool definitions (toolsnaps)', () => {
   it.each(tools.map((t) => [t.name, t] as const))('%s', async (name, tool) => {
     await expect(`${JSON.stringify(toMcpTool(tool), null, 2)}\n`).toMatchFileSnapshot(`../__toolsnaps__/${name}.snap`);
+  });
+});
+
+// the discovery tools of --toolsets dynamic are the host's, not the catalog's
+describe('discovery tool definitions (toolsnaps)', () => {
+  it.each(DISCOVERY_TOOLS.map((t) => [t.name, t] as const))('%s', async (name, tool) => {
+    await expect(`${JSON.stringify(tool, null, 2)}\n`).toMatchFileSnapshot(`../__toolsnaps__/${name}.snap`);
   });
 });
