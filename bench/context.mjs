@@ -19,13 +19,22 @@ async function measureList(label, args) {
   try {
     client = await stdioClient(env, args);
   } catch (err) {
-    listRows.push({ 'tools/list': label, tools: '-', bytes: `failed: ${err.message.split('\n')[0]}`, '~tokens': '-', 'B/tool': '-', 'instructions B': '-' });
+    listRows.push({ 'tools/list': label, tools: '-', reachable: '-', bytes: `failed: ${err.message.split('\n')[0]}`, '~tokens': '-', 'B/tool': '-', 'instructions B': '-' });
     return;
   }
   const list = await client.listTools();
   const b = bytes(list);
   const instructions = client.getInstructions?.() ?? '';
-  listRows.push({ 'tools/list': label, tools: list.tools.length, bytes: b, '~tokens': tokens(b), 'B/tool': fmt(b / list.tools.length, 0), 'instructions B': bytes(instructions) });
+  // what a model can call: the listed tools, and with dynamic toolsets every tool of every toolset too
+  const reachable = new Set(list.tools.map((t) => t.name));
+  if (reachable.has('list_toolsets')) {
+    const sets = (await client.callTool({ name: 'list_toolsets', arguments: {} })).structuredContent.toolsets;
+    for (const s of sets) {
+      const r = await client.callTool({ name: 'get_toolset_tools', arguments: { toolset: s.name } });
+      for (const t of r.structuredContent.tools) reachable.add(t.name);
+    }
+  }
+  listRows.push({ 'tools/list': label, tools: list.tools.length, reachable: reachable.size, bytes: b, '~tokens': tokens(b), 'B/tool': fmt(b / list.tools.length, 0), 'instructions B': bytes(instructions) });
   await client.close();
 }
 await measureList('default', []);
