@@ -5,11 +5,11 @@ function switchOf(reason: string): string {
   if (reason.includes('read-only')) return '--read-only';
   if (reason.includes('--allow-destructive')) return 'no --allow-destructive';
   if (reason.includes('--allow-exec')) return 'no --allow-exec';
-  if (reason.includes('--tags')) return '--tags';
+  if (reason.includes('--toolsets')) return '--toolsets';
   return 'a hidden tool'; // a prompt over a hidden tool
 }
 
-/** `3 hidden: 2 --tags, 1 no --allow-destructive`, or '' when nothing is hidden. */
+/** `3 hidden: 2 --toolsets, 1 no --allow-destructive`, or '' when nothing is hidden. */
 export function hiddenSummary(hidden: Map<string, string>): string {
   if (!hidden.size) return '';
   const by = new Map<string, number>();
@@ -20,7 +20,7 @@ export function hiddenSummary(hidden: Map<string, string>): string {
 
 /**
  * The one start-up line: what is served (counts, and why some are hidden), over what, and who may call with
- * whose Nomad rights. `serving 61 tools (3 hidden: --tags), 3 resource templates, 3 prompts over … with auth: nomad passthrough`.
+ * whose Nomad rights. `serving 61 tools (3 hidden: --toolsets), 3 resource templates, 3 prompts over … with auth: nomad passthrough`.
  */
 export function startupLine(inv: Inventory, over: string, auth: string): string {
   const n = (count: number, what: string) => `${count} ${what}${count === 1 ? '' : 's'}`;

@@ -44,16 +44,17 @@ export default class Doctor extends Command {
       if (inv.hidden.size) {
         const reasons = new Map<string, string[]>();
         for (const [name, why] of inv.hidden) {
-          const key = why.includes('read-only') ? '--read-only' : why.includes('--allow-destructive') ? 'no --allow-destructive' : why.includes('--allow-exec') ? 'no --allow-exec' : '--tags';
+          const key = why.includes('read-only') ? '--read-only' : why.includes('--allow-destructive') ? 'no --allow-destructive' : why.includes('--allow-exec') ? 'no --allow-exec' : '--toolsets';
           reasons.set(key, [...(reasons.get(key) ?? []), name]);
         }
         for (const [k, names] of reasons) line('warn', 'hidden', `${names.length} by ${k}: ${names.join(', ')}`);
       }
       // Tags that match no tool: with none left, the server would serve nothing.
       const known = [...new Set(loaded.tools.flatMap((t) => t.tags))].sort();
-      const unknownTags = cfg.tags.filter((t) => !known.includes(t));
+      // with --toolsets dynamic the names beside `dynamic` are the toolsets enabled at start
+      const unknownTags = (cfg.dynamicToolsets ? (cfg.initialToolsets ?? []) : cfg.tags).filter((t) => !known.includes(t));
       const tagsHelp = `the tags are: ${known.join(', ')}`;
-      const tagsFrom = '--tags / NOMAD_MCP_TOOLSETS';
+      const tagsFrom = '--toolsets / NOMAD_MCP_TOOLSETS';
       if (inv.visible.length === 0) {
         const why = unknownTags.length ? `no tool is tagged ${unknownTags.join(', ')} (${tagsFrom})` : `no tool is left by these switches (${tagsFrom}: ${cfg.tags.join(', ')})`;
         line('fail', 'toolsets', `${why}: the server would serve 0 tools; ${tagsHelp}`);

@@ -38,7 +38,7 @@ export function hideReason(item: { name: string; tier: Tier; tags: string[]; exe
     return `${what} is destructive and hidden; start the server with --allow-destructive to use it.`;
   }
   if (config.tags.length && !item.tags.some((t) => config.tags.includes(t))) {
-    return `${what} (tags: ${item.tags.join(', ') || 'none'}) is outside the enabled toolsets (--tags / NOMAD_MCP_TOOLSETS: ${config.tags.join(', ')}).`;
+    return `${what} (tags: ${item.tags.join(', ') || 'none'}) is outside the enabled toolsets (--toolsets / NOMAD_MCP_TOOLSETS: ${config.tags.join(', ')}).`;
   }
   // by name, for tools only (a prompt is hidden when a tool it names is)
   if (kind === 'tool' && config.excludeTools?.includes(item.name)) return `${what} is excluded on this server (--exclude-tools / NOMAD_MCP_EXCLUDE_TOOLS).`;

@@ -273,6 +273,9 @@ export class ToolHost {
       : undefined;
     this.listing = { tools: this.inventory.visible.map((t) => toMcpTool(t, cluster)) };
     this.listed = this.inventory.visible.map((tool, i) => ({ tool, def: this.listing.tools[i]! }));
+    for (const t of this.dynamic ? this.inventory.visible : []) {
+      if (isDiscoveryTool(t.name)) this.log.warn(`${t.source.file}:${t.source.line}: ${t.name}: shadowed by the discovery tool of that name (--toolsets dynamic); rename it`);
+    }
     if (before === undefined || before === JSON.stringify(this.listing)) return;
     for (const s of this.servers) s.sendToolListChanged().catch(() => {});
     this.announce('tools');

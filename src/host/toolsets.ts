@@ -150,7 +150,9 @@ export class DynamicToolsets {
     if (!byKey) this.cache.set(inv, (byKey = new Map()));
     let tools = byKey.get(key);
     if (!tools) {
-      tools = [...DISCOVERY_TOOLS, ...listed.filter((l) => l.tool.tags.some((t) => t === CORE_TOOLSET || enabled.has(t))).map((l) => l.def)];
+      // a catalog tool named like a discovery tool is shadowed by it (ToolHost warns at load)
+      const shown = listed.filter((l) => !DISCOVERY_NAMES.has(l.tool.name) && l.tool.tags.some((t) => t === CORE_TOOLSET || enabled.has(t)));
+      tools = [...DISCOVERY_TOOLS, ...shown.map((l) => l.def)];
       if (byKey.size > 256) byKey.clear(); // combinations are few; bound them anyway
       byKey.set(key, tools);
     }

@@ -161,17 +161,21 @@ describe('nomad-mcp doctor', () => {
     expect(r.err).toContain('Nomad is not usable with this configuration.');
   });
 
-  // three doctor runs, each starting the simulator: generous on a loaded machine
+  // four doctor runs, each starting the simulator: generous on a loaded machine
   it('tags that match no tool: ✘ naming the tags that exist, exit 1', { timeout: 120_000 }, () => {
     for (const [args, env] of [[['--tags', 'nope']], [[], { NOMAD_MCP_TOOLSETS: 'nope,other' }]] as [string[], Record<string, string>?][]) {
       const r = run(['doctor', '--demo', ...args], env);
       expect(r.code, r.out).toBe(1);
-      expect(r.out).toMatch(/✘ toolsets\s+no tool is tagged nope(, other)? \(--tags \/ NOMAD_MCP_TOOLSETS\): the server would serve 0 tools; the tags are: acl, allocations, .*jobs, logs, nodes/);
+      expect(r.out).toMatch(/✘ toolsets\s+no tool is tagged nope(, other)? \(--toolsets \/ NOMAD_MCP_TOOLSETS\): the server would serve 0 tools; the tags are: acl, allocations, .*jobs, logs, nodes/);
       expect(r.err).toContain('not usable');
     }
     const some = run(['doctor', '--demo', '--tags', 'jobs,nope']);
     expect(some.code, some.out).toBe(0);
     expect(some.out).toMatch(/! toolsets\s+no tool is tagged nope /);
+    // --toolsets dynamic: the names beside it are enabled at start, and checked the same way
+    const dynamic = run(['doctor', '--demo', '--toolsets', 'dynamic,nope']);
+    expect(dynamic.code, dynamic.out).toBe(0);
+    expect(dynamic.out).toMatch(/! toolsets\s+no tool is tagged nope /);
   });
 
   it('checks every configured upstream: reachable at any HTTP status, unreachable, tokenEnv unset', async () => {
@@ -296,7 +300,7 @@ describe('the start-up line (issue 16.8)', () => {
   it('names counts, why some are hidden, the transports and the auth mode, on one line', async () => {
     const line = await startupLineOf(['--http', '--port', '0', '--demo', '--tags', 'jobs,logs', '--auth-token', 'secret-startup-1']);
     expect(line).toMatch(
-      /^serving \d+ tools \(\d+ hidden: \d+ --tags, \d+ no --allow-destructive, 1 no --allow-exec\), \d+ resource templates? \(\d+ hidden: --tags\), 0 prompts \(3 hidden: --tags\) over http:\/\/127\.0\.0\.1:\d+ \(Streamable HTTP \/mcp, SSE \/mcp\/sse, REST \/api\/tools, \/docs, \/metrics\) with auth: bearer token; Nomad http:\/\/127\.0\.0\.1:\d+ with no NOMAD_TOKEN$/,
+      /^serving \d+ tools \(\d+ hidden: \d+ --toolsets, \d+ no --allow-destructive, 1 no --allow-exec\), \d+ resource templates? \(\d+ hidden: --toolsets\), 0 prompts \(3 hidden: --toolsets\) over http:\/\/127\.0\.0\.1:\d+ \(Streamable HTTP \/mcp, SSE \/mcp\/sse, REST \/api\/tools, \/docs, \/metrics\) with auth: bearer token; Nomad http:\/\/127\.0\.0\.1:\d+ with no NOMAD_TOKEN$/,
     );
     expect(line).not.toContain('secret-startup-1');
     const stdio = await startupLineOf(['--stdio', '--demo', '--read-only']);

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { type Connected, connectStdio } from './harness.js';
 import { type Served, spawnServe } from './http-harness.js';
-import { modernOverHttp, rawModern } from './protocol-clients.js';
+import { modernOverHttp, modernOverStdio, rawModern } from './protocol-clients.js';
 
 const ALICE = 'alice-token-0123456789abcdef';
 const BOB = 'bob-token-0123456789abcdef';
@@ -163,5 +163,20 @@ describe('2026-07-28 (stateless): the enabled set travels with the client', () =
     expect(stolen.body.result.content[0].text).toMatch(/^The toolsets handle is not valid for this caller/);
     await sub.close();
     await alice.close();
+  }, 60_000);
+});
+
+describe('2026-07-28 over stdio: one connection, one enabled set', () => {
+  it('enable_toolset changes the connection list and announces it on its listen stream', async () => {
+    const c = await modernOverStdio({ NOMAD_ADDR: sim.url }, ['--toolsets', 'dynamic']);
+    const seen: string[] = [];
+    c.setNotificationHandler('notifications/tools/list_changed', async () => void seen.push('list_changed'));
+    const sub = await c.listen({ toolsListChanged: true });
+    const r = (await c.callTool({ name: 'enable_toolset', arguments: { toolset: 'services' } })) as CallToolResult;
+    expect(r.isError, text(r)).toBeFalsy();
+    await vi.waitFor(() => expect(seen).toEqual(['list_changed']), { timeout: 15_000, interval: 25 });
+    expect(names(await c.listTools(undefined, { cacheMode: 'refresh' }))).toContain('list_services');
+    await sub.close();
+    await c.close();
   }, 60_000);
 });

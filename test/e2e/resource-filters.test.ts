@@ -64,15 +64,15 @@ describe('--tags cluster', () => {
     const from = sim.requests.length;
     expect((await mcp.client.listResources()).resources).toEqual([]);
     expect(sim.requests.length).toBe(from);
-    await expect(mcp.client.readResource({ uri: 'nomad://job/default/web' })).rejects.toThrow(/--tags/);
+    await expect(mcp.client.readResource({ uri: 'nomad://job/default/web' })).rejects.toThrow(/--toolsets/);
     const web = allocs.find((a) => a.JobID === 'web')!;
-    await expect(mcp.client.readResource({ uri: `nomad://alloc/${web.ID}/logs/server` })).rejects.toThrow(/--tags/);
+    await expect(mcp.client.readResource({ uri: `nomad://alloc/${web.ID}/logs/server` })).rejects.toThrow(/--toolsets/);
     expect(sim.requests.length).toBe(from);
   });
 
   it('prompts whose tools are outside the toolsets are not listed', async () => {
     expect((await mcp.client.listPrompts()).prompts).toEqual([]);
-    await expect(mcp.client.getPrompt({ name: 'troubleshoot_failing_job', arguments: { job_id: 'web' } })).rejects.toThrow(/--tags/);
+    await expect(mcp.client.getPrompt({ name: 'troubleshoot_failing_job', arguments: { job_id: 'web' } })).rejects.toThrow(/--toolsets/);
   });
 });
 

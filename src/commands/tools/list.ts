@@ -3,7 +3,7 @@ import { boolFlag, selectionFlags, toConfigFlags } from '../../cli/flags.js';
 
 export default class ToolsList extends Command {
   static override summary = 'List the tool catalog as the server would serve it';
-  static override examples = ['<%= config.bin %> tools list', '<%= config.bin %> tools list --tags jobs,logs --json', '<%= config.bin %> tools list --all'];
+  static override examples = ['<%= config.bin %> tools list', '<%= config.bin %> tools list --toolsets jobs,logs --json', '<%= config.bin %> tools list --all'];
   static override flags = {
     ...selectionFlags,
     json: boolFlag({ description: 'Print JSON', default: false }),
