@@ -9,9 +9,37 @@ if (!existsSync(new URL('../dist/commands/serve.js', import.meta.url))) {
   process.exit(1);
 }
 
-// oclif checks Node against its own package's engines with semver at import (~40 ms of a cold start);
-// npm already checks ours, so that check is skipped unless asked for.
-process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1';
-const { execute } = await import('@oclif/core');
+const argv = process.argv.slice(2);
 
-await execute({ dir: import.meta.url });
+// `serve` over stdio (how an MCP client launches us) skips oclif's start-up: dist/fast/serve.js is the serve command
+// bundled at build (scripts/bundle-serve.mjs) and run with oclif's parser and the same flags. Help, HTTP and every
+// other command go through oclif; so do flags the parser refuses (oclif prints its usual message).
+if (serveOverStdio(argv) && existsSync(new URL('../dist/fast/serve.js', import.meta.url))) {
+  const { runServe, ParseRefused } = await import('../dist/fast/serve.js');
+  try {
+    await runServe(argv.slice(1));
+  } catch (err) {
+    if (!(err instanceof ParseRefused)) throw err;
+    await oclif();
+  }
+} else {
+  await oclif();
+}
+
+/** `serve` without a help flag or an HTTP transport (oclif reads help flags anywhere before `--`). */
+function serveOverStdio(args) {
+  if (args[0] !== 'serve') return false;
+  for (const a of args.slice(1)) {
+    if (a === '--') return true;
+    if (a === '--help' || a === '-h' || a === '--http' || a === '--sse' || a.startsWith('--http=') || a.startsWith('--sse=')) return false;
+  }
+  return true;
+}
+
+async function oclif() {
+  // oclif checks Node against its own package's engines with semver at import (~40 ms of a cold start);
+  // npm already checks ours, so that check is skipped unless asked for.
+  process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1';
+  const { execute } = await import('@oclif/core');
+  await execute({ dir: import.meta.url });
+}
