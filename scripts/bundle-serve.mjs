@@ -1,14 +1,26 @@
 #!/usr/bin/env node
 // Build step (after tsc): bundle `serve` over stdio (dist/cli/serve-fast.js, with the MCP SDK, zod and oclif's
-// parser) into dist/fast/, which bin/run.js imports instead of starting oclif. One file instead of ~300 modules:
-// Node resolves, reads and compiles far less before answering initialize. What serve loads only on demand
-// (HTTP transports, the simulator, OpenTelemetry) stays in split chunks loaded when imported; packages serve reads
-// through createRequire (yaml, ajv, handlebars, re2js) and cosmiconfig (which may pull in TypeScript for a .ts
-// config) stay outside and load from node_modules when used.
+// parser) into dist/fast/, which bin/run.js imports instead of starting oclif. A few files instead of ~300 modules:
+// Node resolves, reads and compiles far less before answering initialize. Our modules serve imports on demand
+// (HTTP transports, the simulator, OpenTelemetry) stay in split chunks loaded when imported. Only the packages
+// start-up needs are bundled (BUNDLED); every other package stays outside and loads from node_modules when used
+// (undici at the first request, cosmiconfig only with a config file, yaml/ajv/handlebars on first use), which
+// also keeps their CommonJS named exports working (a bundled CommonJS package imported with import() would
+// only have a default export).
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 
 const OUT = 'dist/fast';
+/** Packages serve imports before it answers initialize and tools/list. */
+const BUNDLED = /^(@oclif\/core|@modelcontextprotocol\/(server|core)|zod)(\/|$)/;
+
+/** Bare specifiers outside BUNDLED stay imports of the installed package. */
+const onlyStartupPackages = {
+  name: 'only-startup-packages',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('node:') || BUNDLED.test(args.path) ? undefined : { path: args.path, external: true }));
+  },
+};
 rmSync(OUT, { recursive: true, force: true });
 await build({
   entryPoints: { serve: 'dist/cli/serve-fast.js' },
@@ -18,7 +30,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['cosmiconfig', 'typescript'],
+  plugins: [onlyStartupPackages],
   // CommonJS packages in the bundle (oclif) call require() for Node's own modules
   banner: { js: "import { createRequire as __nomadMcpRequire } from 'node:module'; const require = __nomadMcpRequire(import.meta.url);" },
   logLevel: 'warning',
