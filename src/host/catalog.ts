@@ -8,7 +8,7 @@ import { CatalogError, type CatalogProblem } from './errors.js';
 import { BUILTIN_CACHE_FILE, DESCRIPTOR_SCHEMA_FILE, DESCRIPTOR_VALIDATOR_FILE } from './paths.js';
 import { ajvRegExp, schemaPatternProblems } from './safe-regex.js';
 import { compile, compileRequest, requestTemplates, templateRefs } from './template.js';
-import { COMMON_PARAMS, expandCommon } from './common-params.js';
+import { COMMON, COMMON_PARAMS, expandCommon } from './common-params.js';
 import { annotationsFor, declaredTier, declaredWords, isStricter, methodTier, stricter, strictest, tierAdvice } from './tiers.js';
 import { UriTemplate } from '@modelcontextprotocol/server';
 import type { DescriptorFile, JsonSchema, Prompt, PromptDescriptor, ResourceDescriptor, ResourceTemplate, Tier, Tool, ToolDescriptor } from './types.js';
@@ -546,6 +546,10 @@ function checkTools(
     }
     const input: JsonSchema = expanded.input;
     const params = Object.keys((input.properties as Record<string, unknown>) ?? {});
+    // `detail: common` chooses between the table and the JSON form: without a table it would change nothing
+    if ((d.input?.properties as Record<string, unknown> | undefined)?.detail === COMMON && !d.response?.table) {
+      here(['input', 'properties', 'detail'], '"detail: common" switches a response.table to the JSON form, and this tool has no response.table');
+    }
     let validateInput: ValidateFunction | undefined;
     try {
       // lazy (serve): compiled in idle time after start-up. A team's file is still checked against the

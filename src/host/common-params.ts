@@ -27,6 +27,7 @@ export const COMMON_PARAMS: Record<string, CommonParam> = {
   node_id: id('a node ID (full; see list_nodes).'),
   eval_id: id('an evaluation ID.'),
   deployment_id: id('a deployment ID.'),
+  detail: { schema: { type: 'string', enum: ['summary', 'full'] }, doc: '"full" gives a list as JSON with every field instead of the table (default "summary").' },
 };
 
 /** The word a descriptor writes in place of a property's schema. */

@@ -160,7 +160,7 @@ function authOf(ctx: ServerContext): AuthExtra | undefined {
 const INSTRUCTIONS =
   'Tools for a HashiCorp Nomad cluster. Start with list_jobs or get_job_status; read logs with get_job_logs; ' +
   'explain a pending job with explain_placement_failure; find_problems surveys the cluster. ' +
-  'List answers put one item per line. ' +
+  'List answers put one item per line: a table with zero counters left out and times as ISO plus age; structuredContent has every field. ' +
   commonParamsText();
 
 const DYNAMIC_INSTRUCTIONS =

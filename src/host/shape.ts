@@ -1,3 +1,4 @@
+import { tableLines } from './table.js';
 import type { JsonObject, ResponseSpec } from './types.js';
 
 /** What a tool answer becomes before it is wrapped in a CallToolResult. */
@@ -178,6 +179,16 @@ function fitList(parts: string[], max: number): number {
   return parts.length;
 }
 
+/** How many items of a table (its lines after the header) fit in `max` bytes. */
+function fitLines(lines: string[], max: number): number {
+  let size = Buffer.byteLength(lines[0]);
+  for (let i = 1; i < lines.length; i++) {
+    size += Buffer.byteLength(lines[i]) + 1;
+    if (size > max) return i - 1;
+  }
+  return lines.length - 1;
+}
+
 export interface ShapeOptions {
   args: JsonObject;
   maxBytes: number;
@@ -185,6 +196,8 @@ export interface ShapeOptions {
   pick?: (v: unknown) => unknown;
   /** Extra note appended to the text (e.g. "more results: next_token=…"). */
   note?: string;
+  /** The clock relative ages are computed from (ms since epoch); default: now. */
+  now?: number;
 }
 
 /** A copy of a list ordered by a dotted field (`-` first: descending); numbers by value, the rest as text, absent last. */
@@ -212,7 +225,18 @@ export function shape(data: unknown, spec: ResponseSpec | undefined, opts: Shape
   let total: number | undefined;
   // each element is serialised once: for the size check and, without a template, for the text
   let parts: string[] | undefined;
-  if (Array.isArray(v)) {
+  let lines: string[] | undefined;
+  if (Array.isArray(v) && spec?.table && opts.args.detail !== 'full') {
+    // a table: one line per item under a header; the items kept are those whose lines fit
+    total = v.length;
+    lines = tableLines(v, spec.table, opts.now);
+    const keep = fitLines(lines, opts.maxBytes);
+    if (keep < v.length) {
+      v = v.slice(0, keep);
+      lines = lines.slice(0, keep + 1);
+      truncated = true;
+    }
+  } else if (Array.isArray(v)) {
     total = v.length;
     parts = v.map((e) => JSON.stringify(e));
     const keep = fitList(parts, opts.maxBytes);
@@ -232,8 +256,9 @@ export function shape(data: unknown, spec: ResponseSpec | undefined, opts: Shape
           : { value: v };
 
   let text: string;
-  if (Array.isArray(v) && total === 0 && spec?.empty) text = spec.empty;
+  if (Array.isArray(v) && total === 0 && (spec?.empty || lines)) text = spec?.empty ?? 'No items.';
   // a template's trailing line breaks (the last {{#each}} line, an empty last block) carry nothing
+  else if (lines) text = lines.join('\n');
   else if (opts.template) text = opts.template({ result: v, args: opts.args }).trimEnd();
   else if (parts) text = listText(parts);
   else text = compactJson(v);

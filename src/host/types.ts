@@ -53,7 +53,17 @@ export interface ResponseSpec {
   times?: string[];
   /** Dotted paths whose values are hidden unless the server allows showing them (`--allow-variable-values`). */
   secrets?: string[];
+  /**
+   * A list answer as a text table (one line per item, see table.ts): columns are dotted paths in the picked
+   * item, or `{path: format}`. The call's `detail: "full"` gives the JSON form instead.
+   */
+  table?: TableColumn[];
 }
+
+/** How a table cell shows its value (table.ts). */
+export type TableFormat = 'text' | 'counts' | 'time' | 'age' | 'flag';
+/** A table column: a dotted path (shown as text), or `{path: format}`. */
+export type TableColumn = string | Record<string, TableFormat>;
 
 export interface ToolAnnotations {
   title?: string;
