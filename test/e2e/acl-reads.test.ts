@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
-import { connectStdio, type Connected } from './harness.js';
+import { connectStdio, tableItems, type Connected } from './harness.js';
 
 const MGMT = 'acl-reads-management-secret-0001';
 const DEV = 'acl-reads-dev-secret-00000000001';
@@ -25,12 +25,8 @@ async function put(path: string, body: unknown): Promise<Record<string, unknown>
   return (await r.json()) as Record<string, unknown>;
 }
 
-function lines(text: string): Record<string, unknown>[] {
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l.replace(/,$/, '')) as Record<string, unknown>);
-}
+/** The items of a list answer, after checking its text is their table (one line per item). */
+const lines = tableItems;
 
 beforeAll(async () => {
   sim = await startSimulator({
@@ -68,12 +64,14 @@ describe('tokens', () => {
     expect(r.isError).toBe(false);
     for (const secret of [MGMT, DEV, OPS]) expect(r.text).not.toContain(secret);
     expect(r.text).not.toContain('SecretID');
-    const byName = Object.fromEntries(lines(r.text).map((t) => [t.Name, t]));
+    const byName = Object.fromEntries(lines(r).map((t) => [t.Name, t]));
     expect(byName['dev laptop']).toMatchObject({ AccessorID: devAccessor, Type: 'client', Policies: ['dev'] });
     expect(byName['ops bot']).toMatchObject({ AccessorID: opsAccessor, Roles: [{ Name: 'operators' }] });
     expect(byName['Bootstrap Token']).toMatchObject({ Type: 'management', Global: true });
+    // the text: one line per token, its role names and policies on it
+    expect(r.text).toMatch(new RegExp(`^${opsAccessor} +ops bot +client +- +\\d{4}-\\S+Z \\((\\d+[smhd] ago|now)\\) +- +- +operators$`, 'm'));
     const one = await admin.call('list_acl_tokens', { prefix: devAccessor.slice(0, 8) });
-    expect(lines(one.text).map((t) => t.AccessorID)).toEqual([devAccessor]);
+    expect(lines(one).map((t) => t.AccessorID)).toEqual([devAccessor]);
   });
 
   it('get_acl_token: Nomad answers the SecretID to a management token; the tool never passes it on', async () => {
@@ -106,7 +104,7 @@ describe('tokens', () => {
 describe('roles and policies', () => {
   it('list_acl_roles and get_acl_role show the role and its policies', async () => {
     const list = await admin.call('list_acl_roles');
-    expect(lines(list.text)).toEqual([{ ID: roleId, Name: 'operators', Description: 'on-call', Policies: [{ Name: 'ops' }] }]);
+    expect(lines(list)).toEqual([{ ID: roleId, Name: 'operators', Description: 'on-call', Policies: [{ Name: 'ops' }] }]);
     const one = await admin.call('get_acl_role', { role_id: roleId });
     expect(one.structured).toMatchObject({ ID: roleId, Name: 'operators', Policies: [{ Name: 'ops' }] });
     // a client token lists only its own roles (ACL.ListRoles), and may not read another's
@@ -140,11 +138,11 @@ describe('roles and policies', () => {
 describe('auth methods and binding rules', () => {
   it('list_auth_methods needs no management token; get_auth_method and the binding rules do', async () => {
     const list = await dev.call('list_auth_methods');
-    expect(lines(list.text)).toEqual([{ Name: 'corp-sso', Type: 'JWT', Default: true }]);
+    expect(lines(list)).toEqual([{ Name: 'corp-sso', Type: 'JWT', Default: true }]);
     const one = await admin.call('get_auth_method', { name: 'corp-sso' });
     expect(one.structured).toMatchObject({ Name: 'corp-sso', Type: 'JWT', TokenLocality: 'local', MaxTokenTTL: '1h0m0s', Config: { JWKSURL: 'https://idp.test/jwks', BoundAudiences: ['nomad'] } });
     const rules = await admin.call('list_binding_rules');
-    const [rule] = lines(rules.text);
+    const [rule] = lines(rules);
     expect(rule).toMatchObject({ AuthMethod: 'corp-sso', Description: 'teams get their policy' });
     const detail = await admin.call('get_binding_rule', { rule_id: rule.ID as string });
     expect(detail.structured).toMatchObject({ Selector: '"eng" in list.groups', BindType: 'policy', BindName: 'dev' });

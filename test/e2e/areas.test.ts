@@ -213,6 +213,10 @@ describe('volumes and CSI plugins', () => {
   it('list_csi_plugins and get_csi_plugin show controller and node plugin health', async () => {
     const list = await mcp.call('list_csi_plugins');
     expect(list.structured!.items).toEqual([{ ID: 'aws-ebs0', Provider: 'ebs.csi.aws.com', ControllerRequired: true, ControllersHealthy: 1, ControllersExpected: 1, NodesHealthy: 3, NodesExpected: 3 }]);
+    expect(list.text.split('\n')).toEqual([
+      expect.stringMatching(/^ID +Provider +ControllerRequired +ControllersHealthy +ControllersExpected +NodesHealthy +NodesExpected$/),
+      expect.stringMatching(/^aws-ebs0 +ebs\.csi\.aws\.com +yes +1 +1 +3 +3$/),
+    ]);
     const one = await mcp.call('get_csi_plugin', { plugin_id: 'aws-ebs0' });
     const nodes = one.structured!.Nodes as Record<string, { Healthy: boolean; NodeInfo: { AccessibleTopology: { Segments: Record<string, string> } } }>;
     expect(nodes[nodeNamed('node-1').ID]).toMatchObject({ Healthy: true, NodeInfo: { AccessibleTopology: { Segments: { 'topology.ebs.csi.aws.com/zone': 'us-east-1a' } } } });

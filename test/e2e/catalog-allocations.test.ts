@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RecordedRequest, type Simulator } from '../../src/sim/index.js';
-import { connectStdio, type Connected } from './harness.js';
+import { connectStdio, tableItems, type Connected } from './harness.js';
 
 let sim: Simulator;
 let mcp: Connected;
@@ -38,13 +38,8 @@ async function webAllocs(): Promise<AllocStub[]> {
   return (await nomadGet<AllocStub[]>('/v1/job/web/allocations')).filter((a) => a.ClientStatus === 'running');
 }
 
-/** The JSON lines of a list answer (one element per line). */
-function items(text: string): Record<string, unknown>[] {
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l.replace(/,$/, '')) as Record<string, unknown>);
-}
+/** The items of a list answer, after checking its text is their table (one line per item). */
+const items = tableItems;
 
 describe('list_allocations', () => {
   it('job_id and status reach Nomad as one filter expression', async () => {
@@ -53,10 +48,11 @@ describe('list_allocations', () => {
     expect(r.isError).toBe(false);
     const req = since(from).find((q) => q.path === '/v1/allocations')!;
     expect(req.query.filter).toBe('JobID == "web" and ClientStatus == "running"');
-    const list = items(r.text);
+    const list = items(r);
     expect(list).toHaveLength(2);
     for (const a of list) expect(a).toMatchObject({ JobID: 'web', TaskGroup: 'frontend', ClientStatus: 'running', DesiredStatus: 'run' });
     expect(list[0]).toHaveProperty('TaskStates.server.State', 'running');
+    expect(r.text.split('\n')[1]).toMatch(/ server: running$/);
     // Task states without their event history: each allocation stays short.
     expect(r.text).not.toContain('DisplayMessage');
     expect(Math.max(...r.text.split('\n').map((l) => l.length))).toBeLessThan(600);
@@ -75,18 +71,18 @@ describe('list_allocations', () => {
     const first = await mcp.call('list_allocations', { per_page: 1 });
     expect(first.isError).toBe(false);
     expect(since(from).find((q) => q.path === '/v1/allocations')!.query.per_page).toBe('1');
-    expect(items(first.text)).toHaveLength(1);
+    expect(items(first)).toHaveLength(1);
     const token = /next_token="([^"]+)"/.exec(first.text)?.[1];
     expect(token, first.text).toBeTruthy();
     const second = await mcp.call('list_allocations', { per_page: 1, next_token: token });
     expect(second.isError).toBe(false);
-    expect(items(second.text)).toHaveLength(1);
-    expect(items(second.text)[0].ID).not.toBe(items(first.text)[0].ID);
+    expect(items(second)).toHaveLength(1);
+    expect(items(second)[0].ID).not.toBe(items(first)[0].ID);
   });
 
   it('namespace "*" includes staging\'s allocations', async () => {
     const r = await mcp.call('list_allocations', { namespace: '*' });
-    expect(items(r.text).map((a) => a.JobID)).toEqual(expect.arrayContaining(['web', 'api']));
+    expect(items(r).map((a) => a.JobID)).toEqual(expect.arrayContaining(['web', 'api']));
   });
 });
 

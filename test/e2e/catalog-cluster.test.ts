@@ -5,7 +5,7 @@
 import type { CallToolResult, Progress } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startSimulator, type RecordedRequest, type Simulator } from '../../src/sim/index.js';
-import { connectStdio, type Connected } from './harness.js';
+import { connectStdio, tableItems, type Connected } from './harness.js';
 
 let sim: Simulator;
 let mcp: Connected;
@@ -25,12 +25,8 @@ afterAll(async () => {
 
 const since = (from: number): RecordedRequest[] => sim.requests.slice(from);
 
-function items(text: string): Record<string, unknown>[] {
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l.replace(/,$/, '')) as Record<string, unknown>);
-}
+/** The items of a list answer, after checking its text is their table (one line per item). */
+const items = tableItems;
 
 interface NomadNode {
   SchedulingEligibility: string;
@@ -45,17 +41,17 @@ describe('nodes', () => {
   it('list_nodes lists the three linux nodes; status reaches Nomad as a filter', async () => {
     const all = await mcp.call('list_nodes');
     expect(all.isError).toBe(false);
-    expect(items(all.text).map((n) => n.Name).sort()).toEqual(['node-1', 'node-2', 'node-3']);
-    for (const n of items(all.text)) expect(n).toMatchObject({ Datacenter: 'dc1', Status: 'ready', SchedulingEligibility: 'eligible', Drain: false });
+    expect(items(all).map((n) => n.Name).sort()).toEqual(['node-1', 'node-2', 'node-3']);
+    for (const n of items(all)) expect(n).toMatchObject({ Datacenter: 'dc1', Status: 'ready', SchedulingEligibility: 'eligible', Drain: false });
     const from = sim.requests.length;
     const ready = await mcp.call('list_nodes', { status: 'ready' });
-    expect(items(ready.text)).toHaveLength(3);
+    expect(items(ready)).toHaveLength(3);
     expect(since(from).find((q) => q.path === '/v1/nodes')!.query.filter).toBe('Status == "ready"');
     const down = await mcp.call('list_nodes', { status: 'down' });
     expect(down.isError).toBe(false);
     expect(down.text).toBe('No nodes match.');
     const gpu = await mcp.call('list_nodes', { filter: 'NodeClass == "gpu"' });
-    expect(items(gpu.text)).toEqual([expect.objectContaining({ NodeClass: 'gpu' })]);
+    expect(items(gpu)).toEqual([expect.objectContaining({ NodeClass: 'gpu' })]);
   });
 
   it('get_node describes one node with resources, drivers, attributes and allocations', async () => {
@@ -82,7 +78,7 @@ describe('nodes', () => {
     expect(req.method).toBe('PUT');
     expect(JSON.parse(req.body)).toEqual({ DrainSpec: { Deadline: 30 * 60 * 1e9, IgnoreSystemJobs: false }, MarkEligible: false });
     expect(await node(n.ID)).toMatchObject({ DrainStrategy: { DrainSpec: { Deadline: 30 * 60 * 1e9 } }, SchedulingEligibility: 'ineligible' });
-    expect(items((await mcp.call('list_nodes')).text).find((x) => x.ID === n.ID)).toMatchObject({ Drain: true, SchedulingEligibility: 'ineligible' });
+    expect(items(await mcp.call('list_nodes')).find((x) => x.ID === n.ID)).toMatchObject({ Drain: true, SchedulingEligibility: 'ineligible' });
     expect((await mcp.call('get_node', { node_id: n.ID })).text.split('\n')[0]).toMatch(/: ready, ineligible, DRAINING\.$/);
 
     from = sim.requests.length;
@@ -137,11 +133,11 @@ describe('cluster', () => {
   it('list_namespaces lists default and staging with descriptions; prefix narrows', async () => {
     const r = await mcp.call('list_namespaces');
     expect(r.isError).toBe(false);
-    expect(items(r.text)).toEqual([
+    expect(items(r)).toEqual([
       { Name: 'default', Description: expect.any(String) },
       { Name: 'staging', Description: expect.any(String) },
     ]);
-    expect(items((await mcp.call('list_namespaces', { prefix: 'sta' })).text).map((n) => n.Name)).toEqual(['staging']);
+    expect(items(await mcp.call('list_namespaces', { prefix: 'sta' })).map((n) => n.Name)).toEqual(['staging']);
   });
 
   it('search finds by part of a name, in one context or all namespaces', async () => {

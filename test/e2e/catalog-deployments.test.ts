@@ -5,7 +5,7 @@
 import type { CallToolResult, Progress } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RecordedRequest, type Simulator } from '../../src/sim/index.js';
-import { connectStdio, type Answer, type Connected } from './harness.js';
+import { connectStdio, tableItems, type Answer, type Connected } from './harness.js';
 
 let sim: Simulator;
 let mcp: Connected;
@@ -70,12 +70,13 @@ describe('reading deployments', () => {
   it('list_deployments lists web\'s two, and namespace "*" adds staging\'s', async () => {
     const r = await mcp.call('list_deployments');
     expect(r.isError).toBe(false);
-    const items = r.text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l.replace(/,$/, '')) as Record<string, unknown>);
+    const items = tableItems(r);
     expect(items).toHaveLength(2);
     expect(items.map((d) => d.JobVersion).sort()).toEqual([0, 1]);
     for (const d of items) expect(d).toMatchObject({ JobID: 'web', Namespace: 'default', Status: 'successful' });
     const all = await mcp.call('list_deployments', { namespace: '*' });
-    expect(all.text).toContain('"JobID":"api","Namespace":"staging"');
+    expect(tableItems(all)).toContainEqual(expect.objectContaining({ JobID: 'api', Namespace: 'staging' }));
+    expect(all.text).toMatch(/\n[0-9a-f-]{36} +api +staging +\d+ +\w+ +\S/);
     const running = await mcp.call('list_deployments', { filter: 'Status == "running"' });
     expect(running.isError).toBe(false);
     expect(running.text).toBe('No deployments.');
@@ -84,9 +85,13 @@ describe('reading deployments', () => {
   it('list_job_deployments shows a job\'s deployments newest first, with per-group health', async () => {
     const r = await mcp.call('list_job_deployments', { job_id: 'web' });
     expect(r.isError).toBe(false);
-    const versions = [...r.text.matchAll(/"JobVersion":(\d+)/g)].map((m) => Number(m[1]));
-    expect(versions).toEqual([1, 0]);
-    expect(r.text).toContain('"frontend":{"DesiredTotal":2,"PlacedAllocs":2,"HealthyAllocs":2,"UnhealthyAllocs":0');
+    const list = tableItems(r);
+    expect(list.map((d) => d.JobVersion)).toEqual([1, 0]);
+    expect(list[0].TaskGroups).toMatchObject({ frontend: { DesiredTotal: 2, PlacedAllocs: 2, HealthyAllocs: 2, UnhealthyAllocs: 0 } });
+    // the text: the group's counters that are not zero (no "unhealthyAllocs 0")
+    expect(r.text.split('\n')[1]).toMatch(/^[0-9a-f-]{36} +1 +successful +frontend: desiredTotal 2 placedAllocs 2 healthyAllocs 2 +Deployment completed successfully$/);
+    const full = await mcp.call('list_job_deployments', { job_id: 'web', detail: 'full' });
+    expect(full.text).toContain('"frontend":{"DesiredTotal":2,"PlacedAllocs":2,"HealthyAllocs":2,"UnhealthyAllocs":0');
     const batch = await mcp.call('list_job_deployments', { job_id: 'batch-report' });
     expect(batch.isError).toBe(false);
     expect(batch.text).toBe('The job has no deployments (batch jobs and jobs without an update block have none).');

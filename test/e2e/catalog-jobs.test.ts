@@ -341,7 +341,7 @@ describe('force_periodic_job', () => {
     expect(r.isError).toBe(false);
     expect(r.text).toMatch(new RegExp(`^Periodic job nightly launched; evaluation ${UUID.source}\\.$`));
     expect(lines(from)).toContain('PUT /v1/job/nightly/periodic/force');
-    expect((await mcp.call('list_jobs', { prefix: 'nightly/periodic-' })).text).toMatch(/"ID":"nightly\/periodic-\d+"/);
+    expect((await mcp.call('list_jobs', { prefix: 'nightly/periodic-' })).text).toMatch(/^nightly\/periodic-\d+ +default +batch +/m);
   });
 
   it('a job that is not periodic is Nomad\'s error', async () => {

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RecordedRequest, type Simulator } from '../../src/sim/index.js';
-import { connectStdio, type Connected } from './harness.js';
+import { connectStdio, tableItems, type Connected } from './harness.js';
 
 let sim: Simulator;
 let mcp: Connected;
@@ -21,12 +21,8 @@ afterAll(async () => {
 
 const since = (from: number): RecordedRequest[] => sim.requests.slice(from);
 
-function items(text: string): Record<string, unknown>[] {
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l.replace(/,$/, '')) as Record<string, unknown>);
-}
+/** The items of a list answer, after checking its text is their table (one line per item). */
+const items = tableItems;
 
 async function nomadGet<T>(path: string): Promise<T> {
   return (await (await fetch(sim.url + path)).json()) as T;
@@ -38,11 +34,14 @@ describe('evaluations and deployments', () => {
     const r = await mcp.call('list_evaluations', { job_id: 'win-app', status: 'blocked' });
     expect(r.isError).toBe(false);
     expect(since(from).find((q) => q.path === '/v1/evaluations')!.query.filter).toBe('JobID == "win-app" and Status == "blocked"');
-    const [ev] = items(r.text);
+    const [ev] = items(r);
     expect(ev).toMatchObject({ Job: 'win-app', Status: 'blocked', TriggeredBy: 'queued-allocs', Description: 'created due to placement conflicts' });
     expect(ev.Modified).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    // the text shows the time with its age at answer time
+    expect(r.text.split('\n')[1]).toContain(`${ev.Modified as string} (`);
+    expect(r.text.split('\n')[1]).toMatch(/Z \((\d+[smhd] ago|now)\)/);
     const all = await mcp.call('list_evaluations', { job_id: 'win-app' });
-    expect(items(all.text).find((e) => e.Status === 'complete')).toMatchObject({ Blocked: ev.ID, Queued: { app: 1 } });
+    expect(items(all).find((e) => e.Status === 'complete')).toMatchObject({ Blocked: ev.ID, Queued: { app: 1 } });
     expect((await mcp.call('list_evaluations', { job_id: 'ghost' })).text).toBe('No evaluations match.');
   });
 
@@ -51,7 +50,7 @@ describe('evaluations and deployments', () => {
     const latest = await nomadGet<{ ID: string }>('/v1/job/web/deployment');
     const r = await mcp.call('get_deployment_allocations', { deployment_id: latest.ID });
     expect(r.isError).toBe(false);
-    const list = items(r.text);
+    const list = items(r);
     expect(list).toHaveLength(2);
     for (const a of list) expect(a).toMatchObject({ Group: 'frontend', Status: 'running', Version: 1, Healthy: true, Canary: false });
   });

@@ -29,8 +29,9 @@ describe('list_variables and get_variable', () => {
   it('list_variables shows paths and change indexes, never values', async () => {
     const r = await mcp.call('list_variables');
     expect(r.isError).toBe(false);
-    expect(r.text).toContain('"Path":"nomad-mcp/configs/web","Namespace":"default"');
-    expect(r.text).toMatch(/"ModifyIndex":\d+/);
+    expect(r.text.split('\n')[0]).toMatch(/^Path +Namespace +ModifyIndex +ModifyTime$/);
+    expect(r.text).toMatch(/^nomad-mcp\/configs\/web +default +\d+ +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \((\d+[smhd] ago|now)\)$/m);
+    expect(r.structured!.items).toContainEqual(expect.objectContaining({ Path: 'nomad-mcp/configs/web', Namespace: 'default', ModifyIndex: expect.any(Number) }));
     expect(r.text).not.toContain('acme/web');
     const from = sim.requests.length;
     const none = await mcp.call('list_variables', { prefix: 'nothing/here' });

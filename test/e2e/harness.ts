@@ -46,3 +46,23 @@ export async function connectStdio(env: Record<string, string>, args: string[] =
     close: () => client.close(),
   };
 }
+
+/**
+ * The items of a list answered as a table (response.table): structuredContent.items, after checking the text is
+ * their table: a header line, then one line per item in the same order, each starting with the item's first
+ * picked field (its ID or name), and nothing else but the notes after the table (truncation, next page).
+ */
+export function tableItems(a: Answer): Record<string, unknown>[] {
+  if (a.isError) throw new Error(`the call failed: ${a.text}`);
+  const list = (a.structured?.items ?? []) as Record<string, unknown>[];
+  const lines = a.text.split('\n');
+  if (!list.length) return list;
+  for (let i = 0; i < list.length; i++) {
+    const first = String(Object.values(list[i])[0]);
+    const line = lines[i + 1] ?? '';
+    if (line !== first && !line.startsWith(`${first} `)) throw new Error(`table line ${i + 1} is not item ${i} (${first}):\n${a.text}`);
+  }
+  const rest = lines.slice(list.length + 1);
+  if (rest.some((l) => l && !/^(… \[truncated|More results exist)/.test(l))) throw new Error(`lines after the table:\n${a.text}`);
+  return list;
+}

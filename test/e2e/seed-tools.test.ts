@@ -42,17 +42,17 @@ describe('jobs', () => {
   it('list_jobs shows the default namespace jobs with their status', async () => {
     const r = await mcp.call('list_jobs');
     expect(r.isError).toBe(false);
-    expect(r.text).toContain('"ID":"web"');
-    expect(r.text).toContain('"ID":"win-app"');
-    expect(r.text).not.toContain('"ID":"api"');
+    expect(r.text).toMatch(/^web {2,}default {2,}service {2,}/m);
+    expect(r.text).toMatch(/^win-app {2,}default {2,}service {2,}pending /m);
+    expect(r.text).not.toMatch(/^api /m);
     expect((r.structured!.items as unknown[]).length).toBeGreaterThanOrEqual(3);
   });
 
   it('list_jobs with namespace "*" and a prefix', async () => {
-    expect((await mcp.call('list_jobs', { namespace: '*' })).text).toContain('"Namespace":"staging"');
+    expect((await mcp.call('list_jobs', { namespace: '*' })).text).toMatch(/^api +staging +service +/m);
     const r = await mcp.call('list_jobs', { prefix: 'bat' });
-    expect(r.text).toContain('batch-report');
-    expect(r.text).not.toContain('"web"');
+    expect(r.text).toMatch(/^batch-report +default +batch +/m);
+    expect(r.text).not.toMatch(/^web /m);
   });
 
   it('get_job shows the shaped spec', async () => {
@@ -307,6 +307,6 @@ describe('the server keeps serving', () => {
   it('answers after all the errors above', async () => {
     const r = await mcp.call('list_jobs', { prefix: 'web' });
     expect(r.isError).toBe(false);
-    expect(r.text).toContain('"ID":"web"');
+    expect(r.text).toMatch(/^web {2,}default {2,}service {2,}/m);
   });
 });
