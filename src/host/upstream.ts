@@ -9,6 +9,7 @@ import { deniedReason, isPermissionDenied } from './capabilities.js';
 import { ConcurrencyLimiter, type Release } from './concurrency.js';
 import { headerValueProblem } from './header-value.js';
 import { ToolError } from './errors.js';
+import { RequestAbort } from './request-abort.js';
 import type { NamespaceGuard } from './namespace-guard.js';
 import type { HttpMethod } from './types.js';
 import type { Observer } from './observe.js';
@@ -441,9 +442,10 @@ export class Upstream {
   }
 
   private async once<T>(method: HttpMethod, p: string, opts: CallOptions): Promise<UpstreamResponse<T>> {
-    // One controller per request, aborted by the deadline or the caller (cheaper than AbortSignal.any on the hot path).
+    // One abort per request, by the deadline or the caller (cheaper than AbortSignal.any on the hot path,
+    // and not an AbortSignal: see request-abort.ts).
     const ms = opts.timeoutMs ?? this.timeoutMs;
-    const controller = new AbortController();
+    const controller = new RequestAbort();
     const timeout = { aborted: false };
     const timer = setTimeout(() => {
       timeout.aborted = true;
@@ -453,7 +455,7 @@ export class Upstream {
     opts.signal?.addEventListener('abort', onCaller, { once: true });
     if (opts.signal?.aborted) controller.abort();
     try {
-      return await this.exchange<T>(method, p, opts, controller.signal, timeout, ms);
+      return await this.exchange<T>(method, p, opts, controller, timeout, ms);
     } finally {
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onCaller);
@@ -464,7 +466,7 @@ export class Upstream {
     method: HttpMethod,
     p: string,
     opts: CallOptions,
-    signal: AbortSignal,
+    signal: RequestAbort,
     timeout: { aborted: boolean },
     ms: number,
   ): Promise<UpstreamResponse<T>> {
