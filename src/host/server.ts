@@ -100,6 +100,31 @@ function protocolError(code: number, message: string): Error {
   return Object.assign(new Error(message), { code });
 }
 
+/** A progress reporter for a call that asked for progress (`progressToken`), sending through `notify`. */
+export function progressNotifier(
+  token: string | number | undefined,
+  notify: (n: { method: 'notifications/progress'; params: { progressToken: string | number; progress: number; total?: number; message?: string } }) => Promise<void>,
+): HostCallOptions['progress'] {
+  if (token === undefined) return undefined;
+  let lastProgress = 0;
+  return async (p: number, total?: number, message?: string) => {
+    lastProgress = Math.max(p, lastProgress + 1e-9); // MCP requires increasing progress
+    await notify({
+      method: 'notifications/progress',
+      params: { progressToken: token, progress: lastProgress, ...(total !== undefined ? { total } : {}), ...(message ? { message } : {}) },
+    });
+  };
+}
+
+/** A finished call as tools/call answers it; an unknown tool is a JSON-RPC error (InvalidParams), thrown. */
+export function callToolResult(name: string, r: CallResult): CallToolResult {
+  if (r.refused === 'unknown') throw protocolError(INVALID_PARAMS, `Unknown tool: ${name}.${r.text.includes('Did you mean') ? r.text.slice(r.text.indexOf(' Did you mean')) : ''}`);
+  const result: CallToolResult = { content: [{ type: 'text', text: r.text }] };
+  if (r.structured && !r.isError) result.structuredContent = r.structured;
+  if (r.isError) result.isError = true;
+  return result;
+}
+
 /** The argument (from `destructiveWhen`) that makes this call irreversible, if any. */
 function escalation(tool: Tool, args: unknown): string | undefined {
   const a = (args ?? {}) as Record<string, unknown>;
@@ -348,6 +373,18 @@ export class ToolHost {
   async idle(ms: number): Promise<void> {
     if (this.inFlight === 0) return;
     await Promise.race([new Promise<void>((r) => this.idleWaiters.push(r)), new Promise((r) => setTimeout(r, ms).unref())]);
+  }
+
+  /**
+   * Whether a tools/call of `name` is answered from its name and arguments alone: a served tool that never
+   * asks the user first and is not a discovery tool. Only these take the stdio fast path
+   * (transports/stdio-fast.ts); every other call goes through the SDK's handler.
+   */
+  answersPlainly(name: string): boolean {
+    if (this.dynamic && isDiscoveryTool(name)) return false;
+    const tool = this.inventory.byName.get(name);
+    if (!tool || this.inventory.hidden.has(name)) return false;
+    return tool.tier !== 'destructive' && !tool.descriptor.destructiveWhen?.length && !tool.descriptor.confirmWhen?.length;
   }
 
   /** Look a tool up and run it; hidden, unknown and rate-limited calls are answered here too. */
@@ -646,18 +683,7 @@ export class ToolHost {
     });
     server.setRequestHandler('tools/call', async (req, ctx) => {
       if (this.dynamic && isDiscoveryTool(req.params.name)) return this.discover(req.params.name, req.params.arguments, ctx, { transport, session, meta: req.params._meta });
-      const token = ctx.mcpReq._meta?.progressToken;
-      let lastProgress = 0;
-      const progress =
-        token === undefined
-          ? undefined
-          : async (p: number, total?: number, message?: string) => {
-              lastProgress = Math.max(p, lastProgress + 1e-9); // MCP requires increasing progress
-              await ctx.mcpReq.notify({
-                method: 'notifications/progress',
-                params: { progressToken: token, progress: lastProgress, ...(total !== undefined ? { total } : {}), ...(message ? { message } : {}) },
-              });
-            };
+      const progress = progressNotifier(ctx.mcpReq._meta?.progressToken, (n) => ctx.mcpReq.notify(n));
       // With a client that supports elicitation, a destructive call asks the user first: on 2026-07-28 the
       // answer is "input required" and the client retries; on a 2025 session the SDK asks with elicitation/create.
       const confirm = clientCapabilities(ctx, server.getClientCapabilities())?.elicitation
@@ -672,12 +698,8 @@ export class ToolHost {
         caller: callerOf(transport, ctx),
         confirm,
       });
-      if (r.refused === 'unknown') throw protocolError(INVALID_PARAMS, `Unknown tool: ${req.params.name}.${r.text.includes('Did you mean') ? r.text.slice(r.text.indexOf(' Did you mean')) : ''}`);
       if (r.inputRequired) return r.inputRequired;
-      const result: CallToolResult = { content: [{ type: 'text', text: r.text }] };
-      if (r.structured && !r.isError) result.structuredContent = r.structured;
-      if (r.isError) result.isError = true;
-      return result;
+      return callToolResult(req.params.name, r);
     });
     if (opts.track !== false) {
       this.servers.add(server);

@@ -2,6 +2,7 @@ import { StdioServerTransport, serveStdio as sdkServeStdio } from '@modelcontext
 import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import type { ToolHost } from '../server.js';
+import { StdioToolCalls } from './stdio-fast.js';
 
 /**
  * Serve one client over stdin/stdout until stdin ends or a signal arrives, at whichever protocol
@@ -14,7 +15,9 @@ export async function serveStdio(host: ToolHost, onClose: () => Promise<void>): 
   // are answered (forwarded as they come: a piped PassThrough copied every chunk through a Transform).
   const input = new HeldInput(process.stdin);
   const transport = new StdioServerTransport(input as unknown as Readable, process.stdout);
-  const unanswered = trackRequests(transport);
+  // tools/call of plain 2025 shape, answered without the SDK's per-message work (stdio-fast.ts)
+  const fast = new StdioToolCalls(host, (m) => transport.send(m as never));
+  const unanswered = trackRequests(transport, fast);
   // the SDK waits for 'drain' once per answer written while stdout is full: a burst of answers legitimately
   // adds many short-lived listeners, which is not the leak Node's warning is about
   process.stdout.setMaxListeners(0);
@@ -68,7 +71,7 @@ type Message = { id?: string | number; method?: string; result?: unknown; error?
  * Requests read but not yet answered, seen at the transport (a request can wait in the SDK before any
  * handler runs, where no in-flight counter sees it). A cancelled request gets no answer, so it counts as done.
  */
-function trackRequests(t: StdioServerTransport): { settled(ms: number): Promise<void> } {
+function trackRequests(t: StdioServerTransport, fast: StdioToolCalls): { settled(ms: number): Promise<void> } {
   const open = new Set<string>();
   let waiters: (() => void)[] = [];
   const done = (id: string | number | undefined) => {
@@ -79,6 +82,7 @@ function trackRequests(t: StdioServerTransport): { settled(ms: number): Promise<
   const wrapped = (m: Message, extra?: never) => {
     if (m.method && m.id !== undefined) open.add(String(m.id));
     else if (m.method === 'notifications/cancelled') done(m.params?.requestId);
+    if (fast.take(m as Record<string, unknown>)) return;
     inner?.(m as never, extra);
   };
   Object.defineProperty(t, 'onmessage', {
@@ -91,6 +95,7 @@ function trackRequests(t: StdioServerTransport): { settled(ms: number): Promise<
   const send = t.send.bind(t);
   t.send = async (m) => {
     await send(m);
+    fast.sent(m as Record<string, unknown>);
     const r = m as Message;
     if (!r.method && ('result' in r || 'error' in r)) done(r.id);
   };
