@@ -1,4 +1,4 @@
-import { tableLines } from './table.js';
+import { ageText, tableLines } from './table.js';
 import type { JsonObject, ResponseSpec } from './types.js';
 
 /** What a tool answer becomes before it is wrapped in a CallToolResult. */
@@ -179,6 +179,15 @@ function fitList(parts: string[], max: number): number {
   return parts.length;
 }
 
+/** JSON text with each of these time strings followed by its age: `"2026-11-29T19:02:11Z (14m ago)"`. */
+function withAges(text: string, times: string[], now: number): string {
+  for (const t of new Set(times)) {
+    const d = nomadDate(t);
+    if (d) text = text.split(`"${t}"`).join(`"${t} (${ageText(d, now)})"`);
+  }
+  return text;
+}
+
 /** How many items of a table (its lines after the header) fit in `max` bytes. */
 function fitLines(lines: string[], max: number): number {
   let size = Buffer.byteLength(lines[0]);
@@ -219,7 +228,15 @@ export function shape(data: unknown, spec: ResponseSpec | undefined, opts: Shape
   let v = spec?.root ? getPath(data, spec.root) : data;
   if (spec?.sort && Array.isArray(v)) v = sortBy(v, spec.sort);
   if (opts.pick) v = opts.pick(v);
-  if (spec?.times) mapPaths(v, spec.times, isoTime);
+  // times: ISO in structuredContent; the text adds each one's age (`"2026-11-29T19:02:11Z (14m ago)"`)
+  const times: string[] | undefined = spec?.times ? [] : undefined;
+  if (spec?.times) {
+    mapPaths(v, spec.times, (t) => {
+      const iso = isoTime(t);
+      if (typeof iso === 'string') times!.push(iso);
+      return iso;
+    });
+  }
   const hint = spec?.hint;
   let truncated = false;
   let total: number | undefined;
@@ -262,6 +279,7 @@ export function shape(data: unknown, spec: ResponseSpec | undefined, opts: Shape
   else if (opts.template) text = opts.template({ result: v, args: opts.args }).trimEnd();
   else if (parts) text = listText(parts);
   else text = compactJson(v);
+  if (times?.length && !lines && !opts.template) text = withAges(text, times, opts.now ?? Date.now());
   if (truncated) text += marker(`showing ${(v as unknown[]).length} of ${total} items`, hint);
   const capped = truncateText(text, opts.maxBytes + (truncated ? 200 : 0), hint);
   if (opts.note) capped.text = `${capped.text.trimEnd()}\n${opts.note}`;

@@ -2,7 +2,8 @@ import type Handlebars from 'handlebars';
 import type { HelperOptions } from 'handlebars';
 import { createRequire } from 'node:module';
 import { ToolError } from './errors.js';
-import { nomadTime } from './shape.js';
+import { nomadDate } from './shape.js';
+import { ageText, timeWithAge } from './table.js';
 import type { JsonObject, RenderedRequest, RequestSpec } from './types.js';
 
 let env: typeof Handlebars | undefined;
@@ -34,8 +35,13 @@ const helpers: Record<string, (...args: unknown[]) => unknown> = {
   not: (a: unknown) => !a,
   upper: (s: unknown) => String(s ?? '').toUpperCase(),
   lower: (s: unknown) => String(s ?? '').toLowerCase(),
-  /** Nomad time (ns since epoch, or RFC 3339) as ISO text; zero times as "-". */
-  time: (v: unknown) => nomadTime(v) ?? '-',
+  /** Nomad time (ns since epoch, or RFC 3339) as ISO text with its age at answer time (`… (14m ago)`); zero times as "-". */
+  time: (v: unknown) => timeWithAge(v, Date.now()) ?? '-',
+  /** The age alone: `14m ago`, `in 5m`; zero times as "-". */
+  age: (v: unknown) => {
+    const d = nomadDate(v);
+    return d ? ageText(d, Date.now()) : '-';
+  },
   /** Seconds (number or "90s"/"5m"/"2h") → Nomad nanoseconds (a number); absent → null. */
   ns: (v: unknown) => {
     if (v === undefined || v === null || v === '') return null;

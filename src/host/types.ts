@@ -49,7 +49,7 @@ export interface ResponseSpec {
    * descending. For lists Nomad does not sort (a job's deployments come in ID order).
    */
   sort?: string;
-  /** Dotted paths (after pick) of Nomad times (nanoseconds) to show as ISO text. */
+  /** Dotted paths (after pick) of Nomad times (nanoseconds) to show as ISO text; the JSON text adds each one's age. */
   times?: string[];
   /** Dotted paths whose values are hidden unless the server allows showing them (`--allow-variable-values`). */
   secrets?: string[];

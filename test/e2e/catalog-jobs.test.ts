@@ -78,7 +78,7 @@ describe('get_job_versions and revert_job', () => {
     const r = await mcp.call('get_job_versions', { job_id: 'web' });
     expect(r.isError).toBe(false);
     const text = r.text.split('\n');
-    expect(text[0]).toMatch(/^v1 submitted \d{4}-\d\d-\d\dT[\d:]+Z, stable$/);
+    expect(text[0]).toMatch(/^v1 submitted \d{4}-\d\d-\d\dT[\d:]+Z \((\d+[smhd] ago|now)\), stable$/);
     expect(text[1]).toMatch(/^v0 submitted /);
     expect(r.text).toContain('Changes, newest first (each against the version before it):');
     expect(r.text).toContain('task server Edited (Config Edited: image nginx:1.25 → nginx:1.27)');

@@ -65,11 +65,11 @@ describe('jobs', () => {
     const req = since(from).find((q) => q.path === '/v1/job/web/stable')!;
     expect(req.method).toBe('PUT');
     expect(JSON.parse(req.body)).toEqual({ JobID: 'web', JobVersion: 0, Stable: false });
-    expect((await mcp.call('get_job_versions', { job_id: 'web', diffs: false })).text).toMatch(/^v0 submitted \S+$/m);
+    expect((await mcp.call('get_job_versions', { job_id: 'web', diffs: false })).text).toMatch(/^v0 submitted \S+Z \((\d+[smhd] ago|now)\)$/m);
     from = sim.requests.length;
     expect((await mcp.call('set_job_stability', { job_id: 'web', version: 0, stable: true })).text).toBe('Version 0 of web marked stable.');
     expect(JSON.parse(since(from).find((q) => q.path === '/v1/job/web/stable')!.body).Stable).toBe(true);
-    expect((await mcp.call('get_job_versions', { job_id: 'web', diffs: false })).text).toMatch(/^v0 submitted \S+, stable$/m);
+    expect((await mcp.call('get_job_versions', { job_id: 'web', diffs: false })).text).toMatch(/^v0 submitted \S+Z \((\d+[smhd] ago|now)\), stable$/m);
     const missing = await mcp.call('set_job_stability', { job_id: 'web', version: 9, stable: true });
     expect(missing.isError).toBe(true);
     expect(missing.text).toContain('version 9 not found');

@@ -114,3 +114,12 @@ describe('shape with a table', () => {
     expect(r.structured).toEqual({ items: many.slice(0, shown), total: 200, truncated: true });
   });
 });
+
+describe('ages in JSON text and templates', () => {
+  it('response.times: the text adds each time’s age, structuredContent keeps the ISO time alone', () => {
+    const job = { ID: 'web', SubmitTime: NS, Versions: [{ Version: 1, SubmitTime: NS - 3600e9 }] };
+    const r = shape(job, { times: ['SubmitTime', 'Versions.SubmitTime'] }, { args: {}, maxBytes: 10_000, now: NOW });
+    expect(r.text).toBe('{"ID":"web","SubmitTime":"2026-11-29T19:02:11Z (14m ago)","Versions":[{"Version":1,"SubmitTime":"2026-11-29T18:02:11Z (1h ago)"}]}');
+    expect(r.structured).toEqual({ ID: 'web', SubmitTime: ISO, Versions: [{ Version: 1, SubmitTime: '2026-11-29T18:02:11Z' }] });
+  });
+});
