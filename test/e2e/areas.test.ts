@@ -194,8 +194,11 @@ describe('volumes and CSI plugins', () => {
     expect(items.map((v) => [v.ID, v.PluginID, v.Schedulable])).toEqual([
       ['archive', 'aws-ebs0', true], ['pg-data', 'ceph-csi', false], ['reports-db', 'aws-ebs0', true], ['uploads', 'aws-ebs0', true],
     ]);
+    // the text: one line per volume, the CSI counters as numbers, the host volume's fields "-"
+    expect(csi.text).toMatch(/^pg-data +pg-data +default +ceph-csi +- +single-node-writer +0 +0 +0 +0 +0 +0 +- +- +- +-$/m);
     const host = await mcp.call('list_volumes', { type: 'host' });
     expect(host.structured!.items).toEqual([expect.objectContaining({ Name: 'scratch', State: 'ready', NodeID: nodeNamed('node-1').ID })]);
+    expect(host.text.split('\n')[1]).toMatch(new RegExp(`^\\S+ +scratch +default +\\S+ +- +\\S+ +(- +){6}${nodeNamed('node-1').ID} +\\S+ +ready +\\S+$`));
     expect(sim.requests.filter((q) => q.path === '/v1/volumes').map((q) => q.query.type).slice(-2)).toEqual(['csi', 'host']);
   });
 
