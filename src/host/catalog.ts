@@ -9,6 +9,7 @@ import { BUILTIN_CACHE_FILE, DESCRIPTOR_SCHEMA_FILE, DESCRIPTOR_VALIDATOR_FILE }
 import { ajvRegExp, schemaPatternProblems } from './safe-regex.js';
 import { compile, compileRequest, requestTemplates, templateRefs } from './template.js';
 import { COMMON, COMMON_PARAMS, expandCommon } from './common-params.js';
+import { fastYaml } from './yaml-fast.js';
 import { annotationsFor, declaredTier, declaredWords, isStricter, methodTier, stricter, strictest, tierAdvice } from './tiers.js';
 import { UriTemplate } from '@modelcontextprotocol/server';
 import type { DescriptorFile, JsonSchema, Prompt, PromptDescriptor, ResourceDescriptor, ResourceTemplate, Tier, Tool, ToolDescriptor } from './types.js';
@@ -302,7 +303,10 @@ function loadFile(docIn: CatalogDocument, opts: FileOpts, problems: CatalogProbl
   const ctx = new FileContext(text, display, problems, mismatches);
   const cached = cachedFile(text);
   if (cached) return checkFile(cached.data, ctx, { ...opts, trusted: true }, (section, i) => cached.names[section][i]);
-  if (ctx.doc.errors.length) {
+  // plain YAML is read without building a document; yaml parses it when a problem needs a position, and reads
+  // whatever the fast reader leaves to it (reporting every YAML error at its line and column)
+  const fast = fastYaml(text);
+  if (!fast && ctx.doc.errors.length) {
     // every problem of the file, each at its own line with the line and a caret; errors at one place are one problem
     const byPlace = new Map<string, { line: number; col: number; messages: string[] }>();
     for (const e of ctx.doc.errors) {
@@ -317,7 +321,7 @@ function loadFile(docIn: CatalogDocument, opts: FileOpts, problems: CatalogProbl
     }
     return NONE;
   }
-  let data = ctx.doc.toJS() as DescriptorFile | null;
+  let data = (fast ? fast.data : ctx.doc.toJS()) as DescriptorFile | null;
   const validate = descriptorValidator();
   const before = problems.length;
   if (!validate(data)) {
@@ -335,6 +339,9 @@ function loadFile(docIn: CatalogDocument, opts: FileOpts, problems: CatalogProbl
     data = { ...d, tools: keep(d.tools, 'tools'), resources: keep(d.resources, 'resources'), prompts: keep(d.prompts, 'prompts') };
   }
   const namePos = (section: Section, i: number) => {
+    const entry = (data as Record<Section, unknown[] | undefined>)[section]?.[i];
+    const known = fast && entry && typeof entry === 'object' ? fast.namePos.get(entry)?.[section === 'resources' ? 'uriTemplate' : 'name'] : undefined;
+    if (known) return known;
     const nameNode = ctx.doc.getIn([section, i, section === 'resources' ? 'uriTemplate' : 'name'], true) as YamlNode;
     return ctx.lines.linePos(nameNode?.range?.[0] ?? 0);
   };

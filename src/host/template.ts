@@ -114,6 +114,11 @@ type AstNode = hbs.AST.Node & Record<string, unknown>;
  * when `deep` is set). Paths inside `#each`/`#with` bodies are relative to another context and skipped.
  */
 export function templateRefs(template: string, deep = false): string[] {
+  return simpleRefs(template, deep) ?? parsedRefs(template, deep);
+}
+
+/** templateRefs through handlebars' parser (any template; syntax errors throw). */
+export function parsedRefs(template: string, deep = false): string[] {
   const refs = new Set<string>();
   const visitPath = (p: hbs.AST.PathExpression) => {
     if (p.data || p.parts.length === 0 || p.original.startsWith('this') || p.original.startsWith('.')) return;
@@ -331,6 +336,28 @@ export function compileRequest(spec: RequestSpec): (args: JsonObject) => Rendere
 }
 
 /** Every template string inside a request spec (for reference checks at load). */
+/** Text without braces or backslashes and `{{name}}` / `{{a.b}}` mustaches: what most request templates are. */
+const SIMPLE_TEMPLATE = /^(?:[^{}\\]|\{\{ *[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)* *\}\})*$/;
+const SIMPLE_MUSTACHE = /\{\{ *([A-Za-z_][A-Za-z0-9_.]*) *\}\}/g;
+
+/**
+ * templateRefs of a simple template without loading handlebars (a catalog of many tools checks thousands): the
+ * names its mustaches read, as the AST walk finds them (helpers called bare and `this` read nothing). Any other
+ * template (blocks, helpers with arguments, `else`, whitespace control, literal braces) returns undefined.
+ */
+function simpleRefs(template: string, deep: boolean): string[] | undefined {
+  if (!SIMPLE_TEMPLATE.test(template)) return undefined;
+  const refs = new Set<string>();
+  for (const m of template.matchAll(SIMPLE_MUSTACHE)) {
+    const parts = m[1]!.split('.');
+    // `else` outside a block is a parse error (handlebars says so); true/false/null/undefined are literals
+    if (/^(?:else|true|false|null|undefined)$/.test(parts[0]!)) return undefined;
+    if (m[1]!.startsWith('this') || HELPER_NAMES.has(m[1]!)) continue;
+    refs.add(deep ? parts.slice(0, 2).join('.') : parts[0]!);
+  }
+  return [...refs];
+}
+
 export function requestTemplates(spec: RequestSpec): string[] {
   const out: string[] = [];
   const walk = (v: unknown) => {

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { compileRequest, encodeSegment, nomadPath, templateRefs } from '../../src/host/template.js';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { BUILTIN_TOOLS_DIR } from '../../src/host/paths.js';
+import { compileRequest, encodeSegment, nomadPath, parsedRefs, templateRefs } from '../../src/host/template.js';
 
 describe('compileRequest', () => {
   it('encodes a templated path value as one segment', () => {
@@ -116,5 +120,34 @@ describe('a body leaf that is one helper call rendering nothing', () => {
     const r = compileRequest({ method: 'PUT', path: '/x', body: { Payload: '{{base64 payload}}', Meta: '{{json meta}}' } });
     expect(r({ payload: undefined, meta: undefined }).body).toEqual({});
     expect(r({ payload: 'hi', meta: undefined }).body).toEqual({ Payload: 'aGk=' });
+  });
+});
+
+describe('templateRefs without handlebars', () => {
+  /** Every string with a mustache in the built-in catalog, and forms near the simple one. */
+  const templates = new Set<string>([
+    '{{a}}', '/v1/job/{{ job_id }}/x', '{{args.x.y}}', '{{this}}', '{{thisOne}}', '{{json}}', '{{else}}', '{{true}}', '{{null}}',
+    '{{{raw}}}', '{{~a~}}', '{{a b}}', '{ "x": {{a}} }', '\\{{a}}', '{{#if a}}{{b}}{{/if}}', '{{a-b}}', '{{@index}}', '{{../a}}', 'no mustache',
+  ]);
+  const walk = (v: unknown) => {
+    if (typeof v === 'string' && v.includes('{{')) templates.add(v);
+    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+  };
+  for (const f of readdirSync(BUILTIN_TOOLS_DIR).filter((n) => n.endsWith('.yaml'))) walk(parse(readFileSync(path.join(BUILTIN_TOOLS_DIR, f), 'utf8')));
+
+  it('finds the same names as the handlebars AST walk, or throws the same way', () => {
+    for (const t of templates) {
+      for (const deep of [false, true]) {
+        let want: string[] | Error;
+        try {
+          want = parsedRefs(t, deep);
+        } catch (err) {
+          want = err as Error;
+        }
+        if (want instanceof Error) expect(() => templateRefs(t, deep), t).toThrow(want.message);
+        else expect(templateRefs(t, deep), t).toEqual(want);
+      }
+    }
+    expect(templates.size).toBeGreaterThan(100);
   });
 });
