@@ -116,7 +116,7 @@ describe('two clusters over stdio', () => {
     expect((await mcp.call('list_jobs', { cluster: 'east', namespace: 'staging' })).isError).toBe(false);
     const tagged = await mcp.call('list_nodes', { cluster: 'west' });
     expect(tagged.isError).toBe(true);
-    expect(tagged.text).toBe('list_nodes (tags: nodes) is not enabled on cluster west (its tags: jobs, cluster).');
+    expect(tagged.text).toBe('list_nodes (tags: nodes, core) is not enabled on cluster west (its tags: jobs, cluster).');
     expect((await mcp.call('list_nodes', { cluster: 'east' })).isError).toBe(false);
   });
 
