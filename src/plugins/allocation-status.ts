@@ -5,7 +5,7 @@
 import { definePlugin, ToolError, truncateText, type ToolContext } from '../host/plugin.js';
 import { nomadPath } from '../host/template.js';
 import { allocFields, getAllocation } from './lib/alloc.js';
-import { type AllocStub, type TaskState, age, getJob, iso, isoOrNull, newestFirst, short } from './lib/nomad.js';
+import { type AllocStub, type TaskState, age, getJob, isoOrNull, newestFirst, short, when } from './lib/nomad.js';
 
 interface Args {
   [key: string]: unknown;
@@ -25,12 +25,12 @@ function taskSummary(name: string, t: TaskState): string {
 
 function taskDetail(name: string, t: TaskState): string[] {
   const lines = [
-    `task ${name}: ${t.State ?? '?'}, failed ${t.Failed ? 'yes' : 'no'}, restarts ${t.Restarts ?? 0}, started ${iso(t.StartedAt)}, finished ${iso(t.FinishedAt)}`,
+    `task ${name}: ${t.State ?? '?'}, failed ${t.Failed ? 'yes' : 'no'}, restarts ${t.Restarts ?? 0}, started ${when(t.StartedAt)}, finished ${when(t.FinishedAt)}`,
   ];
   const events = (t.Events ?? []).slice(-MAX_EVENTS);
   for (const e of events) {
     const msg = e.DisplayMessage || e.Message || '';
-    lines.push(`  ${iso(e.Time)} ${e.Type ?? '?'}${msg ? `: ${msg}` : ''}`);
+    lines.push(`  ${when(e.Time)} ${e.Type ?? '?'}${msg ? `: ${msg}` : ''}`);
   }
   return lines;
 }
@@ -53,7 +53,7 @@ async function oneAllocation(ctx: ToolContext, input: string) {
   lines.push(
     `client status ${a.ClientStatus ?? '?'}${a.ClientDescription ? ` (${a.ClientDescription})` : ''}; desired ${a.DesiredStatus ?? '?'}${a.DesiredDescription ? ` (${a.DesiredDescription})` : ''}`,
   );
-  lines.push(`node ${a.NodeID ? `${short(a.NodeID)}${a.NodeName ? ` (${a.NodeName})` : ''}` : 'none'}; created ${iso(a.CreateTime)} (${age(a.CreateTime)} ago), modified ${iso(a.ModifyTime)}`);
+  lines.push(`node ${a.NodeID ? `${short(a.NodeID)}${a.NodeName ? ` (${a.NodeName})` : ''}` : 'none'}; created ${when(a.CreateTime)}, modified ${when(a.ModifyTime)}`);
   if (a.DeploymentStatus && a.DeploymentStatus.Healthy !== null && a.DeploymentStatus.Healthy !== undefined) {
     lines.push(`deployment health: ${a.DeploymentStatus.Healthy ? 'healthy' : 'unhealthy'}${a.DeploymentStatus.Canary ? ' (canary)' : ''}`);
   }

@@ -6,7 +6,7 @@
  */
 import { definePlugin, ToolError, truncateText } from '../host/plugin.js';
 import { nomadPath } from '../host/template.js';
-import { type Job, iso, jobNotFound } from './lib/nomad.js';
+import { type Job, jobNotFound, when } from './lib/nomad.js';
 
 interface Args {
   [key: string]: unknown;
@@ -100,7 +100,7 @@ export default definePlugin<Args>({
     }
     const out: Change[] = [];
     diffValues(a, b, '', out);
-    const head = `Job ${args.job_id}: version ${args.from} (${iso(a!.SubmitTime)}${a!.Stable ? ', stable' : ''}) → version ${args.to} (${iso(b!.SubmitTime)}${b!.Stable ? ', stable' : ''}):`;
+    const head = `Job ${args.job_id}: version ${args.from} (${when(a!.SubmitTime)}${a!.Stable ? ', stable' : ''}) → version ${args.to} (${when(b!.SubmitTime)}${b!.Stable ? ', stable' : ''}):`;
     const lines = [out.length ? `${head} ${out.length} change${out.length === 1 ? '' : 's'}.` : `${head} no change in the job specification.`];
     for (const c of out.slice(0, MAX_LINES)) lines.push(`  ${changeLine(c)}`);
     if (out.length > MAX_LINES) lines.push(`  … ${out.length - MAX_LINES} more changes (structuredContent has them all)`);

@@ -5,7 +5,7 @@
  */
 import { definePlugin, truncateText } from '../host/plugin.js';
 import { nomadPath } from '../host/template.js';
-import { type Evaluation, type JobSummary, getJob, iso, newestFirst, plural, short } from './lib/nomad.js';
+import { type Evaluation, type JobSummary, getJob, newestFirst, plural, short, when } from './lib/nomad.js';
 import { hasPlacementFailures, placementSentences } from './lib/placement.js';
 
 interface Args {
@@ -137,7 +137,7 @@ export default definePlugin<Args>({
       const lines: string[] = [];
       if (job.Stop) lines.push(`${who} is stopped, so nothing is being placed.`);
       else if (failing) {
-        lines.push(`${who} has no current placement failure: the last one (evaluation ${short(failing.ID)}, ${iso(failing.CreateTime ?? failing.ModifyTime)}) has been resolved since.`);
+        lines.push(`${who} has no current placement failure: the last one (evaluation ${short(failing.ID)}, ${when(failing.CreateTime ?? failing.ModifyTime)}) has been resolved since.`);
       } else if (queued > 0) {
         lines.push(`${who} has ${plural(queued, 'queued allocation')} but no evaluation reports a placement failure; the scheduler may still be working. get_job_evaluations shows the evaluations.`);
       } else {
@@ -151,7 +151,7 @@ export default definePlugin<Args>({
     const lines: string[] = [];
     const queuedText = queuedByGroup.length ? `: ${queuedByGroup.map(([g, s]) => `group ${g} ${s.Queued} queued`).join(', ')}` : '';
     lines.push(`${who} has allocations that cannot be placed${queuedText}.`);
-    lines.push(`Evaluation ${short(ev.ID)} (${ev.Status ?? '?'}, triggered by ${ev.TriggeredBy ?? '?'}, ${iso(ev.CreateTime ?? ev.ModifyTime)}) reports:`);
+    lines.push(`Evaluation ${short(ev.ID)} (${ev.Status ?? '?'}, triggered by ${ev.TriggeredBy ?? '?'}, ${when(ev.CreateTime ?? ev.ModifyTime)}) reports:`);
     const groups: Record<string, { findings: string[]; fixes: string[] }> = {};
     for (const g of Object.keys(ev.FailedTGAllocs ?? {}).sort()) {
       const entry = (groups[g] = { findings: [] as string[], fixes: [] as string[] });

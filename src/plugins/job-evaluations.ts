@@ -5,7 +5,7 @@
 import { definePlugin, truncateText } from '../host/plugin.js';
 import { nomadPath } from '../host/template.js';
 import { hasPlacementFailures, placementSentences } from './lib/placement.js';
-import { type Evaluation, getJob, iso, isoOrNull, newestFirst, short } from './lib/nomad.js';
+import { type Evaluation, getJob, isoOrNull, newestFirst, short, when } from './lib/nomad.js';
 
 interface Args {
   [key: string]: unknown;
@@ -16,7 +16,7 @@ interface Args {
 const MAX_EVALS = 20;
 
 export function evalLine(ev: Evaluation): string {
-  const parts = [`${short(ev.ID)} ${ev.Status ?? '?'}`, `triggered by ${ev.TriggeredBy ?? '?'}`, `at ${iso(ev.CreateTime ?? ev.ModifyTime)}`];
+  const parts = [`${short(ev.ID)} ${ev.Status ?? '?'}`, `triggered by ${ev.TriggeredBy ?? '?'}`, `at ${when(ev.CreateTime ?? ev.ModifyTime)}`];
   if (ev.StatusDescription) parts.push(`— ${ev.StatusDescription}`);
   if (ev.BlockedEval) parts.push(`(blocked eval ${short(ev.BlockedEval)})`);
   if (ev.PreviousEval) parts.push(`(follows ${short(ev.PreviousEval)})`);

@@ -106,6 +106,7 @@ describe('jobs', () => {
     expect(e.isError).toBe(false);
     expect(e.text).toContain('${attr.kernel.name} = windows');
     expect(e.text).toMatch(/filtered/);
+    expect(e.text).toMatch(/ at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \((now|\d+[smhd] ago)\)/);
   });
 
   it('get_job_evaluations of an unknown job says not found', async () => {
@@ -132,6 +133,8 @@ describe('jobs', () => {
     expect(one.isError).toBe(false);
     expect(one.text).toContain(allocs[0].ID.slice(0, 8));
     expect(one.text).toContain('server');
+    // times read as ISO plus their age, as in the tables
+    expect(one.text).toMatch(/created \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \((now|\d+[smhd] ago)\), modified /);
     const none = await mcp.call('get_allocation_status', { alloc_id: 'ffffffff' });
     expect(none.isError).toBe(true);
   });

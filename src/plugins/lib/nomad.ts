@@ -6,6 +6,7 @@ import type { ToolContext } from '../../host/plugin.js';
 import { ToolError } from '../../host/errors.js';
 import { nomadPath } from '../../host/template.js';
 import { nomadDate, nomadTime } from '../../host/shape.js';
+import { timeWithAge } from '../../host/table.js';
 
 export interface TaskEvent {
   Type?: string;
@@ -178,6 +179,11 @@ export const toDate = nomadDate;
 /** ISO time without milliseconds, or "-" for a zero/absent time. */
 export function iso(v: unknown): string {
   return nomadTime(v) ?? '-';
+}
+
+/** ISO time with its age, for text a model reads: `2026-11-29T19:02:11Z (14m ago)`, or "-". */
+export function when(v: unknown, now = Date.now()): string {
+  return timeWithAge(v, now) ?? '-';
 }
 
 /** ISO time or null, for structured answers. */
