@@ -22,6 +22,32 @@ const onlyStartupPackages = {
   },
 };
 rmSync(OUT, { recursive: true, force: true });
+/**
+ * oclif's parts serve never runs before a command error (Config.load, the help classes) load on first use instead of
+ * at start-up: `@oclif/core` becomes Command and Flags (all our commands import from it), and the config and help
+ * modules become proxies that require the installed ones when a property is read (oclif reads them only inside
+ * Command.run's Config.load, a help flag, and the error handler's help display).
+ */
+const lazyOclif = {
+  name: 'lazy-oclif',
+  setup(b) {
+    b.onResolve({ filter: /^@oclif\/core$/ }, () => ({ path: 'oclif-core', namespace: 'oclif-subset' }));
+    b.onLoad({ filter: /.*/, namespace: 'oclif-subset' }, () => ({
+      contents: "export { Command } from '@oclif/core/command'; export * as Flags from '@oclif/core/flags';",
+      resolveDir: process.cwd(),
+      loader: 'js',
+    }));
+    b.onLoad({ filter: /@oclif[\\/]core[\\/]lib[\\/](config|help)[\\/]index\.js$/ }, (args) => {
+      const part = /[\\/](config|help)[\\/]index\.js$/.exec(args.path)[1];
+      return {
+        contents: `module.exports = new Proxy({}, { get: (_, k) => require('@oclif/core/${part}?installed')[k], has: (_, k) => k in require('@oclif/core/${part}?installed') });`,
+        loader: 'js',
+      };
+    });
+    b.onResolve({ filter: /^@oclif\/core\/(config|help)\?installed$/ }, (args) => ({ path: args.path.replace('?installed', ''), external: true }));
+  },
+};
+
 await build({
   entryPoints: { serve: 'dist/cli/serve-fast.js' },
   outdir: OUT,
@@ -30,7 +56,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  plugins: [onlyStartupPackages],
+  plugins: [lazyOclif, onlyStartupPackages],
   // CommonJS packages in the bundle (oclif) call require() for Node's own modules
   banner: { js: "import { createRequire as __nomadMcpRequire } from 'node:module'; const require = __nomadMcpRequire(import.meta.url);" },
   logLevel: 'warning',
