@@ -14,11 +14,16 @@ const OUT = 'dist/fast';
 /** Packages serve imports before it answers initialize and tools/list. */
 const BUNDLED = /^(@oclif\/core|@modelcontextprotocol\/(server|core)|zod)(\/|$)/;
 
-/** Bare specifiers outside BUNDLED stay imports of the installed package. */
+/** Bare specifiers outside BUNDLED (and what they require()) stay imports of the installed package. */
 const onlyStartupPackages = {
   name: 'only-startup-packages',
   setup(b) {
-    b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('node:') || BUNDLED.test(args.path) ? undefined : { path: args.path, external: true }));
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path.startsWith('node:') || BUNDLED.test(args.path)) return undefined;
+      // what a bundled package require()s comes along (oclif's debug, wrap-ansi, ansis…), except TypeScript
+      if (args.kind === 'require-call' && /[\\/]node_modules[\\/]/.test(args.importer) && args.path !== 'typescript') return undefined;
+      return { path: args.path, external: true };
+    });
   },
 };
 rmSync(OUT, { recursive: true, force: true });
