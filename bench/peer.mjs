@@ -194,7 +194,7 @@ function bareNode() {
 
 const sim = await startSimulator({ port: 0, seed: 'demo' });
 const list = servers(sim);
-const results = new Map(list.map((s) => [s.name, { seq: [], cpu: [], conc: [], http1: [], http16: [], cold: [] }]));
+const results = new Map(list.map((s) => [s.name, { seq: [], cpu: [], conc: [], http1: [], httpCpu: [], http16: [], cold: [] }]));
 
 // stdio: both servers up side by side, each run measured right after the other's
 const conns = [];
@@ -246,7 +246,9 @@ for (const s of list) {
 }
 for (let rep = 0; rep < REPS; rep++) {
   for (const h of https) {
+    const t0 = cpuTicks(h.child.pid);
     results.get(h.s.name).http1.push(await rate(h.rpc, CALLS, 1));
+    results.get(h.s.name).httpCpu.push(((cpuTicks(h.child.pid) - t0) * 10_000) / CALLS);
     results.get(h.s.name).http16.push(await rate(h.rpc, CALLS, 16));
   }
 }
@@ -287,6 +289,7 @@ table([
   row('server CPU µs per get_job call (sequential, stdio)', (r) => median(r.cpu), ' µs'),
   row('get_job calls/s, 16 in flight, stdio', (r) => median(r.conc), ''),
   row('get_job calls/s, sequential, Streamable HTTP', (r) => median(r.http1), ''),
+  row('server CPU µs per get_job call (sequential, Streamable HTTP)', (r) => median(r.httpCpu), ' µs'),
   row('get_job calls/s, 16 in flight, Streamable HTTP', (r) => median(r.http16), ''),
   row('cold start: spawn → tools/list answered', (r) => median(r.cold), ' ms'),
   plain('cold start − bare `node -e 0`', (r) => `${fmt(median(r.cold) - bareMs, 0)} ms (bare ${fmt(bareMs, 0)} ms)`),
