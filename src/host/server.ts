@@ -376,15 +376,16 @@ export class ToolHost {
   }
 
   /**
-   * Whether a tools/call of `name` is answered from its name and arguments alone: a served tool that never
-   * asks the user first and is not a discovery tool. Only these take the stdio fast path
+   * The tool a tools/call of `name` runs when the call is answered from its name and arguments alone: a served
+   * tool that never asks the user first and is not a discovery tool. Only these take the stdio fast path
    * (transports/stdio-fast.ts); every other call goes through the SDK's handler.
    */
-  answersPlainly(name: string): boolean {
-    if (this.dynamic && isDiscoveryTool(name)) return false;
+  plainTool(name: string): Tool | undefined {
+    if (this.dynamic && isDiscoveryTool(name)) return undefined;
     const tool = this.inventory.byName.get(name);
-    if (!tool || this.inventory.hidden.has(name)) return false;
-    return tool.tier !== 'destructive' && !tool.descriptor.destructiveWhen?.length && !tool.descriptor.confirmWhen?.length;
+    if (!tool || this.inventory.hidden.has(name)) return undefined;
+    const asks = tool.tier === 'destructive' || tool.descriptor.destructiveWhen?.length || tool.descriptor.confirmWhen?.length;
+    return asks ? undefined : tool;
   }
 
   /** Look a tool up and run it; hidden, unknown and rate-limited calls are answered here too. */

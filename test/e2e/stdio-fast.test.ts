@@ -101,6 +101,16 @@ describe('stdio tools/call fast path', () => {
     const after = await call({ name: 'get_job', arguments: { job_id: 'web' } });
     expect(after.result?.isError).toBeUndefined();
     expect(seen.some((m) => m.id === cancelled.id && !m.method)).toBe(false);
+
+    // a declarative call cancelled while Nomad is slow: no answer, and the calls after it are answered
+    sim.faults.delayMs = 60_000;
+    const asked = sim.requests.length;
+    const slow = request('tools/call', { name: 'get_job', arguments: { job_id: 'web' } });
+    await vi.waitFor(() => expect(sim.requests.length).toBeGreaterThan(asked), { timeout: 10_000, interval: 20 });
+    send({ method: 'notifications/cancelled', params: { requestId: slow.id, reason: 'user' } });
+    sim.faults.delayMs = 0;
+    for (let i = 0; i < 3; i++) expect((await call({ name: 'get_job', arguments: { job_id: 'web' } })).result?.isError).toBeUndefined();
+    expect(seen.some((m) => m.id === slow.id && !m.method)).toBe(false);
   });
 
   it('leaves tools that may ask first, unknown tools and other shapes to the SDK', async () => {

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import type { ToolHost } from '../server.js';
 import { callToolResult, progressNotifier } from '../server.js';
 
@@ -19,6 +20,8 @@ export class StdioToolCalls {
   private initializeIds = new Set<string | number>();
   private readonly running = new Map<string | number, AbortController>();
   private announced = false;
+  /** Controllers of finished declarative calls, used again (see run). */
+  private readonly spare: AbortController[] = [];
 
   constructor(
     private readonly host: ToolHost,
@@ -39,12 +42,13 @@ export class StdioToolCalls {
     }
     if (!this.legacy || m.method !== 'tools/call' || !isPlainCall(m)) return false;
     const params = m.params as { name: string; arguments?: Record<string, unknown>; _meta?: { progressToken?: string | number } };
-    if (!this.host.answersPlainly(params.name)) return false;
+    const tool = this.host.plainTool(params.name);
+    if (!tool) return false;
     if (!this.announced) {
       this.announced = true;
       this.host.log.debug('stdio: plain 2025 tools/call messages are answered on the fast path');
     }
-    void this.run(m.id as string | number, params);
+    void this.run(m.id as string | number, params, !tool.plugin);
     return true;
   }
 
@@ -55,8 +59,12 @@ export class StdioToolCalls {
     if (typeof version === 'string' && version < '2026') this.legacy = true;
   }
 
-  private async run(id: string | number, params: { name: string; arguments?: Record<string, unknown>; _meta?: { progressToken?: string | number } }): Promise<void> {
-    const controller = new AbortController();
+  private async run(id: string | number, params: { name: string; arguments?: Record<string, unknown>; _meta?: { progressToken?: string | number } }, declarative: boolean): Promise<void> {
+    // A declarative tool only adds and removes listeners on its call's signal (a plugin's AbortSignal.any
+    // ties the signal to signals that outlive the call), so after such a call a controller that was not
+    // aborted and has no listener left is as good as new and is used again: creating an AbortSignal is the
+    // dearest single step of a call's own work on Node 20, and every new one is promoted to the old generation.
+    const controller = (declarative && this.spare.pop()) || new AbortController();
     this.running.set(id, controller);
     let message: unknown;
     try {
@@ -71,11 +79,15 @@ export class StdioToolCalls {
       this.running.delete(id);
     }
     // a cancelled request is not answered (as the SDK does)
-    if (!controller.signal.aborted) await this.send(message).catch(() => {});
+    const cancelled = controller.signal.aborted;
+    if (declarative && !cancelled && this.spare.length < SPARE && getEventListeners(controller.signal, 'abort').length === 0) this.spare.push(controller);
+    if (!cancelled) await this.send(message).catch(() => {});
   }
 }
 
 const INTERNAL_ERROR = -32603;
+/** At most this many spare controllers (as many as calls usually run at once). */
+const SPARE = 32;
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isId = (v: unknown) => typeof v === 'string' || (typeof v === 'number' && Number.isInteger(v));
