@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // oclif entry point: the command list comes from oclif.manifest.json (built by `npm run build`).
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 
 // A clone has no dist/ until `npm run build` (a packed or git install comes built): say so, not "command not found".
 if (!existsSync(new URL('../dist/commands/serve.js', import.meta.url))) {
@@ -14,7 +14,7 @@ const argv = process.argv.slice(2);
 // `serve` over stdio (how an MCP client launches us) skips oclif's start-up: dist/fast/serve.js is the serve command
 // bundled at build (scripts/bundle-serve.mjs) and run with oclif's parser and the same flags. Help, HTTP and every
 // other command go through oclif; so do flags the parser refuses (oclif prints its usual message).
-if (serveOverStdio(argv) && existsSync(new URL('../dist/fast/serve.js', import.meta.url))) {
+if (serveOverStdio(argv) && bundleCurrent()) {
   const { runServe, ParseRefused } = await import('../dist/fast/serve.js');
   try {
     await runServe(argv.slice(1));
@@ -34,6 +34,15 @@ function serveOverStdio(args) {
     if (a === '--help' || a === '-h' || a === '--http' || a === '--sse' || a.startsWith('--http=') || a.startsWith('--sse=')) return false;
   }
   return true;
+}
+
+/** The bundle exists and is not older than tsc's output (a `tsc` without `npm run build` leaves it stale). */
+function bundleCurrent() {
+  try {
+    return statSync(new URL('../dist/fast/serve.js', import.meta.url)).mtimeMs >= statSync(new URL('../dist/cli/serve-fast.js', import.meta.url)).mtimeMs;
+  } catch {
+    return false;
+  }
 }
 
 async function oclif() {
