@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
-import { BIN, connectStdio, ROOT } from './harness.js';
+import { BIN, connectStdio, ROOT, until } from './harness.js';
 
 const MGMT = 'exec-management-token';
 const READER = 'exec-reader-token';
@@ -38,11 +38,6 @@ const JOB = {
     }],
   },
 };
-
-async function until(what: string, ok: () => boolean): Promise<void> {
-  for (let i = 0; i < 400 && !ok(); i++) await new Promise((r) => setTimeout(r, 25));
-  expect(ok(), what).toBe(true);
-}
 
 beforeAll(async () => {
   sim = await startSimulator({

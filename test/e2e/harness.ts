@@ -3,6 +3,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 export const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const BIN = path.join(ROOT, 'bin', 'run.js');
@@ -65,4 +66,10 @@ export function tableItems(a: Answer): Record<string, unknown>[] {
   const rest = lines.slice(list.length + 1);
   if (rest.some((l) => l && !/^(… \[truncated|More results exist)/.test(l))) throw new Error(`lines after the table:\n${a.text}`);
   return list;
+}
+
+/** Waits (up to 10 s, polling every 25 ms) until `ok` holds, then asserts it, naming `what`: order of events, not timing. */
+export async function until(what: string, ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 400 && !ok(); i++) await new Promise((r) => setTimeout(r, 25));
+  expect(ok(), what).toBe(true);
 }

@@ -6,18 +6,13 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
-import { connectStdio, type Connected } from './harness.js';
+import { connectStdio, type Connected, until } from './harness.js';
 
 const MGMT = 'monitor-management-token';
 const NO_AGENT = 'monitor-no-agent-token';
 
 let sim: Simulator;
 let mcp: Connected;
-
-async function until(what: string, ok: () => boolean): Promise<void> {
-  for (let i = 0; i < 400 && !ok(); i++) await new Promise((r) => setTimeout(r, 25));
-  expect(ok(), what).toBe(true);
-}
 
 beforeAll(async () => {
   sim = await startSimulator({
