@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // oclif entry point: the command list comes from oclif.manifest.json (built by `npm run build`).
 import { existsSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 // A clone has no dist/ until `npm run build` (a packed or git install comes built): say so, not "command not found".
 if (!existsSync(new URL('../dist/commands/serve.js', import.meta.url))) {
@@ -15,7 +16,7 @@ const argv = process.argv.slice(2);
 // bundled at build (scripts/bundle-serve.mjs) and run with oclif's parser and the same flags. Help, HTTP and every
 // other command go through oclif; so do flags the parser refuses (oclif prints its usual message).
 if (serveOverStdio(argv) && bundleCurrent()) {
-  const { runServe, ParseRefused } = await import('../dist/fast/serve.js');
+  const { runServe, ParseRefused } = await fastServe();
   try {
     await runServe(argv.slice(1));
   } catch (err) {
@@ -43,6 +44,23 @@ function bundleCurrent() {
   } catch {
     return false;
   }
+}
+
+/**
+ * The serve bundle: compiled with V8's code cache (dist/fast/serve.cjs through dist/cli/code-cache.js, Node 20 has no
+ * compile cache for ES modules) where require() loads ES modules too, else (or on any error) the ES module bundle.
+ * NOMAD_MCP_CODE_CACHE=0 turns the cache off.
+ */
+async function fastServe() {
+  if (process.features.require_module && process.env.NOMAD_MCP_CODE_CACHE !== '0') {
+    try {
+      const { loadCompiled } = await import('../dist/cli/code-cache.js');
+      return loadCompiled(fileURLToPath(new URL('../dist/fast/serve.cjs', import.meta.url))).exports;
+    } catch {
+      // not built, unreadable or not compilable here: the ES module bundle
+    }
+  }
+  return import('../dist/fast/serve.js');
 }
 
 async function oclif() {

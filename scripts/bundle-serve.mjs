@@ -8,7 +8,8 @@
 // also keeps their CommonJS named exports working (a bundled CommonJS package imported with import() would
 // only have a default export).
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
 
 const OUT = 'dist/fast';
 /** Packages serve imports before it answers initialize and tools/list. */
@@ -67,4 +68,33 @@ await build({
   logLevel: 'warning',
   legalComments: 'none',
 });
-console.error(`bundle-serve: ${OUT}/serve.js written`);
+
+/**
+ * The same entry as one function expression for src/cli/code-cache.ts, which compiles it through vm.Script with V8's
+ * code cache (Node 20 has no module.enableCompileCache; ESM cannot be compiled with a cache there). CommonJS output, so
+ * everything is in this one file: our modules serve imports on demand are in it too (esbuild keeps them lazy: their
+ * functions are compiled only when they run). import() of packages outside the bundle stays an import() (supported
+ * dynamic-import) renamed __nomadMcpImport: code-cache.ts passes its own import(), from dist/cli/ as bootstrap.js
+ * would (vm.Script's importModuleDynamically is experimental on Node 20 and lost by functions from the cache). A package outside the bundle
+ * imported statically becomes require(): only the HTTP modules do that (jose, ws, the SDK's HTTP parts), and bin/run.js
+ * uses this file only where require() loads ES modules too (process.features.require_module).
+ */
+const cjs = await build({
+  entryPoints: { serve: 'dist/cli/serve-fast.js' },
+  outfile: `${OUT}/serve.cjs`,
+  write: false,
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  supported: { 'dynamic-import': true },
+  define: { 'import.meta.url': '__nomadMcpUrl' },
+  plugins: [lazyOclif, onlyStartupPackages],
+  logLevel: 'warning',
+  legalComments: 'none',
+});
+const code = cjs.outputFiles[0].text.replace(/(?<![\w$.])import\(/g, '__nomadMcpImport(');
+const body = `(function (exports, require, module, __filename, __dirname, __nomadMcpUrl, __nomadMcpImport) {\n${code}\n})`;
+const hash = createHash('sha256').update(body).digest('hex').slice(0, 32);
+writeFileSync(`${OUT}/serve.cjs`, `//nomad-mcp-bundle ${hash}\n${body}`);
+console.error(`bundle-serve: ${OUT}/serve.js and ${OUT}/serve.cjs written`);

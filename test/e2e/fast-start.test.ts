@@ -58,7 +58,8 @@ describe('serve over stdio starts from the bundle', () => {
     expect(tools.map((t) => t.name)).toContain('list_jobs');
     expect(err).toMatch(/^serving \d+ tools/m);
     const resolved = readFileSync(log, 'utf8').split('\n');
-    expect(resolved.some((u) => u.endsWith('/dist/fast/serve.js'))).toBe(true);
+    // the bundle compiled with the code cache (dist/fast/serve.cjs through code-cache.js), or its ES module build
+    expect(resolved.some((u) => u.endsWith('/dist/fast/serve.js') || u.endsWith('/dist/cli/code-cache.js'))).toBe(true);
     expect(resolved.filter((u) => /node_modules\/(@oclif|@modelcontextprotocol|zod)\//.test(u))).toEqual([]);
   });
 

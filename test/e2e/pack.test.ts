@@ -35,6 +35,8 @@ describe('npm pack → install in an empty project → npx nomad-mcp (issue 16.2
     const packed = JSON.parse(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], ROOT)) as { filename: string; files: { path: string }[] }[];
     const files = packed[0].files.map((f) => f.path);
     expect(files).toContain('dist/commands/serve.js');
+    expect(files).toContain('dist/fast/serve.cjs');
+    expect(files.filter((f) => f.endsWith('.v8cache'))).toEqual([]); // the code cache is made where it runs
     expect(files).toContain('oclif.manifest.json');
     expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
     expect(files.some((f) => f.startsWith('test/'))).toBe(false);
