@@ -79,6 +79,16 @@ await build({
  * imported statically becomes require(): only the HTTP modules do that (jose, ws, the SDK's HTTP parts), and bin/run.js
  * uses this file only where require() loads ES modules too (process.features.require_module).
  */
+/**
+ * The simulator (--demo) stays the installed dist/sim/ (it shares no code with the product): ~380 KB less to read.
+ * Its import('../sim/index.js') from dist/cli/bootstrap.js resolves the same from dist/cli/code-cache.js.
+ */
+const simOutside = {
+  name: 'sim-outside',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/sim\/index\.js$/ }, (args) => (args.kind === 'dynamic-import' && /[\\/]dist[\\/]cli$/.test(args.resolveDir) ? { path: args.path, external: true } : undefined));
+  },
+};
 const cjs = await build({
   entryPoints: { serve: 'dist/cli/serve-fast.js' },
   outfile: `${OUT}/serve.cjs`,
@@ -89,11 +99,19 @@ const cjs = await build({
   target: 'node20',
   supported: { 'dynamic-import': true },
   define: { 'import.meta.url': '__nomadMcpUrl' },
-  plugins: [lazyOclif, onlyStartupPackages],
+  plugins: [lazyOclif, simOutside, onlyStartupPackages],
+  // no comments, ASCII only: Node reads and V8 hashes a one-byte string (a few non-ASCII comments made all 2.3 MB two-byte)
+  charset: 'ascii',
+  minifyWhitespace: true,
   logLevel: 'warning',
   legalComments: 'none',
 });
-const code = cjs.outputFiles[0].text.replace(/(?<![\w$.])import\(/g, '__nomadMcpImport(');
+// esbuild leaves non-ASCII characters in regular expression literals: escaped too (\uXXXX means the same there)
+const text = cjs.outputFiles[0].text;
+if (/\\[^\x00-\x7f]/.test(text)) throw new Error('bundle-serve: an escaped non-ASCII character in serve.cjs cannot be rewritten as \\uXXXX');
+const code = text
+  .replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  .replace(/(?<![\w$.])import\(/g, '__nomadMcpImport(');
 const body = `(function (exports, require, module, __filename, __dirname, __nomadMcpUrl, __nomadMcpImport) {\n${code}\n})`;
 const hash = createHash('sha256').update(body).digest('hex').slice(0, 32);
 writeFileSync(`${OUT}/serve.cjs`, `//nomad-mcp-bundle ${hash}\n${body}`);
