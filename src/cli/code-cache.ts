@@ -6,7 +6,7 @@
 // (V8 only checks its header in release builds), is written atomically (temp file + rename) next to the bundle when
 // that is writable, else under the user's cache directory, and V8 verifies it again (cachedDataRejected: written anew).
 // Any error (read-only install, no HOME, a corrupt or foreign file) only means compiling as before.
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -88,6 +88,33 @@ function writeCache(file: string, data: Buffer): boolean {
   }
 }
 
+/** Cache files of another bundle build or Node version not written for this long are removed (see pruneStale). */
+export const STALE_MS = 30 * 24 * 3600 * 1000;
+
+/**
+ * Removes, beside KEEP, the cache files of the same bundle name (other hashes, other Node versions) that were not
+ * written for STALE_MS: the user cache directory is shared by every install and Node version, so an upgrade would
+ * otherwise leave ~1 MB behind each time; a file another install still uses is at worst written again once.
+ */
+export function pruneStale(keep: string, now = Date.now()): void {
+  const dir = path.dirname(keep);
+  const prefix = `${path.basename(keep).split('-')[0]}-`;
+  try {
+    for (const name of readdirSync(dir)) {
+      if (!name.startsWith(prefix) || !(name.endsWith('.v8cache') || name.endsWith('.tmp'))) continue;
+      const file = path.join(dir, name);
+      if (file === keep) continue;
+      try {
+        if (now - statSync(file).mtimeMs > STALE_MS) unlinkSync(file);
+      } catch {
+        // gone already, or not ours to remove
+      }
+    }
+  } catch {
+    // the directory cannot be listed: nothing to prune
+  }
+}
+
 /**
  * Compiles and runs BUNDLE (a `(function (exports, require, module, __filename, __dirname, __nomadMcpUrl, __nomadMcpImport) {…})`
  * whose first line is `//nomad-mcp-bundle <hash>`) with the code cache, and returns its exports.
@@ -128,6 +155,7 @@ export function loadCompiled(bundle: string, opts: { env?: NodeJS.ProcessEnv; sa
       // a rejected file is replaced where it was found; otherwise the first writable place
       const order = from ? [from, ...files.filter((f) => f !== from)] : files;
       saved = order.find((f) => writeCache(f, data));
+      if (saved) pruneStale(saved);
     } catch {
       saved = undefined;
     }

@@ -2,7 +2,7 @@
 // it, a corrupt or foreign file is ignored and replaced, and a place that cannot be written does not stop start-up.
 // Each start is its own process (as a client's launch is) with a copy of the built bundle in a directory of the test's own.
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -107,6 +107,21 @@ describe('the serve bundle is compiled with a V8 code cache', () => {
       .filter((d) => existsSync(d))
       .flatMap((d) => readdirSync(d).filter((f) => f.startsWith('serve.cjs-') && f.endsWith(`-${process.version}-${process.arch}.v8cache`)));
     expect(caches.length).toBeGreaterThan(0);
+  });
+
+  it('a write removes the caches of other builds and Node versions not written for 30 days, and nothing else', () => {
+    const bundle = bundleCopy();
+    const dir = path.dirname(bundle);
+    const old = new Date(Date.now() - 40 * 24 * 3600 * 1000);
+    const stale = path.join(dir, 'serve.cjs-deadbeefdeadbeef-v18.0.0-x64.v8cache');
+    const staleTmp = path.join(dir, 'serve.cjs-deadbeefdeadbeef-v18.0.0-x64.v8cache.123.tmp');
+    const fresh = path.join(dir, 'serve.cjs-0123456789abcdef-v22.0.0-x64.v8cache');
+    const unrelated = path.join(dir, 'notes.v8cache');
+    for (const f of [stale, staleTmp, fresh, unrelated]) writeFileSync(f, 'x');
+    for (const f of [stale, staleTmp, unrelated]) utimesSync(f, old, old);
+    const { state, saved } = start(bundle, home());
+    expect(state).toBe('miss');
+    expect(readdirSync(dir).sort()).toEqual([path.basename(fresh), path.basename(saved!), 'notes.v8cache', 'serve.cjs'].sort());
   });
 });
 
