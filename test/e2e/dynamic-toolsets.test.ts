@@ -7,7 +7,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { type CallToolResult, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { type CallToolResult, ListToolsResultSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { type Connected, connectStdio } from './harness.js';
@@ -178,5 +178,33 @@ describe('2026-07-28 over stdio: one connection, one enabled set', () => {
     expect(names(await c.listTools(undefined, { cacheMode: 'refresh' }))).toContain('list_services');
     await sub.close();
     await c.close();
+  }, 60_000);
+});
+
+describe('--stateless with a 2025 client: no session, so the handle carries the set', () => {
+  it('enable_toolset announces list_changed on its own POST stream, answers definitions and a handle; tools/list with the handle lists them', async () => {
+    const stateless = await spawnServe(['--stateless', ...ARGS, '--auth-token', ALICE], { NOMAD_ADDR: sim.url });
+    try {
+      const c = new Client({ name: 'e2e-stateless-2025', version: '1.0.0' });
+      await c.connect(new StreamableHTTPClientTransport(new URL(`${stateless.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${ALICE}` } } }));
+      const events: string[] = [];
+      c.setNotificationHandler(ToolListChangedNotificationSchema, async () => void events.push('list_changed'));
+      const r = (await c.callTool({ name: 'enable_toolset', arguments: { toolset: 'volumes' } })) as CallToolResult;
+      events.push('answer');
+      expect(r.isError, text(r)).toBeFalsy();
+      expect(events).toEqual(['list_changed', 'answer']);
+      const { handle, tools } = r.structuredContent as { handle: string; tools: { name: string }[] };
+      expect(handle).toMatch(/^v1\./);
+      expect(tools.map((t) => t.name)).toContain('list_volumes');
+      // no session holds the set: a plain tools/list is the starting one, yet the new tool can be called at once
+      expect(names(await c.listTools())).toEqual([...DISCOVERY, ...CORE].sort());
+      const v = (await c.callTool({ name: 'list_volumes', arguments: {} })) as CallToolResult;
+      expect(v.isError, text(v)).toBeFalsy();
+      const withHandle = await c.request({ method: 'tools/list', params: { _meta: { 'nomad-mcp/toolsets': handle } } }, ListToolsResultSchema);
+      expect(names(withHandle)).toEqual([...DISCOVERY, ...CORE, ...tools.map((t) => t.name)].sort());
+      await c.close();
+    } finally {
+      await stateless.stop();
+    }
   }, 60_000);
 });
