@@ -1,10 +1,12 @@
 import type { Inventory } from '../host/inventory.js';
 
 /** The switch that hides an entry, from its reason (the reasons are written by inventory.ts's hideReason). */
-function switchOf(reason: string): string {
+export function switchOf(reason: string): string {
   if (reason.includes('read-only')) return '--read-only';
   if (reason.includes('--allow-destructive')) return 'no --allow-destructive';
   if (reason.includes('--allow-exec')) return 'no --allow-exec';
+  if (reason.includes('--exclude-tools')) return '--exclude-tools';
+  if (reason.includes('(--tools /')) return '--tools'; // before --toolsets, whose reason contains "--tools" too
   if (reason.includes('--toolsets')) return '--toolsets';
   return 'a hidden tool'; // a prompt over a hidden tool
 }

@@ -1,5 +1,6 @@
 import { Command, Flags } from '@oclif/core';
 import { demoFlags, demoOptions, nomadFlags, selectionFlags, toConfigFlags } from '../cli/flags.js';
+import { switchOf } from '../cli/startup.js';
 import type { UpstreamConfig } from '../host/config.js';
 import type { ClusterProfile } from '../host/clusters.js';
 import type { Upstream } from '../host/upstream.js';
@@ -44,7 +45,7 @@ export default class Doctor extends Command {
       if (inv.hidden.size) {
         const reasons = new Map<string, string[]>();
         for (const [name, why] of inv.hidden) {
-          const key = why.includes('read-only') ? '--read-only' : why.includes('--allow-destructive') ? 'no --allow-destructive' : why.includes('--allow-exec') ? 'no --allow-exec' : '--toolsets';
+          const key = switchOf(why);
           reasons.set(key, [...(reasons.get(key) ?? []), name]);
         }
         for (const [k, names] of reasons) line('warn', 'hidden', `${names.length} by ${k}: ${names.join(', ')}`);

@@ -169,9 +169,11 @@ describe('nomad-mcp doctor', () => {
       expect(r.out).toMatch(/✘ toolsets\s+no tool is tagged nope(, other)? \(--toolsets \/ NOMAD_MCP_TOOLSETS\): the server would serve 0 tools; the tags are: acl, allocations, .*jobs, logs, nodes/);
       expect(r.err).toContain('not usable');
     }
-    const some = run(['doctor', '--demo', '--tags', 'jobs,nope']);
+    const some = run(['doctor', '--demo', '--tags', 'jobs,nope', '--exclude-tools', 'get_job']);
     expect(some.code, some.out).toBe(0);
     expect(some.out).toMatch(/! toolsets\s+no tool is tagged nope /);
+    // each hidden tool under the switch that hides it (--exclude-tools was reported as --toolsets)
+    expect(some.out).toMatch(/! hidden\s+1 by --exclude-tools: get_job$/m);
     // --toolsets dynamic: the names beside it are enabled at start, and checked the same way
     const dynamic = run(['doctor', '--demo', '--toolsets', 'dynamic,nope']);
     expect(dynamic.code, dynamic.out).toBe(0);
