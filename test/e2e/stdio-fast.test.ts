@@ -97,6 +97,8 @@ describe('stdio tools/call fast path', () => {
     for (let i = 1; i < progress.length; i++) expect(Number(progress[i].params!.progress)).toBeGreaterThan(Number(progress[i - 1].params!.progress));
 
     // cancellation: the followed stream ends at Nomad, and the call gets no answer
+    // (the first follow's stream may still be closing after its answer: counted from when it has)
+    await vi.waitFor(() => expect(sim.openStreams()).toBe(before), { timeout: 10_000, interval: 20 });
     const open = sim.openStreams();
     const cancelled = request('tools/call', { name: 'follow_job_logs', arguments: { job_id: 'web', seconds: 60 } });
     await vi.waitFor(() => expect(sim.openStreams()).toBe(open + 1), { timeout: 10_000, interval: 20 });
