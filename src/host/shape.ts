@@ -181,11 +181,18 @@ function fitList(parts: string[], max: number): number {
 
 /** JSON text with each of these time strings followed by its age: `"2026-11-29T19:02:11Z (14m ago)"`. */
 function withAges(text: string, times: string[], now: number): string {
-  for (const t of new Set(times)) {
-    const d = nomadDate(t);
-    if (d) text = text.split(`"${t}"`).join(`"${t} (${ageText(d, now)})"`);
+  const aged = new Map<string, string>();
+  let longest = 0;
+  for (const t of times) {
+    const d = aged.has(t) ? undefined : nomadDate(t);
+    if (!d) continue;
+    aged.set(t, `"${t} (${ageText(d, now)})"`);
+    longest = Math.max(longest, t.length);
   }
-  return text;
+  if (!aged.size) return text;
+  // one pass over the text, each quoted string of a time's length looked up (a split/join per distinct time
+  // read the whole text once per time); the bounded class keeps the expression linear
+  return text.replace(new RegExp(`"([^"\\\\]{1,${longest}})"`, 'g'), (m, s: string) => aged.get(s) ?? m);
 }
 
 /** How many items of a table (its lines after the header) fit in `max` bytes. */
