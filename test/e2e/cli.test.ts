@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, ROOT } from './harness.js';
+import { BIN, ROOT, runCli } from './harness.js';
 
 function run(args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [BIN, ...args], {
@@ -18,20 +18,7 @@ function run(args: string[], env: Record<string, string> = {}) {
 }
 
 /** Like run, without blocking the event loop (for tests that serve HTTP in this process). */
-function runAsync(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NOMAD_ADDR: 'http://127.0.0.1:1', ...env },
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
-}
+const runAsync = (args: string[], env: Record<string, string> = {}) => runCli(args, { NOMAD_ADDR: 'http://127.0.0.1:1', ...env });
 
 function dirWith(files: Record<string, string>): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'nomad-mcp-cli-'));

@@ -2,27 +2,13 @@
  * Issue 16.4: `--demo` keeps its cluster between processes. Each Inspector `--cli` call is a new
  * process: a job submitted by one must be there for the next, and `--demo-reset` starts afresh.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, ROOT, connectStdio } from './harness.js';
+import { connectStdio, runCli } from './harness.js';
 
-function call(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'tools', 'call', ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
-}
+const call = (args: string[], env: Record<string, string> = {}) => runCli(['tools', 'call', ...args], env);
 
 const api = {
   ID: 'api', Name: 'api', Type: 'service', Datacenters: ['dc1'],
