@@ -152,6 +152,13 @@ async function rate(rpc, total, inflight) {
   return total / ((performance.now() - t0) / 1000);
 }
 
+/** calls/s of `total` sequential get_job calls, and the server's (pid's) CPU µs per call over them. */
+async function rateWithCpu(rpc, pid, total) {
+  const t0 = cpuTicks(pid);
+  const r = await rate(rpc, total, 1);
+  return { rate: r, cpuUs: ((cpuTicks(pid) - t0) * 10_000) / total };
+}
+
 function freePort() {
   return new Promise((resolve) => {
     const s = net.createServer().listen(0, '127.0.0.1', () => {
@@ -214,9 +221,9 @@ for (const s of list) {
 }
 for (let rep = 0; rep < REPS; rep++) {
   for (const c of conns) {
-    const t0 = cpuTicks(c.child.pid);
-    results.get(c.s.name).seq.push(await rate(c.rpc, CALLS, 1));
-    results.get(c.s.name).cpu.push(((cpuTicks(c.child.pid) - t0) * 10_000) / CALLS);
+    const seq = await rateWithCpu(c.rpc, c.child.pid, CALLS);
+    results.get(c.s.name).seq.push(seq.rate);
+    results.get(c.s.name).cpu.push(seq.cpuUs);
     results.get(c.s.name).conc.push(await rate(c.rpc, CALLS, 16));
     c.calls += 2 * CALLS;
   }
@@ -246,9 +253,9 @@ for (const s of list) {
 }
 for (let rep = 0; rep < REPS; rep++) {
   for (const h of https) {
-    const t0 = cpuTicks(h.child.pid);
-    results.get(h.s.name).http1.push(await rate(h.rpc, CALLS, 1));
-    results.get(h.s.name).httpCpu.push(((cpuTicks(h.child.pid) - t0) * 10_000) / CALLS);
+    const seq = await rateWithCpu(h.rpc, h.child.pid, CALLS);
+    results.get(h.s.name).http1.push(seq.rate);
+    results.get(h.s.name).httpCpu.push(seq.cpuUs);
     results.get(h.s.name).http16.push(await rate(h.rpc, CALLS, 16));
   }
 }
